@@ -1,0 +1,71 @@
+# The two commands: `make run` (set up everything and serve the demo) and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+# Debian packages: a CJK font and harfbuzz-subset for WeasyPrint PDFs (without it font
+# subsetting falls back to fontTools, ~25x slower); chromium for the browser tests.
+RUN_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 npm:npm
+TEST_PACKAGES := chromium
+
+VENDOR_STAMP := static/vendor/.installed
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
+
+.PHONY: run test setup system-packages test-packages migrate seed serve translations clean
+
+run: setup migrate seed serve
+
+setup: system-packages $(VENV)/.installed $(VENDOR_STAMP) $(MO_FILES)
+
+system-packages:
+	@scripts/system-packages.sh $(RUN_PACKAGES)
+	@test -x $(BIN)/python || $(PYTHON) -c 'import ensurepip' 2>/dev/null || scripts/system-packages.sh python3-venv
+
+test-packages:
+	@scripts/system-packages.sh $(TEST_PACKAGES)
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: apt-get install python3-venv" >&2; exit 1; }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(VENDOR_STAMP): node_modules/.package-lock.json
+	@mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
+	@touch $@
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@ >/dev/null
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o portal/translations/messages.pot . >/dev/null
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
+
+migrate: setup
+	PORTAL_ENV=development $(FLASK) db upgrade
+
+seed: migrate
+	PORTAL_ENV=development $(FLASK) seed-demo
+
+serve:
+	@echo ""
+	@echo "  Pre-acceptance portal (demo): http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (demo only, password demo1234): inspector, foreman, pm, engineering, office, finance, admin"
+	@echo ""
+	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup test-packages
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance

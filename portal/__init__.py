@@ -1,0 +1,89 @@
+"""The pre-acceptance (预验收) portal: application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from portal.config import PROJECT_ROOT, load_config
+
+
+def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
+    """Create the portal from the environment ``env`` (default ``os.environ``).
+
+    ``config`` overrides Flask settings after validation (tests use it).
+    """
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(load_config(dict(os.environ if env is None else env), app.instance_path))
+    app.config.update(config or {})
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_security(app)
+    if app.config["PROXY_COUNT"]:
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of :mod:`portal.extensions` to ``app``."""
+    from portal import database, i18n
+    from portal.auth import sessions
+    from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    database.configure_engine_events(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    sessions.init_login(app, login_manager)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    i18n.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Register one blueprint per feature."""
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.dashboard.views import bp as dashboard_bp
+    from portal.finance.views import bp as finance_bp
+    from portal.health.views import bp as health_bp
+    from portal.home.views import bp as home_bp
+    from portal.inspections.views import bp as inspections_bp
+    from portal.projects.views import bp as projects_bp
+    from portal.rectification.views import bp as rectification_bp
+    from portal.schedule.views import bp as schedule_bp
+
+    for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
+               rectification_bp, dashboard_bp, schedule_bp, finance_bp):
+        app.register_blueprint(bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    """Render every error by its status code, as a page or an htmx fragment."""
+    from portal import errors
+
+    errors.init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    """Add the ``flask`` CLI commands (create-user, seed-demo)."""
+    from portal import commands
+
+    commands.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    """Security headers and the per-request Secure flag on the session cookie."""
+    from portal import security
+
+    security.init_app(app)

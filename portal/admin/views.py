@@ -1,0 +1,80 @@
+"""Admin pages: list, create and edit users, reset passwords, deactivate."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal.admin.forms import NewUserForm, PasswordResetForm, UserForm
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.auth.services import create_user, reset_password
+from portal.auth.sessions import roles_required
+from portal.extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def get_user_or_404(user_id: int) -> User:
+    """Load a user for administration (the views are admin-only already)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.get("/users")
+@roles_required(Role.ADMIN)
+def users():
+    """All accounts, active first."""
+    rows = db.session.scalars(select(User).order_by(User.active.desc(), User.username)).all()
+    return render_template("admin/users.html", users=rows)
+
+
+@bp.route("/users/new", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def new_user():
+    """Create an account."""
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(form.username.data, form.display_name.data, form.password.data,
+                               {Role(r) for r in form.roles.data}, form.phone.data)
+        except ValueError:
+            form.username.errors.append(_("This username is taken."))
+        else:
+            user.active = form.active.data
+            db.session.commit()
+            flash(_("User %(name)s created.", name=user.username), "success")
+            return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required(Role.ADMIN)
+def edit_user(user_id: int):
+    """Change name, phone, roles, or deactivate (never delete)."""
+    user = get_user_or_404(user_id)
+    form = UserForm(obj=user)
+    if form.validate_on_submit():
+        user.display_name, user.phone, user.active = form.display_name.data, form.phone.data or None, form.active.data
+        user.set_roles({Role(r) for r in form.roles.data})
+        db.session.commit()
+        flash(_("User %(name)s saved.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=form, user=user,
+                           reset_form=PasswordResetForm()), 422 if form.errors else 200
+
+
+@bp.post("/users/<int:user_id>/password")
+@roles_required(Role.ADMIN)
+def reset_user_password(user_id: int):
+    """Set a new password; the user's open sessions end."""
+    user = get_user_or_404(user_id)
+    form = PasswordResetForm()
+    if form.validate_on_submit():
+        reset_password(user, form.password.data)
+        db.session.commit()
+        flash(_("Password of %(name)s reset.", name=user.username), "success")
+        return redirect(url_for("admin.users"))
+    return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=form), 422

@@ -1,0 +1,51 @@
+"""Flask-Login wiring and access decorators."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Flask, abort
+from flask_babel import lazy_gettext as _l
+from flask_login import LoginManager, current_user, login_required
+
+from portal.auth.roles import Role
+from portal.extensions import db
+
+
+def init_login(app: Flask, login_manager: LoginManager) -> None:
+    """Configure Flask-Login: login view, message and user loader."""
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please log in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+
+
+def load_user(user_id: str):
+    """Load the user of a session id ``"<id>:<session_version>"``; stale ids log out."""
+    from portal.auth.models import User
+
+    try:
+        pk, version = (int(part) for part in user_id.split(":"))
+    except ValueError:
+        return None
+    user = db.session.get(User, pk)
+    if user is None or user.session_version != version:
+        return None
+    return user
+
+
+def roles_required(*roles: Role):
+    """Allow the view only to logged-in users holding one of ``roles`` (403 otherwise)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,77 @@
+"""Login, logout and the language switch."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth.forms import LoginForm
+from portal.auth.services import authenticate, normalise_username
+from portal.extensions import db, limiter
+from portal.i18n import LANGUAGE_NAMES
+from portal.web import safe_next_url
+
+bp = Blueprint("auth", __name__)
+
+# Failed logins allowed per username and window; the window is fixed, so once exceeded
+# the username stays locked until the window ends.
+LOGIN_FAILURE_LIMIT = "10 per 15 minutes"
+
+
+def _login_key() -> str:
+    """Rate-limit key: the username being tried, so an attacker cannot spread tries over IPs."""
+    return "login:" + normalise_username(request.form.get("username", ""))[:64]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(LOGIN_FAILURE_LIMIT, key_func=_login_key, methods=["POST"],
+               deduct_when=lambda response: bool(g.get("login_failed")))
+def login():
+    """Show the login form; on success go to the user's home page."""
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(form.username.data, form.password.data)
+        if user is not None:
+            session.clear()
+            session.permanent = True
+            login_user(user)
+            if user.locale:
+                session["lang"] = user.locale
+            return redirect(safe_next_url(request.args.get("next")) or url_for("home.index"))
+        g.login_failed = True
+        form.password.errors.append(_("Wrong username or password."))
+    status = 200 if not form.errors else 401 if g.get("login_failed") else 422
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """End the session."""
+    logout_user()
+    session.clear()
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/language")
+def set_language():
+    """Switch the interface language; remembered on the user's account."""
+    language = request.form.get("language", "")
+    if language in LANGUAGE_NAMES:
+        session["lang"] = language
+        if current_user.is_authenticated:
+            current_user.locale = language
+            db.session.commit()
+    target = safe_next_url(request.form.get("next")) or url_for("home.index")
+    return redirect(target)
+
+
+def login_throttled_response(message: str):
+    """The login form with the throttling message (HTTP 429)."""
+    form = LoginForm()
+    form.password.errors = [message]
+    current_app.logger.warning("login throttled for %s", _login_key())
+    return render_template("auth/login.html", form=form), 429

@@ -1,0 +1,1 @@
+"""Checklist templates for pre-acceptance (预验收) inspections."""

@@ -1,0 +1,45 @@
+"""``flask`` CLI commands: create-user and seed-demo."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from portal.auth.roles import Role
+from portal.extensions import db
+
+
+@click.command("create-user")
+@click.argument("username")
+@click.option("--name", "display_name", required=True, help="Display name, e.g. 王建国")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice([r.value for r in Role]),
+              help="Role; repeat for several")
+@click.option("--phone", default=None)
+@click.password_option(help="Asked for when not given")
+def create_user_command(username: str, display_name: str, roles: tuple[str, ...], phone: str | None, password: str):
+    """Create a user account."""
+    from portal.auth.services import create_user
+
+    if len(password) < 8:
+        raise click.BadParameter("at least 8 characters", param_hint="--password")
+    try:
+        user = create_user(username, display_name, password, {Role(r) for r in roles}, phone)
+    except ValueError as exc:
+        raise click.ClickException(f"username {username!r} is taken") from exc
+    db.session.commit()
+    click.echo(f"created user {user.username} ({', '.join(sorted(roles))})")
+
+
+@click.command("seed-demo")
+def seed_demo_command():
+    """Load the demo data (idempotent: a second run changes nothing)."""
+    from portal.demo import seed_demo
+
+    created = seed_demo()
+    db.session.commit()
+    click.echo("demo data loaded" if created else "demo data already present, nothing changed")
+
+
+def init_app(app: Flask) -> None:
+    """Register the commands."""
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(seed_demo_command)

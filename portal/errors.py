@@ -1,0 +1,67 @@
+"""Error pages by status code: a full page, or a fragment for htmx requests."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from portal.extensions import db
+from portal.web import is_htmx_request
+
+
+def error_messages() -> dict[int, tuple[str, str]]:
+    """Title and explanation per status code, in the user's language."""
+    return {
+        400: (_("Bad request"), _("The request could not be understood. Please reload the page and try again.")),
+        403: (_("Not allowed"), _("Your account is not allowed to do this.")),
+        404: (_("Not found"), _("This page does not exist, or you do not have access to it.")),
+        405: (_("Not allowed"), _("This action is not available here.")),
+        413: (_("Too large"), _("The upload is too large. Photos may be at most 20 MB.")),
+        429: (_("Too many requests"), _("Too many attempts. Please wait a while and try again.")),
+        500: (_("Something went wrong"), _("The error has been logged. Nothing was saved; please try again.")),
+        503: (_("Temporarily unavailable"), _("The database cannot be reached right now. Nothing was saved; please try again in a moment.")),
+    }
+
+
+def render_error(status: int, detail: str | None = None):
+    """Render the error page (or fragment) for ``status``."""
+    messages = error_messages()
+    title, text = messages.get(status, messages[500] if status >= 500 else messages[400])
+    template = "errors/_error.html" if is_htmx_request() else "errors/error.html"
+    return render_template(template, status=status, title=title, text=detail or text), status
+
+
+def handle_http_exception(error: HTTPException):
+    """Any HTTP error raised with abort()."""
+    if error.code == 429 and request.endpoint == "auth.login":
+        from portal.auth.views import login_throttled_response
+
+        return login_throttled_response(_("Too many failed attempts for this username. Please wait 15 minutes and try again."))
+    return render_error(error.code or 500)
+
+
+def handle_csrf_error(_error: CSRFError):
+    """A missing or stale CSRF token: 400 with a hint to reload."""
+    return render_error(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
+
+
+def handle_database_unavailable(_error: OperationalError):
+    """The database went away: roll back and answer 503; the pool reconnects by itself."""
+    db.session.rollback()
+    return render_error(503)
+
+
+def handle_server_error(_error: Exception):
+    """Unexpected errors: roll back whatever the request had started."""
+    db.session.rollback()
+    return render_error(500)
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, handle_csrf_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(InternalServerError, handle_server_error)

@@ -1,0 +1,1 @@
+"""Finance: settlement lookup."""

@@ -1,0 +1,1 @@
+"""Landing: send each user to the home page of his role."""

@@ -1,0 +1,35 @@
+"""Language selection: Chinese first, English available, remembered per user."""
+from __future__ import annotations
+
+from flask import Flask, current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """The user's saved language, else the session's choice, else the configured default."""
+    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGE_NAMES:
+        return current_user.locale
+    if session.get("lang") in LANGUAGE_NAMES:
+        return session["lang"]
+    return current_app.config["LANGUAGE"]
+
+
+def html_lang() -> str:
+    """The value for ``<html lang>``: ``zh-CN`` or ``en``."""
+    locale = get_locale()
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
+
+
+def current_language() -> str:
+    """The active language code as used in LANGUAGE_NAMES (``zh_CN`` or ``en``)."""
+    locale = get_locale()
+    return "zh_CN" if locale.language == "zh" else locale.language
+
+
+def init_app(app: Flask) -> None:
+    """Expose the language helpers to templates."""
+    app.jinja_env.globals.update(html_lang=html_lang, language_names=LANGUAGE_NAMES,
+                                 current_locale=current_language)

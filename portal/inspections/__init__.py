@@ -1,0 +1,1 @@
+"""On-site pre-acceptance inspections."""

@@ -1,0 +1,1 @@
+"""Renovation projects (one per contract / 档案号)."""

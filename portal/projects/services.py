@@ -1,0 +1,67 @@
+"""Who may see which project, searching, and saving projects."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, or_, select
+
+from portal.auth.models import User
+from portal.auth.roles import ALL_PROJECT_ROLES, PROJECT_EDITOR_ROLES, Role
+from portal.extensions import db
+from portal.projects.models import Project
+
+
+def visible_projects(user: User) -> Select:
+    """A query of the projects ``user`` may see: all for desk roles, own ones otherwise."""
+    query = select(Project)
+    if user.has_role(*ALL_PROJECT_ROLES):
+        return query
+    own = []
+    if user.has_role(Role.FOREMAN):
+        own.append(Project.foreman_id == user.id)
+    if user.has_role(Role.PROJECT_MANAGER):
+        own.append(Project.project_manager_id == user.id)
+    return query.where(or_(*own)) if own else query.where(False)
+
+
+def can_edit_projects(user: User) -> bool:
+    """Office and engineering create and edit projects."""
+    return user.has_role(*PROJECT_EDITOR_ROLES)
+
+
+def get_project_or_404(project_id: int, user: User, for_edit: bool = False) -> Project:
+    """Load a project the user may see (404 otherwise, never revealing it exists).
+
+    ``for_edit`` additionally requires an editor role (403: the user can see it anyway).
+    """
+    project = db.session.scalar(visible_projects(user).where(Project.id == project_id))
+    if project is None:
+        abort(404)
+    if for_edit and not can_edit_projects(user):
+        abort(403)
+    return project
+
+
+def search_projects(user: User, text: str = "") -> Select:
+    """Visible projects matching ``text`` in 档案号, address or owner, newest first."""
+    query = visible_projects(user)
+    text = text.strip()
+    if text:
+        like = f"%{_escape_like(text)}%"
+        query = query.where(or_(
+            Project.contract_no.ilike(like, escape="\\"),
+            Project.address.ilike(like, escape="\\"),
+            Project.owner_name.ilike(like, escape="\\"),
+        ))
+    return query.order_by(Project.created_at.desc(), Project.id.desc())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def contract_no_taken(contract_no: str, except_id: int | None = None) -> bool:
+    """True when another project already has ``contract_no``."""
+    query = select(Project.id).where(Project.contract_no == contract_no)
+    if except_id is not None:
+        query = query.where(Project.id != except_id)
+    return db.session.scalar(query) is not None

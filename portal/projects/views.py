@@ -1,0 +1,83 @@
+"""Project list, detail, create and edit."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.roles import PROJECT_EDITOR_ROLES
+from portal.auth.sessions import roles_required
+from portal.extensions import db
+from portal.projects.forms import ProjectForm
+from portal.projects.models import Project
+from portal.projects.services import can_edit_projects, get_project_or_404, search_projects
+from portal.web import render_page_or_fragment
+
+bp = Blueprint("projects", __name__, url_prefix="/projects")
+
+PER_PAGE = 20
+
+
+@bp.get("/")
+@login_required
+def index():
+    """Projects the user may see, with search by 档案号, address or owner."""
+    q = request.args.get("q", "")[:100]
+    page = db.paginate(search_projects(current_user, q), per_page=PER_PAGE, max_per_page=PER_PAGE, error_out=False)
+    return render_page_or_fragment("projects/index.html", "projects/_results.html", "project-results",
+                                   page=page, q=q, can_edit=can_edit_projects(current_user))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*PROJECT_EDITOR_ROLES)
+def create():
+    """Create a project (office, engineering)."""
+    form = ProjectForm()
+    if form.validate_on_submit():
+        project = Project()
+        form.populate_obj(project)
+        db.session.add(project)
+        if _commit_or_report(form):
+            flash(_("Project %(no)s created.", no=project.contract_no), "success")
+            return redirect(url_for("projects.detail", project_id=project.id))
+    return _form_page(form, None)
+
+
+@bp.get("/<int:project_id>")
+@login_required
+def detail(project_id: int):
+    """One project."""
+    project = get_project_or_404(project_id, current_user)
+    return render_template("projects/detail.html", project=project, can_edit=can_edit_projects(current_user))
+
+
+@bp.route("/<int:project_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(project_id: int):
+    """Edit a project (office, engineering)."""
+    project = get_project_or_404(project_id, current_user, for_edit=True)
+    form = ProjectForm(obj=project, project_id=project.id)
+    if form.validate_on_submit():
+        form.populate_obj(project)
+        if _commit_or_report(form):
+            flash(_("Project %(no)s saved.", no=project.contract_no), "success")
+            return redirect(url_for("projects.detail", project_id=project.id))
+    return _form_page(form, project)
+
+
+def _commit_or_report(form: ProjectForm) -> bool:
+    """Commit; when another request took the same 档案号 meanwhile, report it on the form."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.contract_no.errors = [_("Another project already has this contract number.")]
+        return False
+    return True
+
+
+def _form_page(form: ProjectForm, project: Project | None):
+    """The form page; 422 when the submitted form had errors."""
+    status = 422 if form.errors else 200
+    return render_template("projects/form.html", form=form, project=project), status

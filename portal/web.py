@@ -1,0 +1,43 @@
+"""Small helpers shared by views: page-or-fragment rendering and safe redirects."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import make_response, render_template, request
+
+from portal.extensions import htmx
+
+
+def wants_fragment(target_id: str) -> bool:
+    """True when htmx asks to swap the element ``target_id`` itself.
+
+    Boosted links and history restores send HX-Request too, so the target decides.
+    """
+    return bool(htmx) and htmx.target == target_id and not htmx.history_restore_request
+
+
+def render_page_or_fragment(page_template: str, fragment_template: str, target_id: str, status: int = 200,
+                            **context):
+    """Render the fragment for htmx requests aimed at ``target_id``, else the full page."""
+    template = fragment_template if wants_fragment(target_id) else page_template
+    response = make_response(render_template(template, **context), status)
+    response.vary.add("HX-Request")
+    response.vary.add("HX-Target")
+    return response
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else None (no open redirects)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 for c in target):
+        return None
+    return target
+
+
+def is_htmx_request() -> bool:
+    """True for any htmx request (used by error pages to answer with a fragment)."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")

@@ -1,0 +1,147 @@
+"""Shared fixtures: one app per test session, each test inside a rolled-back transaction.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+from __future__ import annotations
+
+import os
+import re
+import secrets
+
+import pytest
+from flask.testing import FlaskClient
+from flask_sqlalchemy.session import Session as FlaskSession
+from itsdangerous import URLSafeTimedSerializer
+from sqlalchemy import text
+
+from portal import create_app
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.extensions import db
+from tests.factories import make_user
+
+TEST_SECRET = "test-secret-key-" + "x" * 32
+
+
+def test_database_url(tmp_path_factory) -> str:
+    """PostgreSQL from TEST_DATABASE_URL, else a fresh SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+def reset_database(app) -> None:
+    """Empty the test database and build the schema with the real migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        upgrade()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    """The portal, created once, on a schema built by the migrations."""
+    env = {
+        "PORTAL_ENV": "testing",
+        "SECRET_KEY": TEST_SECRET,
+        "DATABASE_URL": test_database_url(tmp_path_factory),
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        "BASE_URL": "https://portal.test",
+        "COMPANY_NAME": "测试装饰工程有限公司",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    application = create_app(env, {"TESTING": True})
+    application.test_client_class = PortalClient
+    reset_database(application)
+    return application
+
+
+class ConnectionBoundSession(FlaskSession):
+    """A session that always uses the test's connection (Flask-SQLAlchemy would pick the engine)."""
+
+    def get_bind(self, *args, **kwargs):
+        return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _transaction(request, app):
+    """Run each test in a transaction that is rolled back; the app's commits become savepoints."""
+    if "live_server" in request.fixturenames or request.node.get_closest_marker("real_commits"):
+        yield
+        return
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session({"bind": connection, "join_transaction_mode": "create_savepoint",
+                                              "class_": ConnectionBoundSession})
+        try:
+            yield
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _reset_limits(app):
+    """Each test starts with empty rate-limit counters."""
+    from portal.extensions import limiter
+
+    limiter.reset()
+    yield
+
+
+class PortalClient(FlaskClient):
+    """Test client that sends a valid CSRF token with every state change, like the browser does."""
+
+    def csrf_token(self) -> str:
+        """A token valid for this client's session (what ``csrf_token()`` renders)."""
+        with self.session_transaction() as sess:
+            raw = sess.setdefault("csrf_token", secrets.token_hex(20))
+        return URLSafeTimedSerializer(self.application.secret_key, salt="wtf-csrf-token").dumps(raw)
+
+    def open(self, *args, csrf: bool = True, **kwargs):
+        """Add the X-CSRFToken header to unsafe methods unless ``csrf=False``."""
+        method = (kwargs.get("method") or "GET").upper()
+        if csrf and method not in ("GET", "HEAD", "OPTIONS") and not (args and not isinstance(args[0], str)):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("X-CSRFToken", self.csrf_token())
+            kwargs["headers"] = headers
+        # A fresh app context per request, as in production: otherwise the request would
+        # reuse the test's context and carry ``g`` (logged-in user, flags) between requests.
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app) -> PortalClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def login_as(client):
+    """``login_as(Role.OFFICE)`` creates a user with that role and logs the client in as him."""
+
+    def _login(role_or_user: Role | User | None = None, **kwargs) -> User:
+        user = role_or_user if isinstance(role_or_user, User) else make_user(role_or_user, **kwargs)
+        db.session.commit()
+        with client.session_transaction() as sess:
+            sess["_user_id"] = user.get_id()
+            sess["_fresh"] = True
+        return user
+
+    return _login
+
+
+def form_errors(html: str) -> list[str]:
+    """The inline error messages of a rendered form."""
+    return re.findall(r'<p class="error"[^>]*>(.*?)</p>', html)
