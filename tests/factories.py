@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from itertools import count
+
+from werkzeug.security import generate_password_hash
 
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -16,14 +19,19 @@ _seq = count(1)
 def make_user(role: Role | None = None, *, roles: set[Role] | None = None, username: str | None = None,
               password: str = "secret-pass-1", active: bool = True, display_name: str | None = None) -> User:
     """Create a user holding ``role`` (or ``roles``)."""
-    from portal.auth.services import create_user
-
     n = next(_seq)
-    role_set = roles if roles is not None else ({role} if role else set())
-    user = create_user(username or f"user{n}", display_name or f"测试用户{n}", password, role_set)
-    user.active = active
+    user = User(username=username or f"user{n}", display_name=display_name or f"测试用户{n}", active=active)
+    user.password_hash = _password_hash(password)
+    user.set_roles(roles if roles is not None else ({role} if role else set()))
+    db.session.add(user)
     db.session.flush()
     return user
+
+
+@lru_cache(maxsize=8)
+def _password_hash(password: str) -> str:
+    """scrypt is slow on purpose; hash each test password once per run."""
+    return generate_password_hash(password, method="scrypt")
 
 
 def make_project(*, foreman: User | None = None, project_manager: User | None = None, contract_no: str | None = None,
