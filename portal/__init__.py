@@ -35,7 +35,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Bind the unbound extensions of :mod:`portal.extensions` to ``app``."""
-    from portal import database, i18n
+    from portal import database, i18n, models  # noqa: F401  (models: the whole schema for migrations)
     from portal.auth import sessions
     from portal.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
 
@@ -54,7 +54,9 @@ def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.checklists.views import bp as checklists_bp
     from portal.dashboard.views import bp as dashboard_bp
+    from portal.equipment.views import bp as equipment_bp
     from portal.finance.views import bp as finance_bp
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
@@ -64,7 +66,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.schedule.views import bp as schedule_bp
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
-               rectification_bp, dashboard_bp, schedule_bp, finance_bp):
+               rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp):
         app.register_blueprint(bp)
 
 

@@ -1,16 +1,20 @@
 """Demo data: one user per role and a handful of projects in Xi'an. Demo only."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import create_user
 from portal.extensions import db
+from portal.checklists.models import ChecklistTemplate
+from portal.equipment.models import Equipment
+from portal.inspections.models import Inspection
 from portal.projects.models import Project, ProjectStatus
+from portal.timeutil import local_today
 
 # Demo-only accounts; README and `make run` print them. Never use these in production.
 DEMO_PASSWORD = "demo1234"
@@ -38,8 +42,37 @@ DEMO_PROJECTS = [
 ]
 
 
+# (name, serial number, days since calibration, days of validity left); one expired on purpose.
+DEMO_EQUIPMENT = [
+    ("2米靠尺（垂直检测尺）", "JC-KC-001", 100, 265),
+    ("楔形塞尺", "JC-SC-002", 100, 265),
+    ("木材含水率测试仪", "JC-HS-003", 60, 305),
+    ("绝缘电阻测试仪（兆欧表）", "JC-ZO-004", 30, 335),
+    ("漏电保护测试仪", "JC-LD-005", 30, 335),
+    ("钢卷尺 5 m", "JC-JC-006", 200, 165),
+    ("激光水平仪", "JC-SP-007", 375, -10),
+]
+
+
 def seed_demo() -> bool:
-    """Create the demo users and projects unless they exist; True when something was created."""
+    """Load the demo data where missing; True when something was created.
+
+    Idempotent: a second run the same day changes nothing. Run on a later day, it moves
+    the demo inspection to today, so that the inspector always has one to open.
+    """
+    from portal.checklists.services import load_default_template
+
+    created = _seed_people_and_projects()
+    template_count = db.session.scalar(select(func.count()).select_from(ChecklistTemplate))
+    load_default_template()
+    created |= template_count == 0
+    created |= _seed_equipment()
+    created |= _seed_todays_inspection()
+    db.session.flush()
+    return created
+
+
+def _seed_people_and_projects() -> bool:
     if db.session.scalar(select(User.id).where(User.username == "inspector")) is not None:
         return False
     users = {role: create_user(username, name, DEMO_PASSWORD, {role}, phone)
@@ -53,3 +86,34 @@ def seed_demo() -> bool:
         ))
     db.session.flush()
     return True
+
+
+def _seed_equipment() -> bool:
+    if db.session.scalar(select(func.count()).select_from(Equipment)):
+        return False
+    today = local_today()
+    for name, serial, age, left in DEMO_EQUIPMENT:
+        db.session.add(Equipment(name=name, serial_no=serial, calibrated_on=today - timedelta(days=age),
+                                 valid_until=today + timedelta(days=left)))
+    return True
+
+
+def _seed_todays_inspection() -> bool:
+    """The demo inspector has an inspection of A26101201 today."""
+    from portal.inspections.services import create_inspection
+
+    today = local_today()
+    inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+    project = db.session.scalar(select(Project).where(Project.contract_no == DEMO_PROJECTS[0][0]))
+    if inspector is None or project is None:
+        return False
+    inspection = db.session.scalar(select(Inspection).where(Inspection.project_id == project.id)
+                                   .order_by(Inspection.round.desc()).limit(1))
+    if inspection is None:
+        office = db.session.scalar(select(User).where(User.username == "office"))
+        create_inspection(project, today, inspector, office or inspector)
+        return True
+    if inspection.scheduled_date < today and not inspection.is_completed:
+        inspection.scheduled_date = today
+        return True
+    return False

@@ -56,3 +56,66 @@ def make_project(*, foreman: User | None = None, project_manager: User | None = 
     db.session.add(project)
     db.session.flush()
     return project
+
+
+def make_template(*, status: str = "published", family: str | None = None, version: int = 1):
+    """A small checklist: two categories with check items and one measured item (wood moisture ≤ 12 %)."""
+    from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate
+
+    n = next(_seq)
+    template = ChecklistTemplate(family=family or f"test{n}", version=version, name="测试检查表",
+                                 name_en="Test checklist", status=status)
+    spec = {
+        "electrical": [("check", "插座左零右火上接地", {"note_required_on_fail": True}), ("check", "漏电保护器动作正常", {}),
+                       ("check", "同一房间插座高度一致", {})],
+        "carpentry": [("measured", "木材含水率", {"unit": "%", "limit_max": Decimal("12")}),
+                      ("check", "接缝严密", {})],
+    }
+    for c_pos, (code, items) in enumerate(spec.items(), start=1):
+        category = ChecklistCategory(position=c_pos, code=code, title=f"分项{code}", title_en=code.title())
+        template.categories.append(category)
+        for i_pos, (kind, text, extra) in enumerate(items, start=1):
+            category.items.append(ChecklistItem(template=template, position=i_pos, code=f"{code}.{i_pos}", kind=kind,
+                                                text=text, text_en=text, **extra))
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def make_equipment(*, valid_from: date | None = None, valid_until: date | None = None, serial: str | None = None):
+    """A calibrated instrument (valid for a year around today unless dates are given)."""
+    from datetime import timedelta
+
+    from portal.equipment.models import Equipment
+    from portal.timeutil import local_today
+
+    today = local_today()
+    equipment = Equipment(name="靠尺", serial_no=serial or f"EQ-{next(_seq)}",
+                          calibrated_on=valid_from or today - timedelta(days=30),
+                          valid_until=valid_until or today + timedelta(days=300))
+    db.session.add(equipment)
+    db.session.flush()
+    return equipment
+
+
+def make_inspection(*, inspector: User | None = None, project: Project | None = None, template=None,
+                    started: bool = True, handbook: bool = True, equipment: list | None = None,
+                    scheduled_date: date | None = None):
+    """An inspection of a (new) project on a small template, started with valid equipment unless told."""
+    from portal.inspections.services import record_start
+    from portal.timeutil import local_today
+
+    inspector = inspector or make_user(Role.INSPECTOR)
+    project = project or make_project()
+    template = template or make_template()
+    office = make_user(Role.OFFICE)
+    from portal.inspections.models import Inspection
+
+    inspection = Inspection(project=project, template=template, round=1, inspector=inspector,
+                            scheduled_date=scheduled_date or local_today(), created_by_id=office.id)
+    db.session.add(inspection)
+    db.session.flush()
+    if started:
+        record_start(inspection, inspector, foreman_present=True, project_manager_present=True, others_present="",
+                     handbook_present=handbook, equipment=[make_equipment()] if equipment is None else equipment)
+    return inspection

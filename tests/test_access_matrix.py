@@ -8,7 +8,7 @@ import pytest
 
 from portal.auth.roles import Role
 from portal.extensions import db
-from tests.factories import make_project, make_user
+from tests.factories import make_inspection, make_project, make_user
 
 ANON = "anonymous"
 ALL_ROLES = [ANON, *Role]
@@ -59,6 +59,21 @@ MATRIX = [
 ]
 
 
+def _feature_rows() -> list:
+    """Rows that feature packages keep next to their tests, in ``tests/<feature>/access_rows.py``."""
+    import importlib
+    import pathlib
+
+    rows = []
+    for path in sorted(pathlib.Path(__file__).parent.glob("*/access_rows.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.access_rows")
+        rows.extend(module.ROWS)
+    return rows
+
+
+MATRIX.extend(_feature_rows())
+
+
 def test_every_route_is_in_the_matrix(app):
     covered = {(endpoint, method) for method, _url, endpoint, _exp in MATRIX}
     missing = []
@@ -69,6 +84,20 @@ def test_every_route_is_in_the_matrix(app):
             if (rule.endpoint, method) not in covered:
                 missing.append(f"{method} {rule.rule} ({rule.endpoint})")
     assert not missing, "routes without access-matrix rows:\n" + "\n".join(sorted(missing))
+
+
+def _inspection_ids(inspector) -> dict:
+    """{insp_own}: the logged-in inspector's (else anybody's) started inspection; {item}: one of its items;
+    {insp_other}: another inspector's; {insp_done}: a finished one of the logged-in inspector (or anybody)."""
+    from portal.inspections.services import answers_version, finish, load_answers, save_answer
+
+    own = make_inspection(inspector=inspector)
+    other = make_inspection()
+    done = make_inspection(inspector=inspector)
+    for row in load_answers(done):
+        save_answer(row, done.inspector, **({"raw_value": "5"} if row.item.is_measured else {"outcome": "pass"}))
+    finish(done, done.inspector, answers_version(done))
+    return {"insp_own": own.id, "insp_other": other.id, "insp_done": done.id, "item": load_answers(own)[0].item_id}
 
 
 CASES = [(method, url, role, expected[role]) for method, url, _endpoint, expected in MATRIX for role in ALL_ROLES]
@@ -82,10 +111,13 @@ def test_access(client, login_as, method, url, role, expected):
                        project_manager=user if role == Role.PROJECT_MANAGER else None)
     other = make_project()
     someone = make_user(Role.INSPECTOR)
+    ids = {"own": own.id, "other": other.id, "user": someone.id}
+    if "{insp" in url or "{item}" in url:
+        ids.update(_inspection_ids(user if role == Role.INSPECTOR else None))
     db.session.commit()
     if user is not None:
         login_as(user)
-    target = url.format(own=own.id, other=other.id, user=someone.id)
+    target = url.format(**ids)
     response = client.open(target, method=method, data={})
     if expected == LOGIN:
         assert response.status_code == 302 and "/login" in response.headers["Location"]

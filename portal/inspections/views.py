@@ -1,15 +1,292 @@
-"""The inspector's pages."""
-from flask import Blueprint, render_template
+"""The inspection on the phone: agenda, start, checklist with autosave, summary, finish, reopen."""
+from __future__ import annotations
 
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.auth.services import users_with_role
 from portal.auth.sessions import roles_required
-from portal.timeutil import local_today
+from portal.equipment.models import Equipment
+from portal.extensions import db
+from portal.inspections import messages
+from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
+from portal.inspections.models import Inspection
+from portal.inspections.services import (
+    InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404, history,
+    inspector_agenda, load_answers, record_start, reopen, save_answer, save_note, summarise,
+)
+from portal.projects.models import Project, ProjectStatus
+from portal.projects.services import get_project_or_404, visible_projects
+from portal.inspections.scoring import percent_text
+from portal.timeutil import local_today, to_local
+from portal.web import render_page_or_fragment, wants_fragment
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
+INSPECTION_ROLES = (Role.INSPECTOR, Role.OFFICE)
+
+
+@bp.app_context_processor
+def display_helpers() -> dict:
+    """Texts and number formats the inspection templates use."""
+    return {"grade_label": messages.grade_label, "percent_text": percent_text,
+            "fail_reason_text": messages.fail_reason_text, "history_field": messages.history_field,
+            "history_value": messages.history_value, "event_label": messages.event_label,
+            "local_time": local_time_text}
+
+
+@bp.app_template_filter("measure")
+def measure(value) -> str:
+    """A stored measurement without trailing zeros: 12, 0.5, 250."""
+    return format(Decimal(value).normalize(), "f") if value is not None else ""
+
+
+def local_time_text(value) -> str:
+    """A stored UTC time as the company's local ``YYYY-MM-DD HH:MM``."""
+    local = to_local(value)
+    return local.strftime("%Y-%m-%d %H:%M") if local else ""
+
 
 @bp.get("/today")
-@roles_required(Role.INSPECTOR, Role.OFFICE)
+@roles_required(*INSPECTION_ROLES)
 def today():
-    """The inspector's home: today's inspections, then upcoming ones."""
-    return render_template("inspections/today.html", today=local_today(), todays=[], upcoming=[])
+    """The inspector's home: overdue and today's inspections first, then upcoming ones."""
+    todays, upcoming = inspector_agenda(current_user, local_today())
+    recent = []
+    if current_user.has_role(Role.OFFICE):
+        recent = db.session.scalars(select(Inspection).order_by(Inspection.scheduled_date.desc(),
+                                                                Inspection.id.desc()).limit(30)).all()
+    return render_template("inspections/today.html", today=local_today(), todays=todays, upcoming=upcoming,
+                           recent=recent)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(*INSPECTION_ROLES)
+def new():
+    """Schedule an inspection (office for any inspector, an inspector for himself)."""
+    form = NewInspectionForm()
+    _fill_new_form_choices(form)
+    if request.method == "GET":
+        form.scheduled_date.data = local_today()
+        form.inspector_id.data = current_user.id
+        form.project_id.data = request.args.get("project", type=int)
+    if form.validate_on_submit():
+        project = get_project_or_404(form.project_id.data, current_user)
+        inspector = db.session.get(User, form.inspector_id.data)
+        try:
+            inspection = create_inspection(project, form.scheduled_date.data, inspector, current_user)
+        except InspectionError as exc:
+            form.project_id.errors = [messages.error_text(exc)]
+        else:
+            db.session.commit()
+            flash(_("Inspection scheduled."), "success")
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    return render_template("inspections/new.html", form=form), 422 if form.errors else 200
+
+
+def _fill_new_form_choices(form: NewInspectionForm) -> None:
+    """Projects whose company work is complete (3.1.2), plus one picked from a project page."""
+    ready = (Project.status.in_([ProjectStatus.WORK_COMPLETE.value, ProjectStatus.HANDED_OVER.value])
+             | (Project.id == request.args.get("project", type=int, default=0))
+             | (Project.id == request.form.get("project_id", type=int, default=0)))
+    projects = db.session.scalars(visible_projects(current_user).where(ready).order_by(Project.contract_no)).all()
+    form.project_id.choices = [SelectChoice(p.id, f"{p.contract_no} {p.address}") for p in projects]
+    inspectors = users_with_role(Role.INSPECTOR) if current_user.has_role(Role.OFFICE) else [current_user]
+    form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in inspectors]
+
+
+@bp.get("/<int:inspection_id>")
+@login_required
+def detail(inspection_id: int):
+    """The inspection page: the start form until started, then the checklist."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    if not inspection.is_started:
+        return _start_page(inspection, StartForm(formdata=None))
+    return render_template("inspections/detail.html", **_checklist_context(inspection))
+
+
+def _checklist_context(inspection: Inspection) -> dict:
+    answers = load_answers(inspection)
+    return {"inspection": inspection, "answers": answers, "summary": summarise(inspection, answers),
+            "editable": can_answer(inspection, current_user), "start_form": _start_form(inspection)}
+
+
+def _start_form(inspection: Inspection, formdata=None) -> StartForm:
+    """The start form, prefilled with what was recorded, equipment choices as of today."""
+    def yes_no(value):
+        return None if value is None else ("yes" if value else "no")
+
+    form = StartForm(formdata=formdata, data=None if formdata else {
+        "foreman_present": yes_no(inspection.foreman_present),
+        "project_manager_present": yes_no(inspection.project_manager_present),
+        "others_present": inspection.others_present,
+        "handbook_present": yes_no(inspection.handbook_present),
+        "equipment_ids": [use.equipment_id for use in inspection.equipment_uses]})
+    form.equipment_ids.choices = [SelectChoice(e.id, messages.equipment_label(e, local_today()))
+                                  for e in _equipment_choices(inspection)]
+    return form
+
+
+def _equipment_choices(inspection: Inspection) -> list[Equipment]:
+    """Non-retired equipment, plus whatever this inspection already recorded."""
+    recorded = {use.equipment_id for use in inspection.equipment_uses}
+    rows = db.session.scalars(select(Equipment).order_by(Equipment.name)).all()
+    return [e for e in rows if not e.retired or e.id in recorded]
+
+
+def _start_page(inspection: Inspection, form: StartForm, status: int = 200):
+    return render_template("inspections/start.html", inspection=inspection, form=form,
+                           editable=inspection.inspector_id == current_user.id), status
+
+
+@bp.post("/<int:inspection_id>/start")
+@login_required
+def start(inspection_id: int):
+    """Record presence, equipment and handbook; the first time this opens the checklist."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    if inspection.inspector_id != current_user.id:
+        abort(403)
+    form = _start_form(inspection, request.form)
+    if form.validate_on_submit():
+        chosen = db.session.scalars(select(Equipment).where(Equipment.id.in_(form.equipment_ids.data))).all()
+        try:
+            record_start(inspection, current_user, foreman_present=form.foreman_present.data == "yes",
+                         project_manager_present=form.project_manager_present.data == "yes",
+                         others_present=form.others_present.data or "",
+                         handbook_present=form.handbook_present.data == "yes", equipment=list(chosen))
+        except InspectionError as exc:
+            db.session.rollback()
+            form.equipment_ids.errors = [messages.error_text(exc)]
+        else:
+            db.session.commit()
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    if inspection.is_started:
+        context = _checklist_context(inspection)
+        context["start_form"] = form
+        return render_template("inspections/detail.html", **context), 422
+    return _start_page(inspection, form, 422)
+
+
+@bp.post("/<int:inspection_id>/items/<int:item_id>")
+@login_required
+def answer(inspection_id: int, item_id: int):
+    """Save one answer the moment it is given; answers with the item (and live totals)."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    row = get_answer_or_404(inspection, item_id)
+    if inspection.inspector_id != current_user.id:
+        abort(403)
+    error, status = None, 200
+    try:
+        save_answer(row, current_user, outcome=request.form.get("outcome"),
+                    raw_value=request.form.get("value") if "value" in request.form else None)
+    except InspectionError as exc:
+        db.session.rollback()
+        error, status = messages.error_text(exc), (422 if exc.code in ("bad_value", "bad_outcome") else 409)
+    else:
+        db.session.commit()
+    return _item_response(inspection, row, error, status, typed=request.form.get("value"))
+
+
+@bp.post("/<int:inspection_id>/items/<int:item_id>/note")
+@login_required
+def note(inspection_id: int, item_id: int):
+    """Save an item's note."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    row = get_answer_or_404(inspection, item_id)
+    if inspection.inspector_id != current_user.id:
+        abort(403)
+    error, status = None, 200
+    try:
+        save_note(row, current_user, request.form.get("note", ""))
+    except InspectionError as exc:
+        db.session.rollback()
+        error, status = messages.error_text(exc), (422 if exc.code == "note_too_long" else 409)
+    else:
+        db.session.commit()
+    if not wants_fragment(f"note-state-{item_id}"):
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
+    return render_template("inspections/_note_state.html", answer=row, error=error), status
+
+
+def _item_response(inspection: Inspection, row, error: str | None, status: int, typed: str | None = None):
+    """The item fragment (+ out-of-band totals) for htmx; a redirect back for plain forms."""
+    if not wants_fragment(f"item-{row.item_id}"):
+        if error:
+            flash(error, "error")
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{row.item_id}"))
+    db.session.refresh(row)
+    summary = summarise(inspection)
+    category = next(c for c in summary.categories if c.category.id == row.item.category_id)
+    return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
+                           typed=typed, summary=summary, cat=category,
+                           editable=can_answer(inspection, current_user)), status
+
+
+@bp.get("/<int:inspection_id>/summary")
+@login_required
+def summary(inspection_id: int):
+    """Rates, grade or fail reasons, what blocks finishing, and the finish button."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    if not inspection.is_started:
+        return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+    return render_page_or_fragment("inspections/summary.html", "inspections/_summary.html", "summary",
+                                   inspection=inspection, summary=summarise(inspection),
+                                   editable=can_answer(inspection, current_user), reopen_form=ReopenForm())
+
+
+@bp.post("/<int:inspection_id>/finish")
+@login_required
+def finish_inspection(inspection_id: int):
+    """Freeze the result, if nothing changed since the summary was shown and nothing is missing."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    if inspection.inspector_id != current_user.id:
+        abort(403)
+    try:
+        finish(inspection, current_user, request.form.get("version", type=int, default=-1))
+    except InspectionError as exc:
+        db.session.rollback()
+        current = summarise(inspection)
+        message = messages.error_text(exc)
+        return render_template("inspections/summary.html", inspection=inspection, summary=current,
+                               editable=can_answer(inspection, current_user), reopen_form=ReopenForm(),
+                               finish_error=message), 409 if exc.code == "changed" else 422
+    db.session.commit()
+    flash(_("Inspection finished."), "success")
+    return redirect(url_for("inspections.summary", inspection_id=inspection.id))
+
+
+@bp.post("/<int:inspection_id>/reopen")
+@login_required
+def reopen_inspection(inspection_id: int):
+    """Office reopens a completed inspection with a written reason."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    if not current_user.has_role(Role.OFFICE):
+        abort(403)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            reopen(inspection, current_user, form.reason.data)
+        except InspectionError as exc:
+            db.session.rollback()
+            form.reason.errors = [messages.error_text(exc)]
+        else:
+            db.session.commit()
+            flash(_("Inspection reopened."), "success")
+            return redirect(url_for("inspections.summary", inspection_id=inspection.id))
+    return render_template("inspections/summary.html", inspection=inspection, summary=summarise(inspection),
+                           editable=False, reopen_form=form), 422
+
+
+@bp.get("/<int:inspection_id>/history")
+@login_required
+def inspection_history(inspection_id: int):
+    """Every answer change and lifecycle event."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    return render_template("inspections/history.html", inspection=inspection, rows=history(inspection))

@@ -140,8 +140,6 @@ def test_project_detail_fits_the_screen(page: Page, username):
     _assert_no_problems(problems)
 
 
-@pytest.mark.xfail(strict=True, reason="app: the '全部工程' (All projects) back link at the bottom of "
-                   "templates/projects/detail.html is a plain text link, 68x20 px at 360 px width (< 44 px)")
 @pytest.mark.parametrize("username", ["office", "foreman"])
 def test_project_detail_tap_targets(page: Page, username):
     login(page, username)

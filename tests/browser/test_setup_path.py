@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,6 +60,10 @@ def _open(opener, url, data=None):
 
 def test_setup_ran_on_an_empty_database(live_server):
     assert "demo data loaded" in live_server.setup_output["seed-demo"]
+    if os.environ.get("TEST_DATABASE_URL"):  # its own database, never the shared test database
+        assert live_server.env["DATABASE_URL"].endswith("/portal_browser")
+    else:
+        assert live_server.env["DATABASE_URL"].startswith("sqlite:///")
 
 
 def test_healthz(live_server):

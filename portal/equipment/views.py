@@ -1,0 +1,69 @@
+"""Office maintains the equipment register."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from portal.auth.roles import Role
+from portal.auth.sessions import roles_required
+from portal.equipment.forms import EquipmentEditForm, EquipmentForm
+from portal.equipment.models import Equipment
+from portal.equipment.services import equipment_register, get_equipment_or_404
+from portal.extensions import db
+from portal.timeutil import local_today
+
+bp = Blueprint("equipment", __name__, url_prefix="/equipment")
+
+
+@bp.get("/")
+@roles_required(Role.OFFICE)
+def index():
+    """The register with each instrument's calibration state, problems first."""
+    return render_template("equipment/index.html", entries=equipment_register(local_today()))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def create():
+    """Add an instrument to the register."""
+    form = EquipmentForm()
+    if form.validate_on_submit():
+        equipment = Equipment()
+        form.populate_obj(equipment)
+        db.session.add(equipment)
+        if _commit_or_report(form):
+            flash(_("Instrument %(serial)s added.", serial=equipment.serial_no), "success")
+            return redirect(url_for("equipment.index"))
+    return _form_page(form, None)
+
+
+@bp.route("/<int:equipment_id>/edit", methods=["GET", "POST"])
+@roles_required(Role.OFFICE)
+def edit(equipment_id: int):
+    """Edit an instrument: correct it, enter a recalibration's dates, or retire it."""
+    equipment = get_equipment_or_404(equipment_id)
+    form = EquipmentEditForm(obj=equipment, equipment_id=equipment.id)
+    if form.validate_on_submit():
+        form.populate_obj(equipment)
+        if _commit_or_report(form):
+            flash(_("Instrument %(serial)s saved.", serial=equipment.serial_no), "success")
+            return redirect(url_for("equipment.index"))
+    return _form_page(form, equipment)
+
+
+def _commit_or_report(form: EquipmentForm) -> bool:
+    """Commit; when another request took the same serial number meanwhile, report it on the form."""
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        form.serial_no.errors = [_("Another instrument already has this serial number.")]
+        return False
+    return True
+
+
+def _form_page(form: EquipmentForm, equipment: Equipment | None):
+    """The form page; 422 when the submitted form had errors."""
+    status = 422 if form.errors else 200
+    return render_template("equipment/form.html", form=form, equipment=equipment), status

@@ -1,0 +1,355 @@
+"""Inspection operations: create, start, answer, summarise, finish, reopen. Services flush; views commit."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_DOWN, Decimal
+
+from flask import abort
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.checklists.limits import MeasurementError, parse_measurement
+from portal.checklists.models import ChecklistCategory, ChecklistItem
+from portal.checklists.services import current_template
+from portal.equipment.models import Equipment
+from portal.extensions import db
+from portal.inspections import scoring
+from portal.inspections.models import (
+    Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent, InspectionStatus, Outcome,
+)
+from portal.penalties.models import PenaltyKind
+from portal.penalties.services import HANDBOOK_MISSING, record_penalty
+from portal.projects.models import Project
+from portal.timeutil import local_today, to_local, utcnow
+
+NOTE_MAX = 2000
+
+
+class InspectionError(Exception):
+    """A request the inspection's state does not allow; ``code`` names the rule, ``detail`` adds facts."""
+
+    def __init__(self, code: str, detail=None):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+# --- loading and access -------------------------------------------------------------------
+
+def get_inspection_or_404(inspection_id: int, user: User) -> Inspection:
+    """The inspection if ``user`` is its inspector or office; 404 for everybody else."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None or not can_view(inspection, user):
+        abort(404)
+    return inspection
+
+
+def can_view(inspection: Inspection, user: User) -> bool:
+    """Office sees every inspection; an inspector only his own."""
+    return user.has_role(Role.OFFICE) or inspection.inspector_id == user.id
+
+
+def can_answer(inspection: Inspection, user: User) -> bool:
+    """Only the assigned inspector answers, and only while the inspection is in progress."""
+    return inspection.inspector_id == user.id and inspection.status == InspectionStatus.IN_PROGRESS.value
+
+
+def inspector_agenda(user: User, today: date) -> tuple[list[Inspection], list[Inspection]]:
+    """(today's open or finished-today inspections, upcoming ones) assigned to ``user``."""
+    query = (select(Inspection).where(Inspection.inspector_id == user.id)
+             .options(selectinload(Inspection.project)).order_by(Inspection.scheduled_date, Inspection.id))
+    todays = db.session.scalars(query.where(Inspection.scheduled_date == today)).all()
+    upcoming = db.session.scalars(query.where(Inspection.scheduled_date > today,
+                                              Inspection.status != InspectionStatus.COMPLETED.value).limit(30)).all()
+    overdue = db.session.scalars(query.where(Inspection.scheduled_date < today,
+                                             Inspection.status != InspectionStatus.COMPLETED.value)).all()
+    return [*overdue, *todays], list(upcoming)
+
+
+# --- creating and starting ----------------------------------------------------------------
+
+def create_inspection(project: Project, scheduled_date: date, inspector: User, created_by: User) -> Inspection:
+    """Schedule the next round for ``project`` on the current checklist version."""
+    previous = db.session.scalars(select(Inspection).where(Inspection.project_id == project.id)
+                                  .order_by(Inspection.round.desc())).all()
+    if any(not i.is_completed for i in previous):
+        raise InspectionError("open_exists")
+    if any(i.passed for i in previous):
+        raise InspectionError("already_passed")
+    template = previous[0].template if previous else current_template()
+    if template is None:
+        raise InspectionError("no_template")
+    inspection = Inspection(project=project, template=template, round=len(previous) + 1,
+                            scheduled_date=scheduled_date, inspector=inspector, created_by_id=created_by.id)
+    db.session.add(inspection)
+    db.session.flush()
+    return inspection
+
+
+def check_equipment(equipment: list[Equipment], day: date) -> None:
+    """Refuse equipment whose calibration is not valid on ``day``, naming the dates."""
+    expired = [(e, e.valid_until) for e in equipment if not e.is_valid_on(day)]
+    if expired:
+        raise InspectionError("equipment_expired", expired)
+
+
+def record_start(inspection: Inspection, user: User, *, foreman_present: bool, project_manager_present: bool,
+                 others_present: str, handbook_present: bool, equipment: list[Equipment]) -> None:
+    """Record who is present, the equipment and the handbook; the first time, open the checklist."""
+    if inspection.is_completed:
+        raise InspectionError("completed")
+    day = local_today()
+    check_equipment(equipment, day)
+    inspection.foreman_present = foreman_present
+    inspection.project_manager_present = project_manager_present
+    inspection.others_present = others_present.strip()[:200]
+    inspection.handbook_present = handbook_present
+    _set_equipment(inspection, equipment, user)
+    if not inspection.is_started:
+        inspection.status = InspectionStatus.IN_PROGRESS.value
+        inspection.started_at = utcnow()
+        db.session.add_all(Answer(inspection=inspection, item_id=item.id) for item in active_items(inspection))
+        _event(inspection, user, "started")
+    db.session.flush()
+
+
+def _set_equipment(inspection: Inspection, equipment: list[Equipment], user: User) -> None:
+    wanted = {e.id: e for e in equipment}
+    inspection.equipment_uses = [use for use in inspection.equipment_uses if use.equipment_id in wanted]
+    have = {use.equipment_id for use in inspection.equipment_uses}
+    for equipment_id, item in wanted.items():
+        if equipment_id not in have:
+            inspection.equipment_uses.append(InspectionEquipment(
+                equipment=item, calibrated_on=item.calibrated_on, valid_until=item.valid_until,
+                recorded_by_id=user.id))
+
+
+def active_items(inspection: Inspection) -> list[ChecklistItem]:
+    """The items of the inspection's template version, in checklist order."""
+    return list(db.session.scalars(
+        select(ChecklistItem).join(ChecklistCategory)
+        .where(ChecklistItem.template_id == inspection.template_id, ChecklistItem.retired.is_(False))
+        .order_by(ChecklistCategory.position, ChecklistItem.position)))
+
+
+def inspection_day(inspection: Inspection) -> date:
+    """The local date the inspection took place (started), else its scheduled date."""
+    started = to_local(inspection.started_at)
+    return started.date() if started else inspection.scheduled_date
+
+
+def has_valid_equipment(inspection: Inspection) -> bool:
+    """At least one recorded instrument was within its calibration (as recorded) on the inspection day."""
+    day = inspection_day(inspection)
+    return any(use.calibrated_on <= day <= use.valid_until for use in inspection.equipment_uses)
+
+
+# --- answering ----------------------------------------------------------------------------
+
+def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:
+    """The answer row for ``item_id`` in this inspection; 404 for items of other versions."""
+    answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
+                                                    Answer.item_id == item_id))
+    if answer is None:
+        abort(404)
+    return answer
+
+
+def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_value: str | None = None) -> None:
+    """Set the outcome (check items, or N/A) or the measured value (judged against the limit)."""
+    _require_open(answer.inspection)
+    item = answer.item
+    if raw_value is not None and item.is_measured:
+        try:
+            value = parse_measurement(raw_value)
+        except MeasurementError as exc:
+            raise InspectionError("bad_value", exc.code) from exc
+        new_outcome = Outcome.PASS.value if item.limit.accepts(value) else Outcome.FAIL.value
+        _change(answer, user, "value", value)
+        _change(answer, user, "outcome", new_outcome)
+    elif outcome == Outcome.NA.value or (outcome in (Outcome.PASS.value, Outcome.FAIL.value) and not item.is_measured):
+        if outcome == Outcome.NA.value:
+            _change(answer, user, "value", None)
+        _change(answer, user, "outcome", outcome)
+    else:
+        raise InspectionError("bad_outcome")
+    db.session.flush()
+
+
+def save_note(answer: Answer, user: User, note: str) -> None:
+    """Store the item's note (control characters removed)."""
+    _require_open(answer.inspection)
+    clean = "".join(ch for ch in note if ch in "\n\t" or ord(ch) >= 32).strip()
+    if len(clean) > NOTE_MAX:
+        raise InspectionError("note_too_long")
+    _change(answer, user, "note", clean)
+    db.session.flush()
+
+
+def _require_open(inspection: Inspection) -> None:
+    if inspection.status != InspectionStatus.IN_PROGRESS.value:
+        raise InspectionError("completed" if inspection.is_completed else "not_started")
+
+
+def _change(answer: Answer, user: User, field_name: str, new) -> None:
+    """Set one field and log old → new when it really changes."""
+    old = getattr(answer, field_name)
+    if field_name == "value" and old is not None and new is not None and Decimal(old) == Decimal(new):
+        return
+    if old == new:
+        return
+    setattr(answer, field_name, new)
+    answer.updated_at = utcnow()
+    answer.updated_by_id = user.id
+    db.session.add(AnswerChange(inspection_id=answer.inspection_id, item_id=answer.item_id, user_id=user.id,
+                                field=field_name, old_value=_text(old), new_value=_text(new)))
+
+
+def _text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
+
+
+def answers_version(inspection: Inspection) -> int:
+    """Changes so far: the summary shows it and finishing checks nothing changed since."""
+    return db.session.scalar(select(func.count()).select_from(AnswerChange)
+                             .where(AnswerChange.inspection_id == inspection.id))
+
+
+# --- summary and finishing ----------------------------------------------------------------
+
+@dataclass
+class CategorySummary:
+    """Progress and rate of one category."""
+
+    category: ChecklistCategory
+    answered: int
+    total: int
+    rate: scoring.Rate
+
+
+@dataclass
+class Summary:
+    """What the inspector sees before finishing."""
+
+    evaluation: scoring.Evaluation
+    categories: list[CategorySummary]
+    unanswered: list[ChecklistItem] = field(default_factory=list)
+    notes_missing: list[ChecklistItem] = field(default_factory=list)
+    equipment_ok: bool = True
+    version: int = 0
+
+    @property
+    def blocking(self) -> bool:
+        """True when the inspection cannot be finished yet."""
+        return bool(self.unanswered or self.notes_missing or not self.equipment_ok)
+
+
+def load_answers(inspection: Inspection) -> list[Answer]:
+    """Answers with their items and categories, in checklist order, in one query."""
+    return list(db.session.scalars(
+        select(Answer).join(ChecklistItem).join(ChecklistCategory)
+        .where(Answer.inspection_id == inspection.id)
+        .options(selectinload(Answer.item).selectinload(ChecklistItem.category))
+        .order_by(ChecklistCategory.position, ChecklistItem.position)))
+
+
+def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Summary:
+    """Rates, grade or fail reasons, and what still blocks finishing."""
+    answers = load_answers(inspection) if answers is None else answers
+    equipment_ok = has_valid_equipment(inspection)
+    evaluation = scoring.evaluate(((a.item.category.code, a.outcome) for a in answers), equipment_ok)
+    categories: dict[int, CategorySummary] = {}
+    for a in answers:
+        cat = categories.setdefault(a.item.category_id, CategorySummary(a.item.category, 0, 0, scoring.Rate(0, 0)))
+        cat.total += 1
+        cat.answered += a.outcome is not None
+    for cat in categories.values():
+        cat.rate = evaluation.categories.get(cat.category.code, scoring.Rate(0, 0))
+    return Summary(
+        evaluation=evaluation, categories=list(categories.values()), equipment_ok=equipment_ok,
+        unanswered=[a.item for a in answers if a.outcome is None],
+        notes_missing=[a.item for a in answers if a.outcome == Outcome.FAIL.value
+                       and a.item.note_required_on_fail and not a.note.strip()],
+        version=answers_version(inspection))
+
+
+def finish(inspection: Inspection, user: User, seen_version: int) -> Summary:
+    """Freeze the result. Finishing a finished inspection changes nothing.
+
+    Raises InspectionError("changed") when answers changed since the summary the inspector
+    saw, and InspectionError("blocked") while something is missing.
+    """
+    inspection = _lock(inspection)
+    if inspection.is_completed:
+        return summarise(inspection)
+    _require_open(inspection)
+    summary = summarise(inspection)
+    if summary.version != seen_version:
+        raise InspectionError("changed", summary)
+    if summary.blocking:
+        raise InspectionError("blocked", summary)
+    _freeze(inspection, summary.evaluation)
+    inspection.status = InspectionStatus.COMPLETED.value
+    inspection.finished_at = utcnow()
+    inspection.finished_by_id = user.id
+    if inspection.handbook_present is False and inspection.project.foreman is not None:
+        record_penalty(inspection.project.foreman, Role.FOREMAN.value, PenaltyKind.SERIOUS_FAULT,
+                       HANDBOOK_MISSING, inspection)
+    _event(inspection, user, "finished", "pass" if inspection.passed else "fail")
+    db.session.flush()
+    return summary
+
+
+def _lock(inspection: Inspection) -> Inspection:
+    """Re-read the inspection row FOR UPDATE, so two finishes run one after the other."""
+    return db.session.scalar(select(Inspection).where(Inspection.id == inspection.id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _freeze(inspection: Inspection, evaluation: scoring.Evaluation) -> None:
+    inspection.passed = evaluation.passed
+    inspection.grade = evaluation.grade.value if evaluation.grade else None
+    inspection.passed_count = evaluation.overall.passed
+    inspection.applicable_count = evaluation.overall.applicable
+    value = evaluation.overall.value
+    inspection.overall_rate = (Decimal(value.numerator) / Decimal(value.denominator)).quantize(
+        Decimal("0.0001"), rounding=ROUND_DOWN) if value is not None else None
+    inspection.category_scores = [{"code": code, "passed": r.passed, "applicable": r.applicable}
+                                  for code, r in evaluation.categories.items()]
+    inspection.fail_reasons = [[reason.value, detail] for reason, detail in evaluation.reasons]
+
+
+def reopen(inspection: Inspection, user: User, reason: str) -> None:
+    """Office reopens a completed inspection with a written reason (logged); the result is cleared."""
+    reason = reason.strip()
+    if not reason:
+        raise InspectionError("reason_required")
+    inspection = _lock(inspection)
+    if not inspection.is_completed:
+        raise InspectionError("not_completed")
+    inspection.status = InspectionStatus.IN_PROGRESS.value
+    for name in ("passed", "grade", "passed_count", "applicable_count", "overall_rate", "category_scores",
+                 "fail_reasons", "finished_at", "finished_by_id"):
+        setattr(inspection, name, None)
+    _event(inspection, user, "reopened", reason[:2000])
+    db.session.flush()
+
+
+def _event(inspection: Inspection, user: User, kind: str, detail: str = "") -> None:
+    db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind=kind, detail=detail))
+
+
+def history(inspection: Inspection) -> list:
+    """Answer changes and lifecycle events, oldest first."""
+    changes = db.session.scalars(select(AnswerChange).where(AnswerChange.inspection_id == inspection.id)
+                                 .options(selectinload(AnswerChange.user), selectinload(AnswerChange.item))).all()
+    events = db.session.scalars(select(InspectionEvent).where(InspectionEvent.inspection_id == inspection.id)
+                                .options(selectinload(InspectionEvent.user))).all()
+    return sorted([*changes, *events], key=lambda row: (getattr(row, "changed_at", None) or row.at, row.id))

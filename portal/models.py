@@ -1,0 +1,9 @@
+"""Import every feature's models, so that migrations and the app see the whole schema."""
+from portal.auth.models import User, UserRole  # noqa: F401
+from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate  # noqa: F401
+from portal.equipment.models import Equipment  # noqa: F401
+from portal.inspections.models import (  # noqa: F401
+    Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent,
+)
+from portal.penalties.models import Penalty  # noqa: F401
+from portal.projects.models import Project  # noqa: F401

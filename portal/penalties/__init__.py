@@ -1,0 +1,1 @@
+"""Penalties (一般过失, 严重过失, replacement) recorded against foremen and project managers."""

@@ -1,0 +1,203 @@
+"""Inspection pages over HTTP: fragments vs pages, inline errors, finishing, reopening."""
+import re
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.inspections.models import Answer, AnswerChange, Inspection
+from portal.inspections.services import answers_version, load_answers
+from portal.timeutil import local_today
+from tests.factories import make_equipment, make_inspection, make_project, make_template, make_user
+
+
+def htmx(target: str) -> dict:
+    return {"HX-Request": "true", "HX-Target": target}
+
+
+def item_of(inspection, text):
+    return next(a for a in load_answers(inspection) if a.item.text == text)
+
+
+def answer_url(inspection, row):
+    return f"/inspections/{inspection.id}/items/{row.item_id}"
+
+
+def test_home_lists_todays_then_upcoming(client, login_as):
+    inspector = make_user(Role.INSPECTOR)
+    today = make_inspection(inspector=inspector, started=False)
+    later = make_inspection(inspector=inspector, started=False, scheduled_date=local_today() + timedelta(days=3))
+    make_inspection(started=False)  # somebody else's
+    login_as(inspector)
+    html = client.get("/inspections/today").text
+    assert html.index(today.project.contract_no) < html.index(later.project.contract_no)
+    assert html.count('class="list-item"') == 2
+
+
+def test_office_schedules_an_inspection(client, login_as):
+    make_template(family="default")
+    project = make_project()
+    inspector = make_user(Role.INSPECTOR, display_name="检查员甲")
+    login_as(Role.OFFICE)
+    page = client.get(f"/inspections/new?project={project.id}")
+    assert "检查员甲" in page.text
+    response = client.post("/inspections/new", data={"project_id": project.id, "scheduled_date": local_today().isoformat(),
+                                                      "inspector_id": inspector.id})
+    assert response.status_code == 302
+    again = client.post("/inspections/new", data={"project_id": project.id, "scheduled_date": local_today().isoformat(),
+                                                   "inspector_id": inspector.id})
+    assert again.status_code == 422
+    assert db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.project_id == project.id)) == 1
+
+
+def test_start_page_then_checklist(client, login_as):
+    inspection = make_inspection(started=False)
+    equipment = make_equipment()
+    login_as(inspection.inspector)
+    assert 'id="start-form"' in client.get(f"/inspections/{inspection.id}").text
+    response = client.post(f"/inspections/{inspection.id}/start", data={
+        "foreman_present": "yes", "project_manager_present": "no", "handbook_present": "yes",
+        "equipment_ids": [equipment.id]})
+    assert response.status_code == 302
+    page = client.get(f"/inspections/{inspection.id}").text
+    assert page.count('class="item item--open"') == 5 and 'id="summary-bar"' in page
+
+
+def test_start_with_expired_equipment_names_the_date(client, login_as):
+    inspection = make_inspection(started=False)
+    expired = make_equipment(valid_from=local_today() - timedelta(days=400), valid_until=local_today() - timedelta(days=2))
+    login_as(inspection.inspector)
+    response = client.post(f"/inspections/{inspection.id}/start", data={
+        "foreman_present": "yes", "project_manager_present": "yes", "handbook_present": "yes",
+        "equipment_ids": [expired.id]})
+    assert response.status_code == 422
+    assert (local_today() - timedelta(days=2)).isoformat() in response.text
+    db.session.expire_all()
+    assert not db.session.get(Inspection, inspection.id).is_started
+
+
+def test_answer_returns_the_item_fragment_with_live_totals(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "接缝严密")
+    login_as(inspection.inspector)
+    response = client.post(answer_url(inspection, row), data={"outcome": "fail"}, headers=htmx(f"item-{row.item_id}"))
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith(f'<li class="item item--fail" id="item-{row.item_id}"')
+    assert 'hx-swap-oob="true"' in response.text and 'id="summary-bar"' in response.text
+    assert "<html" not in response.text
+    db.session.expire_all()
+    assert db.session.get(Answer, row.id).outcome == "fail"
+
+
+def test_plain_form_post_redirects_back_to_the_item(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "接缝严密")
+    login_as(inspection.inspector)
+    response = client.post(answer_url(inspection, row), data={"outcome": "pass"})
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"#item-{row.item_id}")
+
+
+def test_measured_value_out_of_limit_fails_the_item(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "木材含水率")
+    login_as(inspection.inspector)
+    response = client.post(answer_url(inspection, row), data={"value": "15"}, headers=htmx(f"item-{row.item_id}"))
+    assert "item--fail" in response.text and 'value="15"' in response.text
+
+
+def test_bad_measured_value_is_an_inline_error_and_nothing_saved(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "木材含水率")
+    login_as(inspection.inspector)
+    client.post(answer_url(inspection, row), data={"value": "9"}, headers=htmx(f"item-{row.item_id}"))
+    for bad in ("abc", "NaN", "1e308", "12.34567", "<script>alert(1)</script>"):
+        response = client.post(answer_url(inspection, row), data={"value": bad}, headers=htmx(f"item-{row.item_id}"))
+        assert response.status_code == 422, bad
+        error = re.search(r'<p class="item-error"[^>]*>(.*?)</p>', response.text).group(1)
+        assert error, bad
+        assert "<script>" not in response.text
+    db.session.expire_all()
+    assert str(db.session.get(Answer, row.id).value.normalize()) == "9"
+
+
+def test_answering_a_finished_inspection_is_refused(client, login_as):
+    inspection = make_inspection()
+    login_as(inspection.inspector)
+    for row in load_answers(inspection):
+        client.post(answer_url(inspection, row), data={"value": "5"} if row.item.is_measured else {"outcome": "pass"})
+    client.post(f"/inspections/{inspection.id}/finish", data={"version": answers_version(inspection)})
+    row = item_of(inspection, "接缝严密")
+    response = client.post(answer_url(inspection, row), data={"outcome": "fail"}, headers=htmx(f"item-{row.item_id}"))
+    assert response.status_code == 409 and "disabled" in response.text
+    db.session.expire_all()
+    assert db.session.get(Answer, row.id).outcome == "pass"
+
+
+def test_note_is_saved_and_answers_with_its_state(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "插座左零右火上接地")
+    login_as(inspection.inspector)
+    response = client.post(f"/inspections/{inspection.id}/items/{row.item_id}/note", data={"note": "插座接反"},
+                           headers=htmx(f"note-state-{row.item_id}"))
+    assert response.status_code == 200 and 'id="note-state-' in response.text
+    db.session.expire_all()
+    assert db.session.get(Answer, row.id).note == "插座接反"
+
+
+def test_summary_shows_blocking_reasons_and_finish_refuses(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "插座左零右火上接地")
+    login_as(inspection.inspector)
+    client.post(answer_url(inspection, row), data={"outcome": "fail"})
+    summary = client.get(f"/inspections/{inspection.id}/summary").text
+    assert "4" in summary and "disabled" in summary
+    response = client.post(f"/inspections/{inspection.id}/finish", data={"version": answers_version(inspection)})
+    assert response.status_code == 422
+    assert "插座左零右火上接地" in response.text  # note required and missing
+    assert not db.session.get(Inspection, inspection.id).is_completed
+
+
+def test_finish_with_stale_version_shows_the_summary_again(client, login_as):
+    inspection = make_inspection()
+    login_as(inspection.inspector)
+    for row in load_answers(inspection):
+        client.post(answer_url(inspection, row), data={"value": "5"} if row.item.is_measured else {"outcome": "pass"})
+    seen = answers_version(inspection)
+    row = item_of(inspection, "接缝严密")
+    client.post(answer_url(inspection, row), data={"outcome": "fail"})  # changed meanwhile
+    response = client.post(f"/inspections/{inspection.id}/finish", data={"version": seen})
+    assert response.status_code == 409 and 'name="version" value="%d"' % (seen + 1) in response.text
+    ok = client.post(f"/inspections/{inspection.id}/finish", data={"version": seen + 1})
+    assert ok.status_code == 302
+    page = client.get(ok.headers["Location"]).text
+    assert 'class="result result-fail"' in page  # carpentry: 1 of 2 passed
+
+
+def test_office_reopens_with_reason_and_history_shows_it(client, login_as):
+    inspection = make_inspection()
+    inspector_client_answers = load_answers(inspection)
+    from portal.inspections.services import finish, save_answer
+
+    for row in inspector_client_answers:
+        save_answer(row, inspection.inspector, **({"raw_value": "5"} if row.item.is_measured else {"outcome": "pass"}))
+    finish(inspection, inspection.inspector, answers_version(inspection))
+    db.session.commit()
+    login_as(Role.OFFICE)
+    assert client.post(f"/inspections/{inspection.id}/reopen", data={"reason": ""}).status_code == 422
+    assert client.post(f"/inspections/{inspection.id}/reopen", data={"reason": "照片缺失，重新检查"}).status_code == 302
+    history = client.get(f"/inspections/{inspection.id}/history").text
+    assert "照片缺失，重新检查" in history
+    assert db.session.scalar(select(func.count()).select_from(AnswerChange)
+                             .where(AnswerChange.inspection_id == inspection.id)) == 6  # 4 outcomes, 1 value + outcome
+
+
+def test_another_inspectors_item_and_foreman_get_404(client, login_as):
+    mine = make_inspection()
+    other = make_inspection()
+    foreign = load_answers(other)[0]
+    login_as(mine.inspector)
+    assert client.post(f"/inspections/{mine.id}/items/{foreign.item_id}", data={"outcome": "pass"}).status_code == 404
+    assert client.get(f"/inspections/{other.id}").status_code == 404
+    login_as(mine.project.foreman)
+    assert client.get(f"/inspections/{mine.id}").status_code == 404
