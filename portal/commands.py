@@ -39,7 +39,18 @@ def seed_demo_command():
     click.echo("demo data loaded" if created else "demo data already present, nothing changed")
 
 
+@click.command("load-checklist")
+def load_checklist_command():
+    """Load the company's default checklist (version 1) unless it is there already."""
+    from portal.checklists.services import load_default_template
+
+    template = load_default_template()
+    db.session.commit()
+    click.echo(f"default checklist: version {template.version}, {template.status}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(load_checklist_command)

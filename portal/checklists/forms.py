@@ -23,11 +23,13 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _plain_limit(field, value: Decimal) -> None:
+def _plain_limit(_form, field) -> None:
     """Limits are compared with measurements, which have at most three decimals and a bounded size."""
+    value: Decimal | None = field.data
     if value is None:
         return
-    if not value.is_finite() or value.copy_abs() > MAX_ABS_VALUE or value.as_tuple().exponent < -MAX_DECIMALS:
+    if (not value.is_finite() or value.copy_abs() > MAX_ABS_VALUE
+            or value.normalize().as_tuple().exponent < -MAX_DECIMALS):
         raise ValidationError(_l("Enter a number between -1,000,000 and 1,000,000 with at most 3 decimals."))
 
 

@@ -113,17 +113,17 @@ def detail(template_id: int):
 def draft(family: str):
     """Open the family's draft (a copy of its newest version), or continue the existing one."""
     get_family_or_404(family)
-    existing = services.draft_of(family)
+    continuing = services.draft_of(family) is not None
     try:
         version = services.open_draft(family, current_user.id)
         db.session.commit()
     except IntegrityError:
-        # Another office user opened the draft at the same moment: continue theirs.
+        # Another office user opened the draft at the same moment (same version number): continue theirs.
         db.session.rollback()
-        version = existing = services.draft_of(family)
+        version, continuing = services.draft_of(family), True
         if version is None:
             raise
-    if existing is not None:
+    if continuing:
         flash(_("You are editing draft version %(n)s.", n=version.version), "success")
     else:
         flash(_("Draft version %(n)s created. Inspections keep the version they use; publish the draft when it "

@@ -83,3 +83,14 @@ def test_cli_seed_demo_is_idempotent(app):
     assert "nothing changed" in second.output
     assert db.session.scalar(select(func.count()).select_from(User)) == count
     assert user_named("inspector").roles == {Role.INSPECTOR}
+
+
+def test_cli_load_checklist_is_idempotent(app):
+    from portal.checklists.models import ChecklistItem
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["load-checklist"]).exit_code == 0
+    count = db.session.scalar(select(func.count()).select_from(ChecklistItem))
+    result = runner.invoke(args=["load-checklist"])
+    assert "version 1, published" in result.output
+    assert db.session.scalar(select(func.count()).select_from(ChecklistItem)) == count >= 60
