@@ -104,10 +104,8 @@ class ItemForm(FlaskForm):
         names = ("kind", "text", "text_en", "unit", *LIMIT_FIELDS, "note_required_on_fail",
                  "photo_required_on_fail", "default_fix", "default_fix_en")
         values = {name: getattr(self, name).data for name in names}
-        values["text_en"] = values["text_en"] or ""
-        values["default_fix"] = values["default_fix"] or ""
-        values["default_fix_en"] = values["default_fix_en"] or ""
-        values["unit"] = values["unit"] or ""
+        for name in ("text_en", "unit", "default_fix", "default_fix_en"):
+            values[name] = values[name] or ""  # the columns are NOT NULL
         return values
 
 

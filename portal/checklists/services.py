@@ -7,6 +7,7 @@ the draft the version new inspections start on; every inspection keeps its own v
 from __future__ import annotations
 
 from decimal import Decimal
+from uuid import uuid4
 
 from sqlalchemy import func, select
 
@@ -79,11 +80,11 @@ def draft_of(family: str) -> ChecklistTemplate | None:
 
 
 def open_draft(family: str, user_id: int | None) -> ChecklistTemplate:
-    """The family's draft; created as a copy of the newest version when there is none."""
+    """The family's draft; created as a copy of the current version (else the newest) when there is none."""
     draft = draft_of(family)
     if draft is not None:
         return draft
-    source = family_versions(family)[0]
+    source = current_template(family) or family_versions(family)[0]
     next_version = db.session.scalar(select(func.max(ChecklistTemplate.version))
                                      .where(ChecklistTemplate.family == family)) + 1
     draft = ChecklistTemplate(family=family, version=next_version, name=source.name, name_en=source.name_en,
@@ -134,10 +135,12 @@ def save_item(template: ChecklistTemplate, item: ChecklistItem | None, category:
               values: dict) -> ChecklistItem:
     """Add an item at the end of ``category`` or update ``item`` with ``values`` (draft only)."""
     require_draft(template)
+    if category.template_id != template.id:
+        raise TemplateError("wrong_category")
     if item is None:
         position = max((i.position for i in category.items), default=0) + 1
         item = ChecklistItem(template=template, category=category, position=position,
-                             code=values.pop("code", None) or f"{category.code}.item{position}")
+                             code=values.pop("code", None) or f"{category.code}.{uuid4().hex[:8]}")
         db.session.add(item)
     elif item.category_id != category.id:
         item.category = category
@@ -151,10 +154,10 @@ def save_item(template: ChecklistTemplate, item: ChecklistItem | None, category:
 
 
 def move_item(item: ChecklistItem, direction: int) -> None:
-    """Swap the item with its neighbour above (-1) or below (+1) within its category."""
+    """Swap the item with its active neighbour above (-1) or below (+1) within its category."""
     template = item.category.template
     require_draft(template)
-    siblings = item.category.items
+    siblings = [i for i in item.category.items if not i.retired or i is item]
     index = siblings.index(item)
     other = index + direction
     if 0 <= other < len(siblings):

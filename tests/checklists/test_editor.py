@@ -1,5 +1,6 @@
 """The checklist editor (office, desktop): drafts, items, limits, order, publish, retire, who may do it."""
 import re
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
@@ -8,8 +9,9 @@ from portal.auth.roles import Role
 from portal.checklists import services
 from portal.checklists.models import ChecklistItem, ChecklistTemplate, TemplateStatus
 from portal.extensions import db
+from portal.inspections.models import Inspection
 from tests.conftest import form_errors
-from tests.factories import make_user
+from tests.factories import make_project, make_user
 from tests.test_access_matrix import ALL_ROLES, ANON
 
 LIMIT_ERROR = "Give a minimum, a maximum, both, or a nominal value with a tolerance."
@@ -79,9 +81,14 @@ def htmx(target: str) -> dict:
 # --- versions -----------------------------------------------------------------------------
 
 def test_index_lists_each_version_with_status_and_use(client, office, draft):
+    v1 = db.session.get(ChecklistTemplate, draft.based_on_id)
+    db.session.add(Inspection(project=make_project(), template=v1, round=1, scheduled_date=date(2026, 10, 1),
+                              inspector=make_user(Role.INSPECTOR), created_by_id=office.id))
+    db.session.commit()
     html = client.get("/checklists/").text
-    assert html.index(f"/checklists/{draft.id}") < html.index(f"/checklists/{draft.based_on_id}")
-    assert "Draft" in html and "Published" in html and "0 inspections" in html
+    rows = re.findall(r"<tr>(.*?)</tr>", html, re.S)[1:]
+    assert f"/checklists/{draft.id}" in rows[0] and "Draft" in rows[0] and "0 inspections" in rows[0]
+    assert f"/checklists/{v1.id}" in rows[1] and "Published" in rows[1] and "1 inspection<" in rows[1]
 
 
 def test_published_version_is_read_only_with_an_edit_button(client, office, v1):
@@ -89,7 +96,9 @@ def test_published_version_is_read_only_with_an_edit_button(client, office, v1):
     assert "Edit (creates draft version 2)" in html and "/checklists/default/draft" in html
     assert "/items/" not in html and "Publish version" not in html
     assert f"/checklists/{v1.id}/retire" in html
-    assert "≤ 12 %" in html or "±" in html  # limits are shown
+    measured = [i for c in v1.categories for i in c.items if i.is_measured]
+    assert measured and all(i.limit_text in html for i in measured)
+    assert all(c.title in html for c in v1.categories)
 
 
 def test_editing_a_published_template_creates_draft_v2_and_leaves_v1_alone(client, office, v1):

@@ -169,3 +169,29 @@ def test_publish_of_a_draft_without_active_items_is_refused(v1):
     with pytest.raises(services.TemplateError, match="empty"):
         services.publish(draft)
     assert draft.is_draft and services.current_template().id == v1.id
+
+
+def test_draft_copies_the_current_version_not_a_retired_newer_one():
+    from portal.checklists.services import load_default_template, open_draft, publish, retire, save_item
+
+    v1 = load_default_template()
+    v2 = open_draft(v1.family, None)
+    first = v2.categories[0].items[0]
+    save_item(v2, first, v2.categories[0], {"text": "v2 的错误文字"})
+    publish(v2)
+    retire(v2)
+    v3 = open_draft(v1.family, None)
+    assert v3.based_on_id == v1.id and v3.categories[0].items[0].text == v1.categories[0].items[0].text
+
+
+def test_save_item_refuses_a_category_of_another_version():
+    import pytest
+
+    from portal.checklists.services import TemplateError, load_default_template, open_draft, save_item
+
+    v1 = load_default_template()
+    v2 = open_draft(v1.family, None)
+    before = len(v1.categories[0].items)
+    with pytest.raises(TemplateError):
+        save_item(v2, v2.categories[0].items[0], v1.categories[0], {"text": "x"})
+    assert len(v1.categories[0].items) == before
