@@ -61,12 +61,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.health.views import bp as health_bp
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
+    from portal.photos.views import bp as photos_bp
     from portal.projects.views import bp as projects_bp
     from portal.rectification.views import bp as rectification_bp
     from portal.schedule.views import bp as schedule_bp
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
-               rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp):
+               rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp):
         app.register_blueprint(bp)
 
 

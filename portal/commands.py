@@ -49,8 +49,34 @@ def load_checklist_command():
     click.echo(f"default checklist: version {template.version}, {template.status}")
 
 
+@click.command("cleanup-uploads")
+@click.option("--older-than", default=3600, show_default=True, help="Seconds; younger files may be uploads in flight")
+@click.option("--dry-run", is_flag=True, help="Only list what would be removed")
+def cleanup_uploads_command(older_than: int, dry_run: bool):
+    """Remove photo files without a database row and temp files left by interrupted writes."""
+    from portal.photos.services import orphaned_files
+    from portal.storage import get_storage
+
+    storage = get_storage()
+    orphans = orphaned_files(storage, older_than)
+    for key in orphans:
+        click.echo(f"orphan {key}")
+        if not dry_run:
+            storage.delete(key)
+    temps = [] if dry_run else storage.remove_stale_temp_files(older_than)
+    for path in temps:
+        click.echo(f"temp {path}")
+    if not dry_run:
+        for key in {k.rsplit("/", 1)[0] for k in orphans}:
+            folder = storage.path(key)
+            if folder.is_dir() and not any(folder.iterdir()):
+                folder.rmdir()
+    click.echo(f"{len(orphans)} orphaned files, {len(temps)} temp files {'found' if dry_run else 'removed'}")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(load_checklist_command)
+    app.cli.add_command(cleanup_uploads_command)

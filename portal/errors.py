@@ -18,9 +18,11 @@ def error_messages() -> dict[int, tuple[str, str]]:
         403: (_("Not allowed"), _("Your account is not allowed to do this.")),
         404: (_("Not found"), _("This page does not exist, or you do not have access to it.")),
         405: (_("Not allowed"), _("This action is not available here.")),
+        409: (_("Not possible now"), _("This record is finished or was changed meanwhile; it cannot be changed now.")),
         413: (_("Too large"), _("The upload is too large. Photos may be at most 20 MB.")),
         429: (_("Too many requests"), _("Too many attempts. Please wait a while and try again.")),
         500: (_("Something went wrong"), _("The error has been logged. Nothing was saved; please try again.")),
+        507: (_("Storage full"), _("The file could not be stored. Nothing was saved; please try again later.")),
         503: (_("Temporarily unavailable"), _("The database cannot be reached right now. Nothing was saved; please try again in a moment.")),
     }
 

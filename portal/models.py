@@ -6,4 +6,5 @@ from portal.inspections.models import (  # noqa: F401
     Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent,
 )
 from portal.penalties.models import Penalty  # noqa: F401
+from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo  # noqa: F401
 from portal.projects.models import Project  # noqa: F401

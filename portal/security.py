@@ -10,6 +10,7 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "style-src 'self'",
     "img-src 'self' data: blob:",
     "connect-src 'self'",
+    "worker-src 'self' blob:",  # the photo compressor runs in a web worker
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'self'",

@@ -242,13 +242,14 @@ class Summary:
     categories: list[CategorySummary]
     unanswered: list[ChecklistItem] = field(default_factory=list)
     notes_missing: list[ChecklistItem] = field(default_factory=list)
+    photos_missing: list[ChecklistItem] = field(default_factory=list)
     equipment_ok: bool = True
     version: int = 0
 
     @property
     def blocking(self) -> bool:
         """True when the inspection cannot be finished yet."""
-        return bool(self.unanswered or self.notes_missing or not self.equipment_ok)
+        return bool(self.unanswered or self.notes_missing or self.photos_missing or not self.equipment_ok)
 
 
 def load_answers(inspection: Inspection) -> list[Answer]:
@@ -262,8 +263,11 @@ def load_answers(inspection: Inspection) -> list[Answer]:
 
 def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Summary:
     """Rates, grade or fail reasons, and what still blocks finishing."""
+    from portal.photos.services import item_photo_counts
+
     answers = load_answers(inspection) if answers is None else answers
     equipment_ok = has_valid_equipment(inspection)
+    photo_counts = item_photo_counts(inspection.id)
     evaluation = scoring.evaluate(((a.item.category.code, a.outcome) for a in answers), equipment_ok)
     categories: dict[int, CategorySummary] = {}
     for a in answers:
@@ -277,6 +281,8 @@ def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Su
         unanswered=[a.item for a in answers if a.outcome is None],
         notes_missing=[a.item for a in answers if a.outcome == Outcome.FAIL.value
                        and a.item.note_required_on_fail and not a.note.strip()],
+        photos_missing=[a.item for a in answers if a.outcome == Outcome.FAIL.value
+                        and a.item.photo_required_on_fail and not photo_counts.get(a.item_id)],
         version=answers_version(inspection))
 
 

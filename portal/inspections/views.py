@@ -22,6 +22,7 @@ from portal.inspections.services import (
     InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404, history,
     inspector_agenda, load_answers, record_start, reopen, save_answer, save_note, summarise,
 )
+from portal.photos.services import item_photos
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects
 from portal.inspections.scoring import percent_text
@@ -115,7 +116,8 @@ def detail(inspection_id: int):
 def _checklist_context(inspection: Inspection) -> dict:
     answers = load_answers(inspection)
     return {"inspection": inspection, "answers": answers, "summary": summarise(inspection, answers),
-            "editable": can_answer(inspection, current_user), "start_form": _start_form(inspection)}
+            "editable": can_answer(inspection, current_user), "start_form": _start_form(inspection),
+            "photos_by_item": item_photos(inspection.id)}
 
 
 def _start_form(inspection: Inspection, formdata=None) -> StartForm:
@@ -225,7 +227,7 @@ def _item_response(inspection: Inspection, row, error: str | None, status: int, 
     summary = summarise(inspection)
     category = next(c for c in summary.categories if c.category.id == row.item.category_id)
     return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
-                           typed=typed, summary=summary, cat=category,
+                           typed=typed, summary=summary, cat=category, photos_by_item=item_photos(inspection.id, [row.item_id]),
                            editable=can_answer(inspection, current_user)), status
 
 

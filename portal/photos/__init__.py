@@ -1,0 +1,1 @@
+"""Photo evidence: concealed works, checklist items, rectification "after" photos."""

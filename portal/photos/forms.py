@@ -1,0 +1,50 @@
+"""Forms of the concealed-works pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.photos.models import SYSTEM_LABELS, Stage
+
+ROOMS = ("客厅", "餐厅", "主卧", "次卧", "书房", "厨房", "主卫", "次卫", "阳台", "玄关")
+
+
+class ConcealedPhotoForm(FlaskForm):
+    """Tags chosen before taking concealed-works photos."""
+
+    system = SelectField(_l("System"), choices=[SelectChoice(s.value, label) for s, label in SYSTEM_LABELS.items()])
+    location = StringField(_l("Room / location"), validators=[DataRequired(), Length(max=100)],
+                           render_kw={"list": "rooms", "autocomplete": "off"})
+    stage = SelectField(_l("Stage"), choices=[SelectChoice(s.value, s.label) for s in Stage],
+                        default=Stage.BEFORE_COVERING.value)
+    closure_test_id = SelectField(_l("Closure test"), coerce=int, validate_choice=False, default=0)
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+
+class ClosureStartForm(FlaskForm):
+    """Start of a 24-hour water-closure test."""
+
+    location = StringField(_l("Wet area"), validators=[DataRequired(), Length(max=100)],
+                           render_kw={"list": "rooms", "autocomplete": "off"})
+    started_at = DateTimeLocalField(_l("Started at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+
+
+class ClosureEndForm(FlaskForm):
+    """End of a closure test with its result."""
+
+    ended_at = DateTimeLocalField(_l("Ended at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    result = RadioField(_l("Result"), choices=[SelectChoice("no_leak", _l("No leak")), SelectChoice("leak", _l("Leak"))],
+                        validators=[InputRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+
+
+class DeletePhotoForm(FlaskForm):
+    """Soft delete with a reason."""
+
+    reason = StringField(_l("Why delete this photo?"), validators=[DataRequired(), Length(max=500)])
+
+
+class FinishRecordForm(FlaskForm):
+    """Confirm the concealed-works record is complete."""
+
+    confirm = BooleanField(_l("All concealed works are photographed before covering"), validators=[DataRequired()])

@@ -1,0 +1,22 @@
+"""User-facing texts for photo uploads."""
+from flask_babel import gettext as _
+
+
+def rejection_text(code: str) -> str:
+    """Why an upload was refused."""
+    accepted = _("Accepted formats: JPEG, PNG, WebP and HEIC (iPhone).")
+    return {
+        "empty": _("The file is empty."),
+        "not_an_image": _("This file is not a photo.") + " " + accepted,
+        "corrupt": _("The photo is damaged or incomplete (interrupted upload?). Please take it again."),
+        "too_many_pixels": _("The image is too large (more than 50 megapixels)."),
+        "exif_too_large": _("The photo's metadata (EXIF) is too large."),
+        "bad_uuid": _("The upload is missing its identifier. Please reload the page and try again."),
+        "no_file": _("Choose a photo to upload."),
+        "uuid_conflict": _("This upload identifier belongs to another photo."),
+        "locked": _("This record is finished; its photos can no longer change."),
+        "not_yours": _("Only the person who uploaded the photo or the office can delete it."),
+        "reason_required": _("Write why the photo is deleted."),
+        "storage": _("The photo could not be stored (storage error). Nothing was saved; please try again."),
+        "not_allowed": _("You cannot add photos here."),
+    }.get(code, _("The photo could not be saved."))

@@ -1,0 +1,222 @@
+"""Storing, finding, serving and deleting photos; concealed-works records and closure tests.
+
+A photo's database row and its three files exist together or not at all: files are written
+first (each atomically), the row is flushed after; when anything fails the files written so
+far are removed again (see :func:`discard_files`), and the cleanup command removes what a
+killed process may have left.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from flask import abort
+from sqlalchemy import func, select
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.photos import imaging
+from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
+from portal.projects.models import Project
+from portal.projects.services import get_project_or_404
+from portal.storage import Storage, StorageError
+from portal.timeutil import to_local, utcnow
+
+UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+VARIANTS = ("thumb", "display", "original")
+ORIGINAL_ROLES = (Role.OFFICE, Role.INSPECTOR)
+
+
+class PhotoError(Exception):
+    """An upload or change that is not allowed; ``code`` names the rule."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+@dataclass
+class PhotoTarget:
+    """What a new photo documents, and the tags it gets."""
+
+    project: Project
+    record: ConcealedWorksRecord | None = None
+    closure_test: ClosureTest | None = None
+    inspection_id: int | None = None
+    item_id: int | None = None
+    system: str | None = None
+    location: str = ""
+    stage: str | None = None
+    note: str = ""
+
+    def matches(self, photo: Photo) -> bool:
+        """True when an existing photo (same UUID) was uploaded for this same target."""
+        return (photo.project_id == self.project.id and photo.record_id == (self.record.id if self.record else None)
+                and photo.inspection_id == self.inspection_id and photo.item_id == self.item_id)
+
+
+def normalise_uuid(value: str | None) -> str:
+    """The client's photo UUID in canonical lower-case form, or PhotoError("bad_uuid")."""
+    value = (value or "").strip().lower()
+    if not UUID_RE.fullmatch(value):
+        raise PhotoError("bad_uuid")
+    return value
+
+
+def find_by_uuid(photo_uuid: str) -> Photo | None:
+    """The photo with this client UUID, deleted or not."""
+    return db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+
+
+def watermark_lines(target: PhotoTarget, uploader: User, captured_at) -> list[str]:
+    """Contract number and location; capture (or upload) time and who took it."""
+    when = to_local(captured_at or utcnow())
+    place = " · ".join(part for part in (target.project.contract_no, target.location) if part)
+    return [place, f"{when:%Y-%m-%d %H:%M} · {uploader.display_name}"]
+
+
+def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: User,
+                storage: Storage) -> tuple[Photo, bool, list[str]]:
+    """Store an upload; returns (photo, created, keys written).
+
+    A second upload with the same UUID returns the first photo (created False) and writes
+    nothing. Raises imaging.ImageRejected for bad images, StorageError when the store fails.
+    """
+    existing = find_by_uuid(photo_uuid)
+    if existing is not None:
+        if not target.matches(existing):
+            raise PhotoError("uuid_conflict")
+        return existing, False, []
+    processed = imaging.process(data, lambda captured: watermark_lines(target, uploader, captured))
+    base = f"photos/{target.project.id}/{photo_uuid}-{secrets.token_hex(4)}"
+    files = {f"{base}/original.{processed.extension}": data, f"{base}/display.jpg": processed.display,
+             f"{base}/thumb.jpg": processed.thumbnail}
+    written: list[str] = []
+    try:
+        for key, content in files.items():
+            storage.put(key, content)
+            written.append(key)
+    except StorageError:
+        discard_files(storage, written)
+        raise
+    keys = list(files)
+    photo = Photo(uuid=photo_uuid, project_id=target.project.id, record_id=target.record.id if target.record else None,
+                  closure_test_id=target.closure_test.id if target.closure_test else None,
+                  inspection_id=target.inspection_id, item_id=target.item_id, system=target.system,
+                  location=target.location[:100], stage=target.stage, note=target.note[:2000],
+                  uploaded_by_id=uploader.id, captured_at=processed.captured_at, device_model=processed.device_model,
+                  sha256=processed.sha256, size_bytes=processed.size, width=processed.width, height=processed.height,
+                  format=processed.format, original_key=keys[0], display_key=keys[1], thumb_key=keys[2])
+    db.session.add(photo)
+    try:
+        db.session.flush()
+    except Exception:
+        discard_files(storage, written)
+        raise
+    return photo, True, written
+
+
+def discard_files(storage: Storage, keys: list[str]) -> None:
+    """Remove files written for a photo whose row was not saved."""
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError:
+            pass  # the cleanup command finds leftovers
+
+
+def get_photo_or_404(photo_uuid: str, user: User, variant: str = "thumb") -> Photo:
+    """A photo the user may see: its project must be visible to him; originals only for office and inspectors."""
+    if variant not in VARIANTS or not UUID_RE.fullmatch(photo_uuid or ""):
+        abort(404)
+    photo = find_by_uuid(photo_uuid)
+    if photo is None or (photo.is_deleted and not user.has_role(Role.OFFICE)):
+        abort(404)
+    get_project_or_404(photo.project_id, user)
+    if variant == "original" and not user.has_role(*ORIGINAL_ROLES):
+        abort(404)
+    return photo
+
+
+def key_for(photo: Photo, variant: str) -> str:
+    """The storage key of one version of the photo."""
+    return {"thumb": photo.thumb_key, "display": photo.display_key, "original": photo.original_key}[variant]
+
+
+def soft_delete(photo: Photo, user: User, reason: str, locked: bool) -> None:
+    """Hide a photo with a reason (kept in history); only the uploader or office, only while open."""
+    if locked:
+        raise PhotoError("locked")
+    if photo.uploaded_by_id != user.id and not user.has_role(Role.OFFICE):
+        raise PhotoError("not_yours")
+    reason = reason.strip()
+    if not reason:
+        raise PhotoError("reason_required")
+    if photo.is_deleted:
+        return
+    photo.deleted_at, photo.deleted_by_id, photo.delete_reason = utcnow(), user.id, reason[:2000]
+    db.session.flush()
+
+
+# --- concealed-works records ---------------------------------------------------------------
+
+def concealed_record(project: Project) -> ConcealedWorksRecord:
+    """The project's concealed-works record, created on first use."""
+    record = db.session.scalar(select(ConcealedWorksRecord).where(ConcealedWorksRecord.project_id == project.id))
+    if record is None:
+        record = ConcealedWorksRecord(project_id=project.id)
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def record_photos(record: ConcealedWorksRecord) -> list[Photo]:
+    """The record's photos (not deleted), grouped-friendly order: system, location, time."""
+    return list(db.session.scalars(select(Photo).where(Photo.record_id == record.id, Photo.deleted_at.is_(None))
+                                   .order_by(Photo.system, Photo.location, Photo.captured_at, Photo.id)))
+
+
+def item_photos(inspection_id: int, item_ids: list[int] | None = None) -> dict[int, list[Photo]]:
+    """Photos of an inspection's items, by item id (one query)."""
+    query = select(Photo).where(Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None))
+    if item_ids is not None:
+        query = query.where(Photo.item_id.in_(item_ids))
+    result: dict[int, list[Photo]] = {}
+    for photo in db.session.scalars(query.order_by(Photo.id)):
+        result.setdefault(photo.item_id, []).append(photo)
+    return result
+
+
+def item_photo_counts(inspection_id: int) -> dict[int, int]:
+    """How many photos each item of the inspection has (aggregate query)."""
+    rows = db.session.execute(select(Photo.item_id, func.count()).where(
+        Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None)).group_by(Photo.item_id))
+    return dict(rows.all())
+
+
+def can_upload_concealed(project: Project, user: User) -> bool:
+    """The project's foreman and project manager, inspectors and office add concealed-works photos."""
+    return (user.has_role(Role.OFFICE, Role.INSPECTOR) or project.foreman_id == user.id
+            or project.project_manager_id == user.id)
+
+
+def orphaned_files(storage, older_than_seconds: int = 3600) -> list[str]:
+    """Photo folders in the store that no database row points to (left by a killed upload).
+
+    Only folders older than ``older_than_seconds`` count, so uploads in flight are spared.
+    """
+    import time
+
+    root = getattr(storage, "root", None)
+    if root is None or not (root / "photos").is_dir():
+        return []
+    known = {key.rsplit("/", 1)[0] for key in db.session.scalars(select(Photo.original_key))}
+    cutoff = time.time() - older_than_seconds
+    orphans = []
+    for folder in sorted((root / "photos").glob("*/*")):
+        key = folder.relative_to(root).as_posix()
+        if folder.is_dir() and key not in known and folder.stat().st_mtime < cutoff:
+            orphans.extend(f"{key}/{f.name}" for f in folder.iterdir() if f.is_file())
+    return orphans

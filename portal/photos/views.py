@@ -1,0 +1,297 @@
+"""Photo uploads (concealed works, checklist items), serving, deleting, and the owner's archive."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from wtforms import SelectChoice
+
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.inspections.services import can_answer, get_answer_or_404, get_inspection_or_404
+from portal.photos import archive, services
+from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
+from portal.photos.imaging import ImageRejected
+from portal.photos.messages import rejection_text
+from portal.photos.models import ClosureTest, Photo, System
+from portal.projects.services import get_project_or_404
+from portal.storage import StorageError, get_storage
+from portal.timeutil import COMPANY_TZ, local_now, to_local, utcnow
+
+bp = Blueprint("photos", __name__)
+
+CLOSURE_HOURS = 24
+
+
+# --- uploading ------------------------------------------------------------------------------
+
+def receive_upload(target: services.PhotoTarget):
+    """Store the uploaded file for ``target``: 201 new, 200 same UUID again, 4xx/507 with a message."""
+    try:
+        photo_uuid = services.normalise_uuid(request.form.get("uuid"))
+        upload = request.files.get("file")
+        if upload is None:
+            raise services.PhotoError("no_file")
+        photo, created = _store(target, photo_uuid, upload.read())
+    except services.PhotoError as exc:
+        return _upload_error(exc.code, 409 if exc.code == "uuid_conflict" else 422)
+    except ImageRejected as exc:
+        return _upload_error(exc.code, 422)
+    except StorageError:
+        current_app.logger.exception("photo storage failed")
+        return _upload_error("storage", 507)
+    return render_template("photos/_photo.html", photo=photo, can_delete=False), 201 if created else 200
+
+
+def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[Photo, bool]:
+    """Write files and row, commit; on any failure remove the files again."""
+    storage = get_storage()
+    try:
+        photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
+    except IntegrityError:
+        # The same UUID was stored by a concurrent retry a moment ago: answer with that photo.
+        db.session.rollback()
+        photo = services.find_by_uuid(photo_uuid)
+        if photo is None or not target.matches(photo):
+            raise services.PhotoError("uuid_conflict") from None
+        return photo, False
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        services.discard_files(storage, written)
+        photo = services.find_by_uuid(photo_uuid)
+        if photo is None or not target.matches(photo):
+            raise services.PhotoError("uuid_conflict") from None
+        return photo, False
+    except BaseException:
+        db.session.rollback()
+        services.discard_files(storage, written)
+        raise
+    return photo, created
+
+
+def _upload_error(code: str, status: int):
+    return render_template("photos/_upload_error.html", message=rejection_text(code)), status
+
+
+@bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/photos")
+@login_required
+def upload_item_photo(inspection_id: int, item_id: int):
+    """A photo of a checklist item (evidence of a failed item)."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    answer = get_answer_or_404(inspection, item_id)
+    if not can_answer(inspection, current_user):
+        return _upload_error("locked" if inspection.is_completed else "not_allowed",
+                             409 if inspection.is_completed else 403)
+    return receive_upload(services.PhotoTarget(project=inspection.project, inspection_id=inspection.id,
+                                               item_id=answer.item_id, location=answer.item.display_text[:100]))
+
+
+@bp.post("/projects/<int:project_id>/concealed/photos")
+@login_required
+def upload_concealed_photo(project_id: int):
+    """A concealed-works photo, tagged with system, room, stage (and closure test)."""
+    project = get_project_or_404(project_id, current_user)
+    if not services.can_upload_concealed(project, current_user):
+        return _upload_error("not_allowed", 403)
+    record = services.concealed_record(project)
+    if record.is_finished:
+        return _upload_error("locked", 409)
+    form = _concealed_form(record)
+    if not form.validate():
+        return render_template("photos/_upload_error.html",
+                               message=" ".join(e for errors in form.errors.values() for e in errors)), 422
+    closure = next((t for t in _closure_tests(record) if t.id == form.closure_test_id.data), None)
+    return receive_upload(services.PhotoTarget(
+        project=project, record=record, closure_test=closure, system=form.system.data,
+        location=form.location.data.strip(), stage=form.stage.data, note=(form.note.data or "").strip()))
+
+
+def _concealed_form(record, formdata=None) -> ConcealedPhotoForm:
+    form = ConcealedPhotoForm(formdata=formdata) if formdata is not None else ConcealedPhotoForm()
+    form.closure_test_id.choices = [SelectChoice(0, "—")] + [
+        SelectChoice(t.id, f"{t.location} · {to_local(t.started_at):%m-%d %H:%M}") for t in _closure_tests(record)]
+    return form
+
+
+def _closure_tests(record) -> list[ClosureTest]:
+    return list(db.session.scalars(select(ClosureTest).where(ClosureTest.record_id == record.id)
+                                   .order_by(ClosureTest.started_at)))
+
+
+# --- serving and deleting -------------------------------------------------------------------
+
+@bp.get("/photos/<photo_uuid>/<variant>")
+@login_required
+def serve(photo_uuid: str, variant: str):
+    """One version of a photo, to users who may see its project (originals: office, inspectors)."""
+    photo = services.get_photo_or_404(photo_uuid, current_user, variant)
+    storage = get_storage()
+    key = services.key_for(photo, variant)
+    try:
+        handle = storage.open(key)
+    except (OSError, ValueError):
+        abort(404)
+    mimetype = "image/jpeg" if variant != "original" else {"PNG": "image/png", "WEBP": "image/webp",
+                                                            "HEIF": "image/heic"}.get(photo.format, "image/jpeg")
+    response = send_file(handle, mimetype=mimetype, etag=f"{photo.sha256}-{variant}", conditional=True,
+                         max_age=timedelta(days=30).total_seconds(),
+                         download_name=f"{photo.uuid}-{variant}.{key.rsplit('.', 1)[-1]}")
+    response.cache_control.private = True
+    response.cache_control.public = False
+    response.cache_control.immutable = True
+    return response
+
+
+@bp.post("/photos/<photo_uuid>/delete")
+@login_required
+def delete(photo_uuid: str):
+    """Soft delete with a reason; only while the record or inspection is open."""
+    photo = services.get_photo_or_404(photo_uuid, current_user)
+    form = DeletePhotoForm()
+    if not form.validate_on_submit():
+        return _upload_error("reason_required", 422)
+    try:
+        services.soft_delete(photo, current_user, form.reason.data, locked=_locked(photo))
+    except services.PhotoError as exc:
+        return _upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
+    db.session.commit()
+    if request.headers.get("HX-Request"):
+        return "", 200
+    flash(_("Photo deleted."), "success")
+    return redirect(request.referrer or url_for("home.index"))
+
+
+def _locked(photo: Photo) -> bool:
+    """Photos of finished inspections and finished concealed-works records no longer change."""
+    if photo.inspection_id is not None:
+        from portal.inspections.models import Inspection
+
+        return db.session.get(Inspection, photo.inspection_id).is_completed
+    if photo.record_id is not None:
+        from portal.photos.models import ConcealedWorksRecord
+
+        return db.session.get(ConcealedWorksRecord, photo.record_id).is_finished
+    return False
+
+
+# --- the concealed-works record -------------------------------------------------------------
+
+@bp.get("/projects/<int:project_id>/concealed")
+@login_required
+def concealed(project_id: int):
+    """The record: upload form, gallery by system and room, closure tests."""
+    project = get_project_or_404(project_id, current_user)
+    record = services.concealed_record(project)
+    db.session.commit()  # the record is created on first visit
+    return _concealed_page(project, record)
+
+
+def _concealed_page(project, record, status: int = 200, **forms):
+    photos = services.record_photos(record)
+    groups: dict[str, dict[str, list[Photo]]] = {}
+    for photo in photos:
+        groups.setdefault(photo.system_label or "—", {}).setdefault(photo.location or "—", []).append(photo)
+    now = local_now().replace(tzinfo=None, second=0, microsecond=0)
+    context = {
+        "project": project, "record": record, "groups": groups, "photo_count": len(photos), "rooms": ROOMS,
+        "tests": _closure_tests(record), "can_upload": services.can_upload_concealed(project, current_user),
+        "upload_form": forms.get("upload_form") or _concealed_form(record),
+        "start_form": forms.get("start_form") or ClosureStartForm(data={"started_at": now}),
+        "end_form": forms.get("end_form") or ClosureEndForm(data={"ended_at": now}),
+        "finish_form": forms.get("finish_form") or FinishRecordForm(),
+        "is_office": current_user.has_role(Role.OFFICE), "systems": list(System),
+    }
+    return render_template("photos/concealed.html", **context), status
+
+
+@bp.post("/projects/<int:project_id>/concealed/closure-tests")
+@login_required
+def start_closure_test(project_id: int):
+    """Record the start of a 24-hour closure test."""
+    project, record = _editable_record(project_id)
+    form = ClosureStartForm()
+    if not form.validate_on_submit():
+        return _concealed_page(project, record, 422, start_form=form)
+    db.session.add(ClosureTest(record_id=record.id, location=form.location.data.strip(),
+                               started_at=_utc(form.started_at.data), created_by_id=current_user.id))
+    db.session.commit()
+    flash(_("Closure test started."), "success")
+    return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
+
+
+@bp.post("/projects/<int:project_id>/concealed/closure-tests/<int:test_id>")
+@login_required
+def end_closure_test(project_id: int, test_id: int):
+    """Record the end and result of a closure test (at least 24 hours after its start)."""
+    project, record = _editable_record(project_id)
+    test = db.session.scalar(select(ClosureTest).where(ClosureTest.id == test_id, ClosureTest.record_id == record.id))
+    if test is None:
+        abort(404)
+    form = ClosureEndForm()
+    if form.validate_on_submit():
+        ended = _utc(form.ended_at.data)
+        if ended - test.started_at < timedelta(hours=CLOSURE_HOURS):
+            form.ended_at.errors = [_("The closure test must last at least 24 hours (started %(start)s).",
+                                      start=f"{to_local(test.started_at):%Y-%m-%d %H:%M}")]
+        else:
+            test.ended_at, test.leak, test.note = ended, form.result.data == "leak", (form.note.data or "").strip()
+            db.session.commit()
+            flash(_("Closure test result recorded."), "success")
+            return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
+    return _concealed_page(project, record, 422, end_form=form)
+
+
+@bp.post("/projects/<int:project_id>/concealed/finish")
+@login_required
+def finish_record(project_id: int):
+    """Office or an inspector declares the record complete: photos are then locked."""
+    project, record = _editable_record(project_id)
+    if not current_user.has_role(Role.OFFICE, Role.INSPECTOR):
+        abort(403)
+    form = FinishRecordForm()
+    if not form.validate_on_submit():
+        return _concealed_page(project, record, 422, finish_form=form)
+    record.finished_at, record.finished_by_id = utcnow(), current_user.id
+    db.session.commit()
+    flash(_("Concealed-works record finished."), "success")
+    return redirect(url_for("photos.concealed", project_id=project.id))
+
+
+def _editable_record(project_id: int):
+    """Load project and record for a change: uploaders only, and only while the record is open."""
+    project = get_project_or_404(project_id, current_user)
+    if not services.can_upload_concealed(project, current_user):
+        abort(403)
+    record = services.concealed_record(project)
+    if record.is_finished:
+        abort(409)
+    return project, record
+
+
+def _utc(local_naive):
+    """A datetime typed in company time, as stored (UTC, naive)."""
+    from datetime import timezone
+
+    return local_naive.replace(tzinfo=COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+
+
+@bp.get("/projects/<int:project_id>/concealed/archive.zip")
+@login_required
+def owner_archive(project_id: int):
+    """All concealed-works photos of the project as a ZIP for the owner (office)."""
+    project = get_project_or_404(project_id, current_user)
+    if not current_user.has_role(Role.OFFICE):
+        abort(403)
+    record = services.concealed_record(project)
+    photos = services.record_photos(record)
+    title = _("Concealed works %(no)s · %(address)s", no=project.contract_no, address=project.address)
+    response = Response(archive.stream_archive(photos, get_storage(), title), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="concealed-{project.contract_no}.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
