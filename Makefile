@@ -42,6 +42,7 @@ $(VENDOR_STAMP): node_modules/.package-lock.json
 	@mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
+	cp node_modules/browser-image-compression/dist/browser-image-compression.js static/vendor/browser-image-compression.js
 	@touch $@
 
 %.mo: %.po $(VENV)/.installed

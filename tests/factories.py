@@ -119,3 +119,66 @@ def make_inspection(*, inspector: User | None = None, project: Project | None = 
         record_start(inspection, inspector, foreman_present=True, project_manager_present=True, others_present="",
                      handbook_present=handbook, equipment=[make_equipment()] if equipment is None else equipment)
     return inspection
+
+
+# --- photos (tests/photos) ------------------------------------------------------------------
+
+def make_image_bytes(width: int = 400, height: int = 300, *, fmt: str = "JPEG", orientation: int | None = None,
+                     captured: str | None = None, model: str | None = None, gps: bool = False,
+                     mode: str = "RGB", quality: int = 90) -> bytes:
+    """An in-memory photo-like image (gradient with a red top-left corner), with the EXIF facts asked for.
+
+    ``captured`` is an EXIF DateTimeOriginal ("2026:05:01 10:30:00", camera local time);
+    ``gps`` adds a GPS IFD (Xi'an), so tests can check it does not reach derived versions.
+    """
+    import io
+
+    from PIL import Image
+
+    image = Image.linear_gradient("L").resize((width, height)).convert(mode)
+    red = {"RGB": (255, 0, 0), "RGBA": (255, 0, 0, 255)}.get(mode, 0)
+    image.paste(red, (0, 0, max(1, width // 4), max(1, height // 4)))
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    if model is not None:
+        exif[0x0110] = model
+    if captured is not None or gps:
+        exif[0x010F] = "TestMaker"  # Pillow writes sub-IFDs only next to an IFD0 entry
+    if captured is not None:
+        exif.get_ifd(0x8769)[0x9003] = captured
+    if gps:
+        exif.get_ifd(0x8825).update({1: "N", 2: (34.0, 15.0, 36.0), 3: "E", 4: (108.0, 56.0, 24.0)})
+    out = io.BytesIO()
+    options = {"quality": quality} if fmt in ("JPEG", "WEBP") else {}
+    if len(exif):
+        options["exif"] = exif
+    image.save(out, fmt, **options)
+    return out.getvalue()
+
+
+def make_photo(project=None, *, uploader: User | None = None, data: bytes | None = None, inspection=None,
+               item_id: int | None = None, system: str = "water_supply", location: str = "主卫",
+               note: str = "", photo_uuid: str | None = None, storage=None):
+    """A stored photo: files in the app's store (or ``storage``) and a flushed row.
+
+    Without ``inspection`` it documents the project's concealed-works record (uploaded by
+    its foreman unless told); with one, an item of that inspection (by its inspector).
+    """
+    import uuid
+
+    from portal.photos.services import PhotoTarget, concealed_record, store_photo
+    from portal.storage import get_storage
+
+    if inspection is not None:
+        project = inspection.project
+        target = PhotoTarget(project=project, inspection_id=inspection.id, item_id=item_id, location=location)
+        uploader = uploader or inspection.inspector
+    else:
+        project = project or make_project()
+        target = PhotoTarget(project=project, record=concealed_record(project), system=system, location=location,
+                             stage="before_covering", note=note)
+        uploader = uploader or project.foreman
+    photo, _created, _keys = store_photo(target, photo_uuid or str(uuid.uuid4()), data or make_image_bytes(),
+                                         uploader, storage or get_storage())
+    return photo

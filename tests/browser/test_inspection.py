@@ -8,6 +8,7 @@ inspection of A26101201.
 """
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
@@ -181,7 +182,7 @@ STILL_OPEN_JS = """
 
 def answer_remaining(page: Page) -> None:
     """Answer every unanswered item the way an inspector would, one category after the other:
-    open the section, tap Pass, or type a value inside the limit and tap OK."""
+    open the section, tap Pass, or type a value inside the limit and tap OK; one after the other."""
     categories = page.evaluate("() => [...document.querySelectorAll('#checklist details.category')].map(d => d.id)")
     assert len(categories) == TOTAL_CATEGORIES
     for cat_id in categories:
@@ -195,13 +196,27 @@ def answer_remaining(page: Page) -> None:
             else:
                 li.locator("input.value").fill(value_within(row["limit"]))
                 li.locator("button.tap-ok").click()
+            # Wait for this answer before the next tap: a swapped-in item can change height and
+            # move the next button away under the pointer (a tap then lands on nothing).
+            expect(li).not_to_have_class(has_class("item--open"))
         try:
             expect(details.locator("li.item.item--open")).to_have_count(0, timeout=20_000)
         except AssertionError as exc:
             still_open = page.evaluate(STILL_OPEN_JS, cat_id)
-            raise AssertionError(f"{cat_id}: items still unanswered 20 s after the taps: {still_open}") from exc
+            raise AssertionError(f"{cat_id}: items still unanswered after the taps: {still_open}") from exc
         expect(details.locator("li.item.item--error")).to_have_count(0)
     page.wait_for_load_state("networkidle")
+
+
+def photo_jpeg() -> bytes:
+    """A small camera-like JPEG (a wall with a crack)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1024, 768), (214, 204, 186))
+    ImageDraw.Draw(image).line([(100, 80), (400, 300), (520, 700)], fill=(60, 50, 40), width=9)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
 
 
 def open_checklist(page: Page, inspection_id: int) -> None:
@@ -287,8 +302,8 @@ def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, li
     tap(page, na, "na")
     for other in ("pass", "na"):
         expect(item(page, failed).locator(f"button[value={other}]")).to_have_attribute("aria-pressed", "false")
-    expect(item(page, failed).locator(".requirements .badge-bad")).to_be_visible()  # note required
-    expect(item(page, failed).locator("details.note")).to_have_attribute("open", "")
+    expect(item(page, failed).locator(".requirements .badge-bad").first).to_be_visible()  # note (and photo) required
+    expect(item(page, failed).locator("details.note")).to_have_attribute("open", "")  # opened for the note
     structure = page.locator("details.category", has=item(page, passed))
     expect(structure.locator(".cat-progress")).to_contain_text(re.compile(r"3/9\s*·\s*50\.0%"))
 
@@ -346,18 +361,16 @@ def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, li
     expect(structure.locator(".cat-progress")).to_contain_text(re.compile(r"9/9\s*·\s*87\.5%"))
     expect(carpentry.locator(".cat-progress")).to_contain_text(re.compile(r"8/8\s*·\s*87\.5%"))
 
-    # Both failed items need a note before finishing.
+    # Both failed items need a note (and a photo) before finishing.
     page.locator("#summary-bar a").click()
     page.wait_for_url(re.compile(rf"/inspections/{inspection_id}/summary$"))
-    expect(page.locator("#summary ul.blocking > li")).to_have_count(2)
     for item_id in (failed, wood):
-        expect(page.locator(f"#summary ul.blocking a[href$='#item-{item_id}']")).to_have_count(1)
+        expect(page.locator(f"#summary ul.blocking a[href$='#item-{item_id}']").first).to_be_visible()
     expect(page.locator("#summary form[action$='/finish'] button[type=submit]")).to_be_disabled()
 
     open_checklist(page, inspection_id)
-    need_note = page.locator("#checklist li.item--fail:has(.requirements .badge-bad)")
-    expect(need_note).to_have_count(2)
-    for item_id, text in ((failed, "客厅东墙新开门洞约80cm宽，已拍照"), (wood, "书柜侧板实测含水率15%")):
+    expect(page.locator("#checklist li.item--fail:has(details.note[open])")).to_have_count(2)
+    for item_id, text in ((failed, "客厅东墙新开门洞约80cm宽"), (wood, "书柜侧板实测含水率15%")):
         open_category_of(page, item_id)
         textarea = item(page, item_id).locator("details.note textarea")
         expect(textarea).to_be_visible()  # opened by itself, as the note is required
@@ -366,6 +379,10 @@ def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, li
         state = page.locator(f"#note-state-{item_id}")
         expect(state).to_have_text(re.compile(r"\S"))
         expect(state.locator(".error")).to_have_count(0)
+        # Every visible defect also needs a photo: take one with the item's photo button.
+        item(page, item_id).locator("input[type=file]").set_input_files(
+            files=[{"name": f"defect-{item_id}.jpg", "mimeType": "image/jpeg", "buffer": photo_jpeg()}])
+        expect(page.locator(f"#photos-{item_id} li.photo")).to_have_count(1, timeout=30_000)
 
     # Summary: nothing missing, the expected result, finish.
     page.locator("#summary-bar a").click()
@@ -554,7 +571,7 @@ def test_reload_does_not_overwrite_a_newer_answer(page: Page, live_server, brows
 
 WIDTH, HEIGHT, MIN_TAP = 360, 740, 44
 
-# Interactive elements in <main> lower than MIN_TAP (a radio or check box inside or labelled
+# Interactive elements in <main> lower than MIN_TAP (a radio, check box or file input inside or labelled
 # by a <label> counts with its label's box), and elements sticking out past the screen.
 LAYOUT_JS = """
 ([width, minTap]) => {
@@ -568,7 +585,7 @@ LAYOUT_JS = """
     if (!el.checkVisibility({visibilityProperty: true})) continue;
     let box = el.getBoundingClientRect();
     if (box.width === 0 || box.height === 0) continue;
-    if (el.type === 'radio' || el.type === 'checkbox') {
+    if (el.tagName === 'INPUT' && ['radio', 'checkbox', 'file'].includes(el.type)) {
       const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
       if (label) box = label.getBoundingClientRect();
     }

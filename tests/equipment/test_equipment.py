@@ -154,7 +154,7 @@ def test_office_recalibrates_an_instrument(client, login_as):
     item = make_equipment(valid_until=today - timedelta(days=3))
     db.session.commit()
     page = client.get(f"/equipment/{item.id}/edit")
-    assert page.status_code == 200 and item.serial_no in page.text and "certificate" in page.text
+    assert page.status_code == 200 and item.serial_no in page.text and "校准证书" in page.text
     form = equipment_form(name=item.name, serial_no=item.serial_no, calibrated_on=today.isoformat(),
                           valid_until=(today + timedelta(days=365)).isoformat())
     assert client.post(f"/equipment/{item.id}/edit", data=form).status_code == 302

@@ -1,0 +1,419 @@
+/*
+ * Photo upload queue for forms.photo-upload (concealed works, checklist items). No framework.
+ *
+ *  - Every chosen photo becomes an entry of the form's ul.upload-queue and gets a UUID at once;
+ *    the UUID makes retries safe: the server stores each UUID only once.
+ *  - Photos are downscaled on the phone (browser-image-compression, long side 2048 px, JPEG 0.8,
+ *    EXIF kept) unless they are small already; if that fails the original goes up as it is.
+ *  - One upload at a time for the whole page, with the tag fields as they were when the photo
+ *    was chosen. Network errors, 5xx, 408 and 429 are retried with the same UUID and the same
+ *    bytes after 2, 4, 8 … 60 s (at once when the browser comes back online); other 4xx are
+ *    final and show the server's message.
+ *  - The server answers a stored photo with its <li class="photo" id="photo-UUID">, which goes
+ *    to the start of the form's data-upload-list (replacing one with the same id), and the form
+ *    fires "photo:uploaded" (detail: {uuid, status}).
+ * Photos waiting in the queue are kept in memory only: a reload loses them (the page warns).
+ */
+(function () {
+  "use strict";
+
+  var SMALL_BYTES = 450 * 1024;       // smaller files go up as they are
+  var DEFAULT_MAX_BYTES = 20 * 1024 * 1024;  // the server's MAX_CONTENT_LENGTH
+  var MAX_DELAY_S = 60;
+  var DONE_LINGER_MS = 4000;
+  var STALL_MS = 60000;               // no upload progress (or answer) for this long: try again
+  var COMPRESS_TIMEOUT_MS = 90000;
+  // preserveExif stays off in the library: in its web-worker mode it copies the EXIF twice (once
+  // in the worker, once again on the page); exifCopy() below copies it once (orientation set to 1).
+  var COMPRESS_OPTIONS = { maxWidthOrHeight: 2048, initialQuality: 0.8, fileType: "image/jpeg",
+                           preserveExif: false, useWebWorker: true };
+  var TEXTS = {
+    waiting: "Waiting", compressing: "Preparing…", uploading: "Uploading…", done: "Done",
+    retrying: "Upload failed — retrying in {s} s", failed: "Not uploaded",
+    tooLarge: "The photo is too large to upload."
+  };
+  var RETRY_STATUS = { 0: true, 408: true, 429: true };
+
+  var entries = [];    // every entry not yet removed, in the order chosen
+  var busy = false;    // one photo is being prepared or sent
+  var ticker = null;   // updates the "retrying in N s" countdowns
+  var compressors = {};
+
+  // --- helpers ------------------------------------------------------------------------------
+
+  function text(form, key) {
+    var value = form && form.dataset ? form.dataset["msg" + key.charAt(0).toUpperCase() + key.slice(1)] : "";
+    return value || TEXTS[key];
+  }
+
+  function newUuid() {
+    var c = window.crypto || window.msCrypto;
+    if (c && typeof c.randomUUID === "function") {
+      try { return c.randomUUID(); } catch (e) { /* insecure context: below */ }
+    }
+    var bytes = new Uint8Array(16);
+    if (c && typeof c.getRandomValues === "function") {
+      c.getRandomValues(bytes);
+    } else {
+      for (var i = 0; i < 16; i++) { bytes[i] = Math.floor(Math.random() * 256); }
+    }
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+  }
+
+  function csrfToken(entry) {
+    try {
+      var headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+      if (headers["X-CSRFToken"]) { return headers["X-CSRFToken"]; }
+    } catch (e) { /* fall back to the form's field */ }
+    for (var i = 0; i < entry.fields.length; i++) {
+      if (entry.fields[i][0] === "csrf_token") { return entry.fields[i][1]; }
+    }
+    return "";
+  }
+
+  // The tag fields of the form as they are now (the file input and buttons left out).
+  function fieldsOf(form) {
+    var out = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "uuid" && name !== "file") { out.push([name, value]); }
+    });
+    return out;
+  }
+
+  // The live form for an entry: htmx may have replaced the one the photo was chosen in.
+  function formFor(entry) {
+    if (entry.form && entry.form.isConnected) { return entry.form; }
+    var forms = document.querySelectorAll("form.photo-upload");
+    for (var i = 0; i < forms.length; i++) {
+      if (forms[i].dataset.uploadUrl === entry.url) { return forms[i]; }
+    }
+    return entry.form;
+  }
+
+  function fragment(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html || "";
+    return template.content;
+  }
+
+  // --- the entry's line in the queue ----------------------------------------------------------
+
+  function render(entry, state, message) {
+    entry.state = state;
+    var li = entry.li;
+    li.setAttribute("data-state", state);
+    var progress = li.querySelector("progress");
+    progress.hidden = state !== "uploading";
+    if (state === "uploading") { progress.removeAttribute("value"); }
+    li.querySelector(".upload-status").textContent = message !== undefined ? message : text(formFor(entry), state);
+  }
+
+  function countdown(entry) {
+    var seconds = Math.max(0, Math.ceil((entry.nextTry - Date.now()) / 1000));
+    return text(formFor(entry), "retrying").replace("{s}", String(seconds));
+  }
+
+  function tick() {
+    var waiting = entries.filter(function (e) { return e.state === "failed"; });
+    waiting.forEach(function (e) { e.li.querySelector(".upload-status").textContent = countdown(e); });
+    if (!waiting.length) { clearInterval(ticker); ticker = null; }
+  }
+
+  function add(form, file) {
+    var li = document.createElement("li");
+    li.className = "upload";
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name || "photo";
+    var progress = document.createElement("progress");
+    progress.max = 100;
+    var status = document.createElement("span");
+    status.className = "upload-status";
+    li.append(name, progress, status);
+    var entry = { uuid: newUuid(), file: file, blob: null, filename: null, form: form, li: li,
+                  url: form.dataset.uploadUrl || form.getAttribute("action"), list: form.dataset.uploadList,
+                  fields: fieldsOf(form), attempts: 0, nextTry: 0, timer: null, state: "waiting" };
+    li.dataset.uuid = entry.uuid;
+    var queue = form.querySelector(".upload-queue");
+    if (!queue) {
+      queue = document.createElement("ul");
+      queue.className = "upload-queue";
+      queue.setAttribute("aria-live", "polite");
+      form.appendChild(queue);
+    }
+    queue.appendChild(li);
+    render(entry, "waiting");
+    entries.push(entry);
+  }
+
+  function finish(entry, state, message) {
+    render(entry, state, message);
+    entry.file = entry.blob = null;  // free the memory
+    if (state === "done") {
+      setTimeout(function () {
+        entry.li.remove();
+        entries.splice(entries.indexOf(entry), 1);
+      }, DONE_LINGER_MS);
+    } else {
+      entries.splice(entries.indexOf(entry), 1);
+    }
+  }
+
+  // --- compressing ----------------------------------------------------------------------------
+
+  function loadCompressor(url) {
+    if (window.imageCompression) { return Promise.resolve(window.imageCompression); }
+    if (!url) { return Promise.resolve(null); }
+    if (!compressors[url]) {
+      compressors[url] = new Promise(function (resolve) {
+        var script = document.createElement("script");
+        script.src = url;
+        script.async = true;
+        script.onload = function () { resolve(window.imageCompression || null); };
+        script.onerror = function () { delete compressors[url]; script.remove(); resolve(null); };
+        document.head.appendChild(script);
+      });
+    }
+    return compressors[url];
+  }
+
+  function jpegName(name, uuid) {
+    var base = (name || "").replace(/\.[^.\/]*$/, "") || uuid;
+    return base + ".jpg";
+  }
+
+  // The JPEG's EXIF (capture time, camera) on the downscaled copy; without it if that fails.
+  function exifCopy(lib, file, blob) {
+    if (file.type !== "image/jpeg" || typeof lib.copyExifWithoutOrientation !== "function") { return blob; }
+    return lib.copyExifWithoutOrientation(file, blob).catch(function () { return blob; });
+  }
+
+  // entry.blob / entry.filename: the downscaled JPEG, or the original when that is as good.
+  function prepare(entry) {
+    var file = entry.file;
+    var original = function () {
+      entry.blob = file;
+      entry.filename = file.name || entry.uuid + ".jpg";
+    };
+    if (file.size < SMALL_BYTES || !/^image\//.test(file.type)) { original(); return Promise.resolve(); }
+    var form = formFor(entry);
+    var url = form && form.dataset.compressorUrl ? new URL(form.dataset.compressorUrl, document.baseURI).href : "";
+    render(entry, "compressing");
+    var lib = null;
+    return loadCompressor(url).then(function (imageCompression) {
+      lib = imageCompression;
+      if (!imageCompression) { return null; }
+      var options = Object.assign({}, COMPRESS_OPTIONS, { libURL: url });
+      var abort = typeof AbortController === "function" ? new AbortController() : null;
+      if (abort) { options.signal = abort.signal; }
+      var timer;
+      return Promise.race([
+        imageCompression(file, options),
+        new Promise(function (resolve) {
+          timer = setTimeout(function () { if (abort) { abort.abort(); } resolve(null); }, COMPRESS_TIMEOUT_MS);
+        })
+      ]).then(function (blob) { clearTimeout(timer); return blob && exifCopy(lib, file, blob); });
+    }).catch(function () {
+      return null;  // e.g. HEIC the browser cannot decode: the server converts it
+    }).then(function (blob) {
+      if (blob && blob.size > 0 && blob.size < file.size) {
+        entry.blob = blob;
+        entry.filename = jpegName(file.name, entry.uuid);
+      } else {
+        original();
+      }
+    });
+  }
+
+  // --- sending --------------------------------------------------------------------------------
+
+  function send(entry) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      var stall = null;
+      var done = false;
+      function settle() {
+        if (done) { return; }
+        done = true;
+        clearTimeout(stall);
+        resolve(xhr);
+      }
+      function watch() {
+        clearTimeout(stall);
+        stall = setTimeout(function () { xhr.abort(); settle(); }, STALL_MS);
+      }
+      var data = new FormData();
+      data.append("uuid", entry.uuid);
+      entry.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+      data.append("file", entry.blob, entry.filename);
+      xhr.open("POST", entry.url);
+      xhr.setRequestHeader("X-CSRFToken", csrfToken(entry));
+      xhr.setRequestHeader("HX-Request", "true");
+      xhr.setRequestHeader("Accept", "text/html");
+      var progress = entry.li.querySelector("progress");
+      xhr.upload.addEventListener("progress", function (event) {
+        watch();
+        if (event.lengthComputable) { progress.value = Math.round(100 * event.loaded / event.total); }
+      });
+      xhr.addEventListener("progress", watch);
+      xhr.addEventListener("load", settle);
+      xhr.addEventListener("error", settle);
+      xhr.addEventListener("abort", settle);
+      xhr.addEventListener("timeout", settle);
+      watch();
+      xhr.send(data);
+    });
+  }
+
+  function errorText(entry, xhr) {
+    var body = xhr.responseText || "";
+    var form = formFor(entry);
+    var isPage = /<html[\s>]|<!doctype/i.test(body);
+    var message = "";
+    if (!isPage && body) {
+      var content = fragment(body);
+      var el = content.querySelector(".upload-error") || content.querySelector(".error-box p") ||
+               content.querySelector("[role=alert]") || content;
+      message = (el.textContent || "").replace(/\s+/g, " ").trim();
+    }
+    if (!message) {
+      message = xhr.status === 413 ? text(form, "tooLarge") : text(form, "failed") + " (" + xhr.status + ")";
+    }
+    return message;
+  }
+
+  function handle(entry, xhr) {
+    var status = xhr.status;
+    if (status === 200 || status === 201) {
+      var id = "photo-" + entry.uuid;
+      var photo = fragment(xhr.responseText).getElementById(id);
+      if (photo) {
+        var existing = document.getElementById(id);
+        var list = entry.list ? document.querySelector(entry.list) : null;
+        if (existing) {
+          existing.replaceWith(photo);
+        } else if (list) {
+          list.insertBefore(photo, list.firstChild);
+        }
+        if (photo.isConnected && window.htmx) { window.htmx.process(photo); }
+        var form = formFor(entry);
+        finish(entry, "done");
+        form.dispatchEvent(new CustomEvent("photo:uploaded", { bubbles: true, detail: { uuid: entry.uuid, status: status } }));
+        return;
+      }
+      // A 2xx without the photo (e.g. the login page after the session ended): not stored.
+      finish(entry, "error", text(formFor(entry), "failed"));
+      return;
+    }
+    if (RETRY_STATUS[status] || status >= 500) {
+      entry.attempts += 1;
+      var delay = Math.min(MAX_DELAY_S, Math.pow(2, entry.attempts));
+      entry.nextTry = Date.now() + delay * 1000;
+      render(entry, "failed", countdown(entry));
+      clearTimeout(entry.timer);
+      entry.timer = setTimeout(pump, delay * 1000);
+      if (!ticker) { ticker = setInterval(tick, 1000); }
+      return;
+    }
+    finish(entry, "error", errorText(entry, xhr));
+  }
+
+  function process(entry) {
+    var ready = entry.blob ? Promise.resolve() : prepare(entry);
+    return ready.then(function () {
+      var form = formFor(entry);
+      if (entry.blob.size > (Number(form.dataset.maxBytes) || DEFAULT_MAX_BYTES)) {
+        finish(entry, "error", text(form, "tooLarge"));
+        return null;
+      }
+      render(entry, "uploading");
+      return send(entry).then(function (xhr) { handle(entry, xhr); });
+    });
+  }
+
+  // Start the next photo that is ready, unless one is on its way.
+  function pump() {
+    if (busy) { return; }
+    var now = Date.now();
+    var next = entries.filter(function (e) {
+      return e.state === "waiting" || (e.state === "failed" && e.nextTry <= now);
+    })[0];
+    if (!next) { return; }
+    busy = true;
+    clearTimeout(next.timer);
+    process(next).catch(function (error) {
+      if (window.console) { window.console.error(error); }
+      finish(next, "error", text(formFor(next), "failed"));
+    }).then(function () {
+      busy = false;
+      pump();
+    });
+  }
+
+  function enqueue(form, input) {
+    var files = Array.prototype.slice.call(input.files || []);
+    if (!files.length) { return; }
+    files.forEach(function (file) { add(form, file); });
+    input.value = "";  // the same photo can be chosen again; the File objects stay valid
+    loadCompressor(form.dataset.compressorUrl ? new URL(form.dataset.compressorUrl, document.baseURI).href : "");
+    pump();
+  }
+
+  // --- wiring ---------------------------------------------------------------------------------
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".photo-upload input[type=file]")) { return; }
+    enqueue(input.closest("form.photo-upload"), input);
+  });
+
+  // Tags first: the camera opens only once the required tag fields are filled in.
+  document.addEventListener("click", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches(".photo-upload input[type=file]")) { return; }
+    var form = input.closest("form.photo-upload");
+    var invalid = Array.prototype.filter.call(form.elements, function (el) {
+      return el !== input && el.willValidate && !el.checkValidity();
+    });
+    if (invalid.length) {
+      event.preventDefault();
+      invalid[0].reportValidity();
+      return;
+    }
+    if (form.dataset.compressorUrl) { loadCompressor(new URL(form.dataset.compressorUrl, document.baseURI).href); }
+  });
+
+  // Enter in a tag field must not post the form without a photo.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.photo-upload")) { return; }
+    event.preventDefault();
+    var input = form.querySelector("input[type=file]");
+    if (input) { enqueue(form, input); }
+  });
+
+  // htmx replaced a form (e.g. a checklist item re-rendered): its queue lines move to the new one.
+  document.addEventListener("htmx:load", function () {
+    entries.forEach(function (entry) {
+      if (entry.li.isConnected) { return; }
+      var form = formFor(entry);
+      var queue = form && form.isConnected ? form.querySelector(".upload-queue") : null;
+      if (queue) { entry.form = form; queue.appendChild(entry.li); }
+    });
+  });
+
+  window.addEventListener("online", function () {
+    entries.forEach(function (entry) { if (entry.state === "failed") { entry.nextTry = 0; } });
+    pump();
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (entries.some(function (e) { return e.state !== "done" && e.state !== "error"; })) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+})();
