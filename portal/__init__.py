@@ -65,9 +65,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.projects.views import bp as projects_bp
     from portal.rectification.views import bp as rectification_bp
     from portal.schedule.views import bp as schedule_bp
+    from portal.signatures.views import bp as signatures_bp
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
-               rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp):
+               rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
+               signatures_bp):
         app.register_blueprint(bp)
 
 

@@ -8,3 +8,4 @@ from portal.inspections.models import (  # noqa: F401
 from portal.penalties.models import Penalty  # noqa: F401
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo  # noqa: F401
 from portal.projects.models import Project  # noqa: F401
+from portal.signatures.models import Signature, SigningLink  # noqa: F401

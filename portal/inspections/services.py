@@ -345,6 +345,9 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
                  "fail_reasons", "finished_at", "finished_by_id"):
         setattr(inspection, name, None)
     _event(inspection, user, "reopened", reason[:2000])
+    from portal.signatures.services import void_signatures
+
+    void_signatures("inspection", inspection.id, user, reason)
     db.session.flush()
 
 

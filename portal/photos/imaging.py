@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 
 try:  # iPhones upload HEIC/HEIF
     import pillow_heif
@@ -80,13 +80,14 @@ def process(data: bytes, watermark: Callable[[datetime | None], list[str]] | Non
     fmt = image.format
     if len(image.info.get("exif") or b"") > MAX_EXIF_BYTES:
         raise ImageRejected("exif_too_large")
-    exif = image.getexif()
+    exif = _read_exif(image)
     captured_at, device_model = _capture_facts(exif)
+    orientation = exif.get(0x0112)
     width, height = image.size
-    if exif.get(0x0112) in (5, 6, 7, 8):  # rotated by 90°: viewed with width and height swapped
+    if orientation in (5, 6, 7, 8):  # rotated by 90°: viewed with width and height swapped
         width, height = height, width
     image = _decode_for(image, DISPLAY_SIZE)
-    display = _to_rgb(ImageOps.exif_transpose(image))
+    display = _to_rgb(_orient(image, orientation))
     display.thumbnail((DISPLAY_SIZE, DISPLAY_SIZE), Image.Resampling.BICUBIC, reducing_gap=2.0)
     if watermark is not None:
         stamp(display, watermark(captured_at))
@@ -112,6 +113,27 @@ def _open(data: bytes) -> Image.Image:
     if width < 1 or height < 1:
         raise ImageRejected("not_an_image")
     return image
+
+
+def _read_exif(image: Image.Image) -> Image.Exif:
+    """The EXIF data, or an empty Exif when it is unreadable (damaged metadata is not a reason to refuse)."""
+    try:
+        return image.getexif()
+    except Exception:  # Pillow raises many kinds on broken metadata
+        return Image.Exif()
+
+
+ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _orient(image: Image.Image, orientation) -> Image.Image:
+    """Turn the pixels upright according to the EXIF orientation (the derived versions carry no EXIF)."""
+    method = ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image
 
 
 def _decode_for(image: Image.Image, long_side: int) -> Image.Image:
@@ -145,7 +167,10 @@ def _to_rgb(image: Image.Image) -> Image.Image:
 def _capture_facts(exif) -> tuple[datetime | None, str | None]:
     """Capture time (DateTimeOriginal, camera local time = company time) in UTC, and device model."""
     model = exif.get(0x0110)
-    sub = exif.get_ifd(0x8769) if exif else {}
+    try:
+        sub = exif.get_ifd(0x8769) if exif else {}
+    except Exception:  # a broken Exif IFD: no capture time, still a usable photo
+        sub = {}
     raw = sub.get(0x9003) or exif.get(0x0132)
     captured = None
     if isinstance(raw, str):

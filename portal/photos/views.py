@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
+    stream_with_context, url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -100,7 +103,7 @@ def upload_concealed_photo(project_id: int):
     if not services.can_upload_concealed(project, current_user):
         return _upload_error("not_allowed", 403)
     record = services.concealed_record(project)
-    if record.is_finished:
+    if record_locked(record):
         return _upload_error("locked", 409)
     form = _concealed_form(record)
     if not form.validate():
@@ -176,8 +179,16 @@ def _locked(photo: Photo) -> bool:
     if photo.record_id is not None:
         from portal.photos.models import ConcealedWorksRecord
 
-        return db.session.get(ConcealedWorksRecord, photo.record_id).is_finished
+        return record_locked(db.session.get(ConcealedWorksRecord, photo.record_id))
     return False
+
+
+def record_locked(record) -> bool:
+    """A concealed-works record no longer changes once finished or fully signed (owner and foreman)."""
+    from portal.signatures.records import RECORD_TYPES
+    from portal.signatures.services import is_locked
+
+    return record.is_finished or is_locked(RECORD_TYPES["concealed"], record)
 
 
 # --- the concealed-works record -------------------------------------------------------------
@@ -205,7 +216,7 @@ def _concealed_page(project, record, status: int = 200, **forms):
         "start_form": forms.get("start_form") or ClosureStartForm(data={"started_at": now}),
         "end_form": forms.get("end_form") or ClosureEndForm(data={"ended_at": now}),
         "finish_form": forms.get("finish_form") or FinishRecordForm(),
-        "is_office": current_user.has_role(Role.OFFICE), "systems": list(System),
+        "is_office": current_user.has_role(Role.OFFICE), "systems": list(System), "locked": record_locked(record),
     }
     return render_template("photos/concealed.html", **context), status
 
@@ -269,7 +280,7 @@ def _editable_record(project_id: int):
     if not services.can_upload_concealed(project, current_user):
         abort(403)
     record = services.concealed_record(project)
-    if record.is_finished:
+    if record_locked(record):
         abort(409)
     return project, record
 
@@ -291,7 +302,10 @@ def owner_archive(project_id: int):
     record = services.concealed_record(project)
     photos = services.record_photos(record)
     title = _("Concealed works %(no)s · %(address)s", no=project.contract_no, address=project.address)
-    response = Response(archive.stream_archive(photos, get_storage(), title), mimetype="application/zip")
+    # stream_with_context: the generator runs after the view returns but still needs the request's
+    # language for the folder names and the CSV.
+    response = Response(stream_with_context(archive.stream_archive(photos, get_storage(), title)),
+                        mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="concealed-{project.contract_no}.zip"'
     response.headers["Cache-Control"] = "no-store"
     return response

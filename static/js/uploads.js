@@ -22,7 +22,8 @@
   var MAX_DELAY_S = 60;
   var DONE_LINGER_MS = 4000;
   var STALL_MS = 60000;               // no upload progress (or answer) for this long: try again
-  var COMPRESS_TIMEOUT_MS = 90000;
+  var COMPRESS_TIMEOUT_MS = 60000;    // then the original goes up
+  var EXIF_TIMEOUT_MS = 5000;
   // preserveExif stays off in the library: in its web-worker mode it copies the EXIF twice (once
   // in the worker, once again on the page); exifCopy() below copies it once (orientation set to 1).
   var COMPRESS_OPTIONS = { maxWidthOrHeight: 2048, initialQuality: 0.8, fileType: "image/jpeg",
@@ -149,16 +150,19 @@
     entries.push(entry);
   }
 
+  function forget(entry) {
+    var index = entries.indexOf(entry);
+    if (index >= 0) { entries.splice(index, 1); }
+  }
+
+  // Done lines leave the queue after a while; error lines stay (with the server's message).
   function finish(entry, state, message) {
     render(entry, state, message);
     entry.file = entry.blob = null;  // free the memory
     if (state === "done") {
-      setTimeout(function () {
-        entry.li.remove();
-        entries.splice(entries.indexOf(entry), 1);
-      }, DONE_LINGER_MS);
+      setTimeout(function () { entry.li.remove(); forget(entry); }, DONE_LINGER_MS);
     } else {
-      entries.splice(entries.indexOf(entry), 1);
+      forget(entry);
     }
   }
 
@@ -185,10 +189,24 @@
     return base + ".jpg";
   }
 
+  // ``promise``, or ``fallback`` if it has not settled after ``ms`` (then ``onTimeout`` runs).
+  function withTimeout(promise, ms, fallback, onTimeout) {
+    var timer;
+    return Promise.race([
+      promise,
+      new Promise(function (resolve) {
+        timer = setTimeout(function () { if (onTimeout) { onTimeout(); } resolve(fallback); }, ms);
+      })
+    ]).then(function (value) { clearTimeout(timer); return value; },
+            function (error) { clearTimeout(timer); throw error; });
+  }
+
   // The JPEG's EXIF (capture time, camera) on the downscaled copy; without it if that fails.
   function exifCopy(lib, file, blob) {
     if (file.type !== "image/jpeg" || typeof lib.copyExifWithoutOrientation !== "function") { return blob; }
-    return lib.copyExifWithoutOrientation(file, blob).catch(function () { return blob; });
+    // The library's EXIF reader can throw inside a FileReader callback and never settle.
+    return withTimeout(lib.copyExifWithoutOrientation(file, blob), EXIF_TIMEOUT_MS, blob)
+      .catch(function () { return blob; });
   }
 
   // entry.blob / entry.filename: the downscaled JPEG, or the original when that is as good.
@@ -202,20 +220,13 @@
     var form = formFor(entry);
     var url = form && form.dataset.compressorUrl ? new URL(form.dataset.compressorUrl, document.baseURI).href : "";
     render(entry, "compressing");
-    var lib = null;
-    return loadCompressor(url).then(function (imageCompression) {
-      lib = imageCompression;
-      if (!imageCompression) { return null; }
+    return loadCompressor(url).then(function (lib) {
+      if (!lib) { return null; }
       var options = Object.assign({}, COMPRESS_OPTIONS, { libURL: url });
       var abort = typeof AbortController === "function" ? new AbortController() : null;
       if (abort) { options.signal = abort.signal; }
-      var timer;
-      return Promise.race([
-        imageCompression(file, options),
-        new Promise(function (resolve) {
-          timer = setTimeout(function () { if (abort) { abort.abort(); } resolve(null); }, COMPRESS_TIMEOUT_MS);
-        })
-      ]).then(function (blob) { clearTimeout(timer); return blob && exifCopy(lib, file, blob); });
+      return withTimeout(lib(file, options), COMPRESS_TIMEOUT_MS, null, function () { if (abort) { abort.abort(); } })
+        .then(function (blob) { return blob && exifCopy(lib, file, blob); });
     }).catch(function () {
       return null;  // e.g. HEIC the browser cannot decode: the server converts it
     }).then(function (blob) {
