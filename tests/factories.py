@@ -182,3 +182,72 @@ def make_photo(project=None, *, uploader: User | None = None, data: bytes | None
     photo, _created, _keys = store_photo(target, photo_uuid or str(uuid.uuid4()), data or make_image_bytes(),
                                          uploader, storage or get_storage())
     return photo
+
+
+# --- signatures (tests/signatures) ----------------------------------------------------------
+
+def make_signature_png(width: int = 600, height: int = 200, *, ink: bool = True, fmt: str = "PNG") -> bytes:
+    """What the signature pad sends: a transparent RGBA canvas with (unless ``ink=False``) one black line.
+
+    ``fmt="JPEG"`` gives the same drawing as JPEG bytes (for refusing non-PNG data).
+    """
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGBA", (width, height), (0, 0, 0, 0))
+    if ink:
+        ImageDraw.Draw(image).line([(width // 6, height // 2), (width // 3, height // 2 + min(10, height // 4))],
+                                   fill=(0, 0, 0, 255), width=3)
+    out = io.BytesIO()
+    (image.convert("RGB") if fmt == "JPEG" else image).save(out, fmt)
+    return out.getvalue()
+
+
+def signature_data_url(data: bytes | None = None, mime: str = "image/png") -> str:
+    """``data`` (default: a signed canvas) as the data URL the pad puts in its hidden field."""
+    import base64
+
+    return f"data:{mime};base64," + base64.b64encode(data if data is not None else make_signature_png()).decode()
+
+
+def make_strokes(points: int = 3) -> str:
+    """signature_pad stroke JSON: one stroke with ``points`` timed points."""
+    import json
+
+    return json.dumps([{"penColor": "black", "points": [{"x": 10 + i, "y": 20 + i, "time": 1000 + i, "pressure": 0.5}
+                                                        for i in range(points)]}])
+
+
+def make_finished_inspection(*, outcome: str = "pass", value: str = "10", **kwargs):
+    """An inspection (see make_inspection) with every item answered and finished."""
+    from portal.inspections.services import answers_version, finish, load_answers, save_answer, save_note
+
+    inspection = make_inspection(**kwargs)
+    for row in load_answers(inspection):
+        if row.item.is_measured:
+            save_answer(row, inspection.inspector, raw_value=value)
+        else:
+            save_answer(row, inspection.inspector, outcome=outcome)
+            if outcome == "fail" and row.item.note_required_on_fail:
+                save_note(row, inspection.inspector, "需整改")
+    finish(inspection, inspection.inspector, answers_version(inspection))
+    return inspection
+
+
+def make_signature(record_type_name: str, record, slot: str, *, user: User | None = None, signer_name: str | None = None,
+                   storage=None, link=None, refusal_reason: str = "", witness_name: str = "",
+                   witness_relation: str = ""):
+    """A stored signature on ``slot`` of ``record``, made against the record's current fingerprint."""
+    from portal.signatures import services
+    from portal.signatures.records import record_type
+    from portal.storage import get_storage
+
+    rtype = record_type(record_type_name)
+    data = services.SignatureInput(
+        slot=slot, signer_name=signer_name or f"签字人{next(_seq)}",
+        png=services.parse_signature_png(signature_data_url()), strokes=services.parse_strokes(make_strokes()),
+        seen_fingerprint=services.current_fingerprint(rtype, record), refusal_reason=refusal_reason,
+        witness_name=witness_name, witness_relation=witness_relation)
+    signature, _key = services.sign(rtype, record, data, storage or get_storage(), user=user, link=link)
+    return signature

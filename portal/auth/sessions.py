@@ -19,6 +19,17 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(unauthorized)
+
+
+def unauthorized():
+    """Pages redirect to the login; htmx and upload requests get 401, so scripts can tell."""
+    from flask import redirect, render_template, request, url_for
+
+    if request.headers.get("HX-Request"):
+        return render_template("errors/_error.html", status=401, title=_l("Logged out"),
+                               text=_l("Your session has ended. Please log in again; nothing was lost on this phone.")), 401
+    return redirect(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 def load_user(user_id: str):

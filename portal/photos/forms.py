@@ -13,18 +13,18 @@ class ConcealedPhotoForm(FlaskForm):
     """Tags chosen before taking concealed-works photos."""
 
     system = SelectField(_l("System"), choices=[SelectChoice(s.value, label) for s, label in SYSTEM_LABELS.items()])
-    location = StringField(_l("Room / location"), validators=[DataRequired(), Length(max=100)],
+    location = StringField(_l("Room / location"), validators=[DataRequired(), Length(max=100)], id="photo-location",
                            render_kw={"list": "rooms", "autocomplete": "off"})
     stage = SelectField(_l("Stage"), choices=[SelectChoice(s.value, s.label) for s in Stage],
                         default=Stage.BEFORE_COVERING.value)
     closure_test_id = SelectField(_l("Closure test"), coerce=int, validate_choice=False, default=0)
-    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)], id="photo-note")
 
 
 class ClosureStartForm(FlaskForm):
     """Start of a 24-hour water-closure test."""
 
-    location = StringField(_l("Wet area"), validators=[DataRequired(), Length(max=100)],
+    location = StringField(_l("Wet area"), validators=[DataRequired(), Length(max=100)], id="closure-location",
                            render_kw={"list": "rooms", "autocomplete": "off"})
     started_at = DateTimeLocalField(_l("Started at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
 
@@ -35,7 +35,7 @@ class ClosureEndForm(FlaskForm):
     ended_at = DateTimeLocalField(_l("Ended at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
     result = RadioField(_l("Result"), choices=[SelectChoice("no_leak", _l("No leak")), SelectChoice("leak", _l("Leak"))],
                         validators=[InputRequired()])
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)], id="closure-note")
 
 
 class DeletePhotoForm(FlaskForm):

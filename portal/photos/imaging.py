@@ -81,6 +81,8 @@ def process(data: bytes, watermark: Callable[[datetime | None], list[str]] | Non
     if len(image.info.get("exif") or b"") > MAX_EXIF_BYTES:
         raise ImageRejected("exif_too_large")
     exif = _read_exif(image)
+    if len(image.info.get("exif") or b"") > MAX_EXIF_BYTES:  # PNG may carry eXIf after the image data
+        raise ImageRejected("exif_too_large")
     captured_at, device_model = _capture_facts(exif)
     orientation = exif.get(0x0112)
     width, height = image.size
@@ -175,11 +177,14 @@ def _capture_facts(exif) -> tuple[datetime | None, str | None]:
     captured = None
     if isinstance(raw, str):
         try:
-            local = datetime.strptime(raw.strip().rstrip("\x00"), "%Y:%m:%d %H:%M:%S")
+            local = datetime.strptime(raw.replace("\x00", "").strip(), "%Y:%m:%d %H:%M:%S")
             captured = local.replace(tzinfo=COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)
         except ValueError:
             captured = None
-    model = model.strip().rstrip("\x00")[:100] if isinstance(model, str) and model.strip() else None
+    if isinstance(model, str):
+        model = "".join(ch for ch in model if ch.isprintable()).strip()[:100] or None
+    else:
+        model = None
     return captured, model
 
 

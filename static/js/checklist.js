@@ -115,6 +115,13 @@
     });
   }
 
+  // A photo uploaded for an item satisfies its "photo required" badge at once.
+  document.addEventListener("photo:uploaded", function (event) {
+    var li = event.target.closest ? event.target.closest("[data-item]") : null;
+    var badge = li ? li.querySelector("[data-photo-badge]") : null;
+    if (badge) { badge.classList.remove("badge-bad"); badge.classList.add("badge-ok"); }
+  });
+
   // The response error handler of portal.js stays out of the way for items.
   root.setAttribute("data-own-errors", "");
 

@@ -61,7 +61,7 @@
     bytes[6] = (bytes[6] & 0x0f) | 0x40;
     bytes[8] = (bytes[8] & 0x3f) | 0x80;
     var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
-    return hex.slice(0, 8) + "-" + hex.slice(8, 12) + "-" + hex.slice(12, 16) + "-" + hex.slice(16, 20) + "-" + hex.slice(20);
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
   }
 
   function csrfToken(entry) {
@@ -312,7 +312,8 @@
         if (photo.isConnected && window.htmx) { window.htmx.process(photo); }
         var form = formFor(entry);
         finish(entry, "done");
-        form.dispatchEvent(new CustomEvent("photo:uploaded", { bubbles: true, detail: { uuid: entry.uuid, status: status } }));
+        form.dispatchEvent(new CustomEvent("photo:uploaded",
+                                           { bubbles: true, detail: { uuid: entry.uuid, status: status } }));
         return;
       }
       // A 2xx without the photo (e.g. the login page after the session ended): not stored.

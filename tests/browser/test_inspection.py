@@ -3,8 +3,9 @@ the offline outbox, the summary and finishing, and the checklist layout at 360 p
 
 The live server is shared by the whole session, so each test that changes data works on an
 inspection of its own, made by ``make_inspection`` (a small script run with the live
-server's environment). Only ``test_start_form_refuses_expired_equipment`` uses the demo
-inspection of A26101201.
+server's environment): on the free demo project C26090501, or on a project of its own
+(T2611240x, without foreman or project manager, so their pages do not change). Only
+``test_start_form_refuses_expired_equipment`` uses the demo inspection of A26101201.
 """
 from __future__ import annotations
 
@@ -29,9 +30,13 @@ EXCELLENT = re.compile(r"优秀|Excellent")
 FAIL_TEXT = re.compile(r"不合格|Fail")
 VALID_EQUIPMENT = ("JC-HS-003",)  # the moisture meter, calibrated
 EXPIRED_SERIAL = "JC-SP-007"
+# The journey finishes (and passes) its project, so it uses a project of its own; B26092801 is
+# used by test_uploads.py (concealed works).
+JOURNEY_PROJECT = "T26112405"
 
 # Creates (or starts) an inspection for the demo inspector, scheduled today. The project is a
-# demo one, or a project of the test's own when ``address`` is given. Prints JSON facts.
+# demo one, or a project of the test's own when ``address`` is given. Prints JSON: today, the
+# equipment's calibration end dates, and the inspection's id and item ids by item code.
 SETUP_SCRIPT = r"""
 import json, sys
 from decimal import Decimal
@@ -54,6 +59,9 @@ with app.app_context():
     office = db.session.scalar(select(User).where(User.username == "office"))
     out = {"today": today.isoformat(),
            "equipment": {e.serial_no: e.valid_until.isoformat() for e in db.session.scalars(select(Equipment))}}
+    if args.get("facts_only"):
+        print(json.dumps(out))
+        raise SystemExit(0)
     if args.get("start_id"):
         inspection = db.session.get(Inspection, args["start_id"])
     else:
@@ -171,12 +179,11 @@ OPEN_ITEMS_JS = """
 """
 
 
-STILL_OPEN_JS = """
-(catId) => [...document.querySelectorAll(`#${catId} li.item.item--open`)].map(li => ({
-  id: li.id, class: li.className, saveState: li.querySelector('.save-state').textContent,
+ITEM_STATE_JS = """
+(li) => ({ id: li.id, class: li.className, saveState: li.querySelector('.save-state').textContent,
   error: li.querySelector('.item-error').textContent,
   value: li.querySelector('input.value') ? li.querySelector('input.value').value : null,
-  pressed: [...li.querySelectorAll('button[aria-pressed=true]')].map(b => b.value) }))
+  pressed: [...li.querySelectorAll('button[aria-pressed=true]')].map(b => b.value) })
 """
 
 
@@ -196,14 +203,14 @@ def answer_remaining(page: Page) -> None:
             else:
                 li.locator("input.value").fill(value_within(row["limit"]))
                 li.locator("button.tap-ok").click()
-            # Wait for this answer before the next tap: a swapped-in item can change height and
-            # move the next button away under the pointer (a tap then lands on nothing).
-            expect(li).not_to_have_class(has_class("item--open"))
-        try:
-            expect(details.locator("li.item.item--open")).to_have_count(0, timeout=20_000)
-        except AssertionError as exc:
-            still_open = page.evaluate(STILL_OPEN_JS, cat_id)
-            raise AssertionError(f"{cat_id}: items still unanswered after the taps: {still_open}") from exc
+            # Wait for this answer before the next tap: "Saving…" appears under the tapped item
+            # and goes again when the answer arrives, moving everything below by a line, so a
+            # quick next tap can land beside its button (see the report of this test file).
+            try:
+                expect(li).not_to_have_class(has_class("item--open"), timeout=20_000)
+            except AssertionError as exc:
+                raise AssertionError(f"not answered after the tap: {li.evaluate(ITEM_STATE_JS)}") from exc
+        expect(details.locator("li.item.item--open")).to_have_count(0)
         expect(details.locator("li.item.item--error")).to_have_count(0)
     page.wait_for_load_state("networkidle")
 
@@ -248,10 +255,10 @@ def test_start_form_refuses_expired_equipment(page: Page, live_server):
     form.locator("input[name=others_present]").fill("业主")
 
     # The expired laser level first: refused, naming its expiry date.
+    expiry = run_setup(live_server, facts_only=True)["equipment"][EXPIRED_SERIAL]
     expired = form.locator("#equipment_ids li", has_text=EXPIRED_SERIAL).locator("input[type=checkbox]")
     expect(expired).to_be_visible(timeout=3_000)
-    label_text = form.locator("#equipment_ids li", has_text=EXPIRED_SERIAL).inner_text()
-    expiry = re.search(r"\d{4}-\d{2}-\d{2}", label_text)[0]
+    expect(form.locator("#equipment_ids li", has_text=EXPIRED_SERIAL)).to_contain_text(expiry)
     expired.check()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
@@ -276,20 +283,21 @@ def test_start_form_refuses_expired_equipment(page: Page, live_server):
 # --- 2. the checklist from first tap to finished -------------------------------------------------
 
 def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, live_server):
-    """Taps, a measured value out of limits, a refused value, reload, the rest, notes, finish.
+    """Taps, a measured value out of limits, a refused value, reload, the rest, notes and
+    photos of the failed items, summary, finish.
 
     Failures chosen: one structure item (9 items, one also N/A: 7 of 8 = 87.5 %) and the wood
     moisture (carpentry, 8 items: 7 of 8 = 87.5 %). No category is below 85 % and the overall
     rate is 86 of 88 applicable = 97.7 %, so the inspection passes as excellent (优秀).
     """
-    data = make_inspection(live_server, "B26092801")
+    data = make_inspection(live_server, JOURNEY_PROJECT, own_project=True)
     inspection_id, items = data["id"], data["items"]
     passed, failed, na = (items["structure.slabs_and_loads"], items["structure.load_bearing"],
                           items["structure.openings_not_enlarged"])
     wood, pressure = items["carpentry.wood_moisture"], items["sanitary.supply_test_pressure"]
 
     login(page, "inspector")
-    page.locator("main .list-item a", has_text="B26092801").click()  # one tap from his home
+    page.locator("main .list-item a", has_text=JOURNEY_PROJECT).click()  # one tap from his home
     page.wait_for_url(re.compile(rf"/inspections/{inspection_id}$"))
     expect(page.locator("#checklist details.category")).to_have_count(TOTAL_CATEGORIES)
     expect(page.locator("#checklist li.item")).to_have_count(TOTAL_ITEMS)
@@ -342,8 +350,10 @@ def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, li
     expect(item(page, wood).locator("input.value")).to_have_value("15")
     expect(item(page, wood).locator(".verdict")).to_have_class(has_class("verdict--fail"))
     expect(item(page, wood).locator("button.tap-na")).to_have_attribute("aria-pressed", "false")
-    expect(item(page, pressure)).to_have_class(has_class("item--open"))
+    expect(item(page, pressure)).to_have_class(has_class("item--open"))  # "abc" was not saved
     expect(item(page, pressure).locator(".verdict")).to_have_count(0)
+    # (Its input should also be empty again, without the error: the outbox bug sends "abc" once
+    # more after every reload; see test_confirmed_and_refused_answers_leave_the_outbox.)
     expect(carpentry.locator(".cat-progress")).to_contain_text(re.compile(r"1/8\s*·\s*0\.0%"))
 
     # The summary cannot be finished yet.
@@ -408,7 +418,7 @@ def test_checklist_answers_survive_reload_and_inspection_finishes(page: Page, li
 
     # His home shows it finished with its grade; the checklist is read-only now.
     page.goto("/inspections/today")
-    row = page.locator("main .list-item", has_text="B26092801")
+    row = page.locator("main .list-item", has_text=JOURNEY_PROJECT)
     expect(row.locator(".badge-ok")).to_have_text(EXCELLENT)
     page.goto(f"/inspections/{inspection_id}")
     expect(page.locator("#checklist button[name=outcome]:not([disabled])")).to_have_count(0)

@@ -221,13 +221,17 @@ def test_three_photos_go_through_the_queue_and_the_big_one_is_downscaled(page: P
 def test_failed_upload_is_retried_with_the_same_uuid_until_it_arrives(page: Page, tmp_path):
     photo = write(tmp_path / "retry.jpg", camera_jpeg(2400, 1800, taken=TAKEN))
     attempts = []
+    server_answers = []
 
     def flaky(route):
         request = route.request
         boundary = re.search(r"boundary=(.+)", request.headers["content-type"]).group(1)
         body = request.post_data_buffer or b""
         attempts.append(body.replace(boundary.encode(), b""))
-        if len(attempts) <= 2:
+        if len(attempts) == 1:      # lost on the way to the server
+            route.abort("connectionreset")
+        elif len(attempts) == 2:    # stored by the server, but its answer is lost
+            server_answers.append(route.fetch().status)
             route.abort("connectionreset")
         else:
             route.continue_()
@@ -235,6 +239,7 @@ def test_failed_upload_is_retried_with_the_same_uuid_until_it_arrives(page: Page
     login(page, "inspector")
     path = open_concealed(page)
     set_tags(page, "厨房")
+    record_queue(page)
     page.route(UPLOADS, flaky)
     page.locator("form.photo-upload input.photo-input").set_input_files(photo)
     uuid = queued_uuids(page, 1)[0]
@@ -249,6 +254,11 @@ def test_failed_upload_is_retried_with_the_same_uuid_until_it_arrives(page: Page
     assert len(attempts) == 3
     assert attempts[0] == attempts[1] == attempts[2]  # same UUID, same tags, same compressed bytes
     assert uuid.encode() in attempts[0]
+    # The second attempt was stored (201); the third got "already stored" (200) for the same UUID.
+    assert server_answers == [201]
+    assert page.evaluate("window.__uploaded") == [{"uuid": uuid, "status": 200}]
+    states = page.evaluate("window.__states")[uuid]
+    assert states[-6:] == ["uploading", "failed", "uploading", "failed", "uploading", "done"], states
 
     expect_thumbnail(page, uuid)
     expect(page.locator(f"[id='photo-{uuid}']")).to_have_count(1)  # never twice
