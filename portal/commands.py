@@ -74,9 +74,20 @@ def cleanup_uploads_command(older_than: int, dry_run: bool):
     click.echo(f"{len(orphans)} orphaned files, {len(temps)} temp files {'found' if dry_run else 'removed'}")
 
 
+@click.command("send-reminders")
+def send_reminders_command():
+    """Notify about notices due tomorrow and overdue ones (run daily from cron; repeats nothing)."""
+    from portal.rectification.notify import send_deadline_reminders
+
+    sent = send_deadline_reminders()
+    db.session.commit()
+    click.echo(f"{sent} reminders sent")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(load_checklist_command)
     app.cli.add_command(cleanup_uploads_command)
+    app.cli.add_command(send_reminders_command)

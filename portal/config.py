@@ -36,6 +36,12 @@ def load_config(env: dict[str, str], instance_path: str) -> dict:
         "LANGUAGE": _language(env, problems),
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, problems),
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, problems),
+        "RECTIFICATION_DAYS": _int(env, "RECTIFICATION_DAYS", 7, problems),
+        "SMTP_HOST": env.get("SMTP_HOST", ""),
+        "SMTP_PORT": _int(env, "SMTP_PORT", 25, problems),
+        "SMTP_USER": env.get("SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
+        "SMTP_FROM": env.get("SMTP_FROM", ""),
     }
     config.update(_fixed_settings(config))
     if problems:

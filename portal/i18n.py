@@ -1,7 +1,7 @@
 """Language selection: Chinese first, English available, remembered per user."""
 from __future__ import annotations
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 def select_locale() -> str:
     """The user's saved language, else the session's choice, else the configured default."""
+    if not has_request_context():  # CLI commands and background work: the company's language
+        return current_app.config["LANGUAGE"]
     if current_user and current_user.is_authenticated and current_user.locale in LANGUAGE_NAMES:
         return current_user.locale
     if session.get("lang") in LANGUAGE_NAMES:

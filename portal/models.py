@@ -5,7 +5,10 @@ from portal.equipment.models import Equipment  # noqa: F401
 from portal.inspections.models import (  # noqa: F401
     Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent,
 )
+from portal.notifications.models import Notification  # noqa: F401
+from portal.numbering import NumberSequence  # noqa: F401
 from portal.penalties.models import Penalty  # noqa: F401
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo  # noqa: F401
 from portal.projects.models import Project  # noqa: F401
+from portal.rectification.models import NoticeItem, RectificationNotice  # noqa: F401
 from portal.signatures.models import Signature, SigningLink  # noqa: F401

@@ -41,3 +41,12 @@ def safe_next_url(target: str | None) -> str | None:
 def is_htmx_request() -> bool:
     """True for any htmx request (used by error pages to answer with a fragment)."""
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The URL path of ``endpoint``, also outside a request (CLI reminders, background work)."""
+    from flask import current_app, has_request_context, url_for
+
+    if has_request_context():
+        return url_for(endpoint, **values)
+    return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)

@@ -2,7 +2,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.roles import ROLE_LABELS
@@ -27,6 +27,8 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Name"), filters=[lambda v: v.strip() if v else v],
                                validators=[DataRequired(), Length(max=100)])
     phone = StringField(_l("Phone"), filters=[lambda v: v.strip() if v else v], validators=[Optional(), Length(max=30)])
+    email = StringField(_l("E-mail (for notifications, optional)"), filters=[lambda v: v.strip() if v else v],
+                        validators=[Optional(), Length(max=200), Email()])
     roles = RoleField(_l("Roles"), choices=_role_choices)
     active = BooleanField(_l("Active"), default=True)
 

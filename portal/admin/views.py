@@ -44,6 +44,7 @@ def new_user():
             form.username.errors.append(_("This username is taken."))
         else:
             user.active = form.active.data
+            user.email = form.email.data or None
             db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
@@ -58,6 +59,7 @@ def edit_user(user_id: int):
     form = UserForm(obj=user)
     if form.validate_on_submit():
         user.display_name, user.phone, user.active = form.display_name.data, form.phone.data or None, form.active.data
+        user.email = form.email.data or None
         user.set_roles({Role(r) for r in form.roles.data})
         db.session.commit()
         flash(_("User %(name)s saved.", name=user.username), "success")

@@ -83,7 +83,8 @@ class Inspection(db.Model):
     template: Mapped[ChecklistTemplate] = relationship()
     inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     finished_by: Mapped[User | None] = relationship(foreign_keys=[finished_by_id])
-    answers: Mapped[list[Answer]] = relationship(back_populates="inspection", cascade="all, delete-orphan")
+    answers: Mapped[list[Answer]] = relationship(back_populates="inspection", cascade="all, delete-orphan",
+                                                 foreign_keys="Answer.inspection_id")
     equipment_uses: Mapped[list[InspectionEquipment]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan")
 
@@ -136,8 +137,11 @@ class Answer(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime | None]
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # At a reinspection, items that passed before are carried over as passed (read-only)
+    # unless the inspector reopens them for a regression.
+    carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
 
-    inspection: Mapped[Inspection] = relationship(back_populates="answers")
+    inspection: Mapped[Inspection] = relationship(back_populates="answers", foreign_keys=[inspection_id])
     item: Mapped[ChecklistItem] = relationship()
 
 

@@ -109,9 +109,14 @@ def record_start(inspection: Inspection, user: User, *, foreman_present: bool, p
     inspection.handbook_present = handbook_present
     _set_equipment(inspection, equipment, user)
     if not inspection.is_started:
+        from portal.rectification.services import carried_outcomes
+
         inspection.status = InspectionStatus.IN_PROGRESS.value
         inspection.started_at = utcnow()
-        db.session.add_all(Answer(inspection=inspection, item_id=item.id) for item in active_items(inspection))
+        carried = carried_outcomes(inspection)
+        db.session.add_all(Answer(inspection=inspection, item_id=item.id, outcome=carried.get(item.id, (None, None))[0],
+                                  carried_from_id=carried.get(item.id, (None, None))[1])
+                           for item in active_items(inspection))
         _event(inspection, user, "started")
     db.session.flush()
 
@@ -161,6 +166,8 @@ def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:
 def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_value: str | None = None) -> None:
     """Set the outcome (check items, or N/A) or the measured value (judged against the limit)."""
     _require_open(answer.inspection)
+    if answer.carried_from_id is not None:
+        raise InspectionError("carried")
     item = answer.item
     if raw_value is not None and item.is_measured:
         try:
@@ -176,6 +183,19 @@ def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_v
         _change(answer, user, "outcome", outcome)
     else:
         raise InspectionError("bad_outcome")
+    db.session.flush()
+
+
+def reopen_carried(answer: Answer, user: User, note: str) -> None:
+    """At a reinspection, check a carried-over item again (a regression), with a note saying why."""
+    _require_open(answer.inspection)
+    if answer.carried_from_id is None:
+        return
+    if not note.strip():
+        raise InspectionError("reason_required")
+    answer.carried_from_id = None
+    _change(answer, user, "outcome", None)
+    _change(answer, user, "note", note.strip()[:NOTE_MAX])
     db.session.flush()
 
 
@@ -243,6 +263,7 @@ class Summary:
     unanswered: list[ChecklistItem] = field(default_factory=list)
     notes_missing: list[ChecklistItem] = field(default_factory=list)
     photos_missing: list[ChecklistItem] = field(default_factory=list)
+    failed: list[Answer] = field(default_factory=list)
     equipment_ok: bool = True
     version: int = 0
 
@@ -283,10 +304,11 @@ def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Su
                        and a.item.note_required_on_fail and not a.note.strip()],
         photos_missing=[a.item for a in answers if a.outcome == Outcome.FAIL.value
                         and a.item.photo_required_on_fail and not photo_counts.get(a.item_id)],
+        failed=[a for a in answers if a.outcome == Outcome.FAIL.value],
         version=answers_version(inspection))
 
 
-def finish(inspection: Inspection, user: User, seen_version: int) -> Summary:
+def finish(inspection: Inspection, user: User, seen_version: int, notice_input=None) -> Summary:
     """Freeze the result. Finishing a finished inspection changes nothing.
 
     Raises InspectionError("changed") when answers changed since the summary the inspector
@@ -301,6 +323,12 @@ def finish(inspection: Inspection, user: User, seen_version: int) -> Summary:
         raise InspectionError("changed", summary)
     if summary.blocking:
         raise InspectionError("blocked", summary)
+    if not summary.evaluation.passed and notice_input is not None:
+        from portal.rectification.services import validate_notice_input
+
+        errors = validate_notice_input(notice_input)
+        if errors:
+            raise InspectionError("notice_invalid", errors)
     _freeze(inspection, summary.evaluation)
     inspection.status = InspectionStatus.COMPLETED.value
     inspection.finished_at = utcnow()
@@ -310,6 +338,9 @@ def finish(inspection: Inspection, user: User, seen_version: int) -> Summary:
                        HANDBOOK_MISSING, inspection)
     _event(inspection, user, "finished", "pass" if inspection.passed else "fail")
     db.session.flush()
+    from portal.rectification.services import after_finish
+
+    after_finish(inspection, load_answers(inspection), notice_input)
     return summary
 
 
@@ -345,8 +376,10 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
                  "fail_reasons", "finished_at", "finished_by_id"):
         setattr(inspection, name, None)
     _event(inspection, user, "reopened", reason[:2000])
+    from portal.rectification.services import withdraw_notices_of
     from portal.signatures.services import void_signatures
 
+    withdraw_notices_of(inspection)
     void_signatures("inspection", inspection.id, user, reason)
     db.session.flush()
 

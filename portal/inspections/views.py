@@ -1,6 +1,7 @@
 """The inspection on the phone: agenda, start, checklist with autosave, summary, finish, reopen."""
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -20,7 +21,7 @@ from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
     InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404, history,
-    inspector_agenda, load_answers, record_start, reopen, save_answer, save_note, summarise,
+    inspector_agenda, load_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
 )
 from portal.photos.services import item_photos
 from portal.projects.models import Project, ProjectStatus
@@ -243,6 +244,14 @@ def summary(inspection_id: int):
                                    editable=can_answer(inspection, current_user), reopen_form=ReopenForm())
 
 
+@bp.app_context_processor
+def notice_helpers() -> dict:
+    """The default deadline, reinspection date and fixes offered when an inspection fails."""
+    from portal.rectification.services import default_notice_input
+
+    return {"default_notice": lambda summary: default_notice_input([a.item for a in summary.failed])}
+
+
 @bp.post("/<int:inspection_id>/finish")
 @login_required
 def finish_inspection(inspection_id: int):
@@ -250,18 +259,58 @@ def finish_inspection(inspection_id: int):
     inspection = get_inspection_or_404(inspection_id, current_user)
     if inspection.inspector_id != current_user.id:
         abort(403)
+    notice_input = _notice_input(inspection)
     try:
-        finish(inspection, current_user, request.form.get("version", type=int, default=-1))
+        finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input)
     except InspectionError as exc:
         db.session.rollback()
         current = summarise(inspection)
         message = messages.error_text(exc)
         return render_template("inspections/summary.html", inspection=inspection, summary=current,
                                editable=can_answer(inspection, current_user), reopen_form=ReopenForm(),
-                               finish_error=message), 409 if exc.code == "changed" else 422
+                               finish_error=message, notice_input=notice_input,
+                               notice_errors=exc.detail if exc.code == "notice_invalid" else {}), \
+            409 if exc.code == "changed" else 422
     db.session.commit()
     flash(_("Inspection finished."), "success")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id))
+
+
+def _notice_input(inspection: Inspection):
+    """Deadline, reinspection date and required fixes posted with the finish button (if it fails)."""
+    from portal.rectification.services import NoticeInput
+
+    def date_field(name):
+        try:
+            return date.fromisoformat(request.form.get(name, ""))
+        except ValueError:
+            return None
+
+    deadline, reinspection = date_field("deadline"), date_field("reinspection_date")
+    if deadline is None or reinspection is None:
+        return None
+    fixes = {int(key[4:]): value[:2000] for key, value in request.form.items()
+             if key.startswith("fix-") and key[4:].isdigit()}
+    return NoticeInput(deadline, reinspection, fixes)
+
+
+@bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")
+@login_required
+def reopen_carried_item(inspection_id: int, item_id: int):
+    """At a reinspection: check a carried-over item again because of a regression (note required)."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    row = get_answer_or_404(inspection, item_id)
+    if inspection.inspector_id != current_user.id:
+        abort(403)
+    error, status = None, 200
+    try:
+        reopen_carried(row, current_user, request.form.get("note", ""))
+    except InspectionError as exc:
+        db.session.rollback()
+        error, status = messages.error_text(exc), 422 if exc.code == "reason_required" else 409
+    else:
+        db.session.commit()
+    return _item_response(inspection, row, error, status)
 
 
 @bp.post("/<int:inspection_id>/reopen")

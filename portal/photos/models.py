@@ -109,6 +109,7 @@ class Photo(db.Model):
     closure_test_id: Mapped[int | None] = mapped_column(ForeignKey("closure_tests.id"), index=True)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
     item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
+    notice_item_id: Mapped[int | None] = mapped_column(ForeignKey("notice_items.id"), index=True)
     system: Mapped[str | None] = mapped_column(String(20))
     location: Mapped[str] = mapped_column(String(100), default="")
     stage: Mapped[str | None] = mapped_column(String(20))

@@ -46,6 +46,7 @@ class PhotoTarget:
     closure_test: ClosureTest | None = None
     inspection_id: int | None = None
     item_id: int | None = None
+    notice_item_id: int | None = None
     system: str | None = None
     location: str = ""
     stage: str | None = None
@@ -54,7 +55,8 @@ class PhotoTarget:
     def matches(self, photo: Photo) -> bool:
         """True when an existing photo (same UUID) was uploaded for this same target."""
         return (photo.project_id == self.project.id and photo.record_id == (self.record.id if self.record else None)
-                and photo.inspection_id == self.inspection_id and photo.item_id == self.item_id)
+                and photo.inspection_id == self.inspection_id and photo.item_id == self.item_id
+                and photo.notice_item_id == self.notice_item_id)
 
 
 def normalise_uuid(value: str | None) -> str:
@@ -104,7 +106,8 @@ def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: Use
     keys = list(files)
     photo = Photo(uuid=photo_uuid, project_id=target.project.id, record_id=target.record.id if target.record else None,
                   closure_test_id=target.closure_test.id if target.closure_test else None,
-                  inspection_id=target.inspection_id, item_id=target.item_id, system=target.system,
+                  inspection_id=target.inspection_id, item_id=target.item_id, notice_item_id=target.notice_item_id,
+                  system=target.system,
                   location=target.location[:100], stage=target.stage, note=target.note[:2000],
                   uploaded_by_id=uploader.id, captured_at=processed.captured_at, device_model=processed.device_model,
                   sha256=processed.sha256, size_bytes=processed.size, width=processed.width, height=processed.height,

@@ -110,6 +110,8 @@ def upload_concealed_photo(project_id: int):
         return render_template("photos/_upload_error.html",
                                message=" ".join(e for errors in form.errors.values() for e in errors)), 422
     closure = next((t for t in _closure_tests(record) if t.id == form.closure_test_id.data), None)
+    if closure is not None and closure_locked(closure):
+        return _upload_error("locked", 409)
     return receive_upload(services.PhotoTarget(
         project=project, record=record, closure_test=closure, system=form.system.data,
         location=form.location.data.strip(), stage=form.stage.data, note=(form.note.data or "").strip()))
@@ -183,6 +185,14 @@ def _locked(photo: Photo) -> bool:
     return False
 
 
+def closure_locked(test) -> bool:
+    """A closure test signed by owner and foreman no longer changes (result, photos)."""
+    from portal.signatures.records import RECORD_TYPES
+    from portal.signatures.services import is_locked
+
+    return test.ended_at is not None and is_locked(RECORD_TYPES["closure_test"], test)
+
+
 def record_locked(record) -> bool:
     """A concealed-works record no longer changes once finished or fully signed (owner and foreman)."""
     from portal.signatures.records import RECORD_TYPES
@@ -244,6 +254,8 @@ def end_closure_test(project_id: int, test_id: int):
     test = db.session.scalar(select(ClosureTest).where(ClosureTest.id == test_id, ClosureTest.record_id == record.id))
     if test is None:
         abort(404)
+    if closure_locked(test):
+        abort(409)
     form = ClosureEndForm()
     if form.validate_on_submit():
         ended = _utc(form.ended_at.data)

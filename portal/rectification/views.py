@@ -1,14 +1,171 @@
-"""The foreman's and project manager's pages."""
-from flask import Blueprint, render_template
+"""Notices: the foreman's list and rework, office scheduling, the printable PDF."""
+from __future__ import annotations
 
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.auth.services import users_with_role
 from portal.auth.sessions import roles_required
+from portal.extensions import db
+from portal.photos.models import Photo
+from portal.photos.services import PhotoTarget
+from portal.rectification import messages, services
+from portal.rectification.forms import RectifiedForm, ScheduleReinspectionForm
+from portal.rectification.models import NoticeItem, NoticeStatus, RectificationNotice
+from portal.timeutil import local_today
 
 bp = Blueprint("rectification", __name__, url_prefix="/notices")
+
+
+@bp.app_context_processor
+def notice_helpers() -> dict:
+    """Deadline helpers for the notice templates."""
+    return {"notice_overdue": services.is_overdue, "items_left": services.items_left,
+            "notice_error_text": messages.error_text}
 
 
 @bp.get("/mine")
 @roles_required(Role.FOREMAN, Role.PROJECT_MANAGER)
 def my_notices():
-    """Home of foremen and project managers: their open notices by deadline."""
-    return render_template("rectification/my_notices.html", notices=[])
+    """Home of foremen and project managers: their open notices by deadline; overdue ones stand out."""
+    return render_template("rectification/my_notices.html", notices=services.my_open_notices(current_user),
+                           today=local_today())
+
+
+@bp.get("/")
+@roles_required(Role.OFFICE, Role.INSPECTOR)
+def index():
+    """Office and inspectors: every open notice (or all, with ?all=1), by deadline."""
+    query = select(RectificationNotice).order_by(RectificationNotice.deadline, RectificationNotice.id)
+    if not request.args.get("all"):
+        query = query.where(RectificationNotice.status.in_(
+            [NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value]))
+    notices = db.session.scalars(query.limit(500)).all()
+    return render_template("rectification/index.html", notices=notices, today=local_today(),
+                           show_all=bool(request.args.get("all")))
+
+
+@bp.get("/<int:notice_id>")
+@login_required
+def notice(notice_id: int):
+    """The notice: failed items with findings, photos, required fixes, rework and reinspection."""
+    return _notice_page(services.get_notice_or_404(notice_id, current_user))
+
+
+def _notice_page(notice: RectificationNotice, status: int = 200, error: str | None = None,
+                 schedule_form: ScheduleReinspectionForm | None = None):
+    before = _photos(Photo.inspection_id == notice.inspection_id, Photo.item_id.in_([i.item_id for i in notice.items]),
+                     key=lambda p: p.item_id)
+    after = _photos(Photo.notice_item_id.in_([i.id for i in notice.items]), key=lambda p: p.notice_item_id)
+    form = schedule_form or ScheduleReinspectionForm(data={"scheduled_date": notice.reinspection_date,
+                                                           "inspector_id": notice.inspector_id})
+    form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in users_with_role(Role.INSPECTOR)]
+    return render_template(
+        "rectification/notice.html", notice=notice, before=before, after=after, error=error,
+        can_rework=services.can_rework(notice, current_user), is_office=current_user.has_role(Role.OFFICE),
+        schedule_form=form, rectified_form=RectifiedForm(), today=local_today(),
+        photo_required={i.id: services.photo_required(i) for i in notice.items}), status
+
+
+def _photos(*conditions, key) -> dict[int, list[Photo]]:
+    grouped: dict[int, list[Photo]] = {}
+    for photo in db.session.scalars(select(Photo).where(*conditions, Photo.deleted_at.is_(None)).order_by(Photo.id)):
+        grouped.setdefault(key(photo), []).append(photo)
+    return grouped
+
+
+def _rework_item(notice_id: int, item_id: int) -> tuple[RectificationNotice, NoticeItem]:
+    """Load notice and item for the foreman's or PM's rework (404 if not theirs to see, 403 if not theirs to do)."""
+    notice = services.get_notice_or_404(notice_id, current_user)
+    item = db.session.scalar(select(NoticeItem).where(NoticeItem.id == item_id, NoticeItem.notice_id == notice.id))
+    if item is None:
+        abort(404)
+    if not services.can_rework(notice, current_user):
+        abort(403)
+    return notice, item
+
+
+@bp.post("/<int:notice_id>/items/<int:item_id>/photos")
+@login_required
+def upload_after_photo(notice_id: int, item_id: int):
+    """An "after" photo of a rectified item (same upload queue as every photo)."""
+    from portal.photos.views import _upload_error, receive_upload
+
+    notice, item = _rework_item(notice_id, item_id)
+    if notice.status != NoticeStatus.OPEN.value:
+        return _upload_error("locked", 409)
+    return receive_upload(PhotoTarget(project=notice.project, notice_item_id=item.id, location=item.item_text[:100]))
+
+
+@bp.post("/<int:notice_id>/items/<int:item_id>/rectified")
+@login_required
+def mark_rectified(notice_id: int, item_id: int):
+    """The foreman reports one item fixed."""
+    notice, item = _rework_item(notice_id, item_id)
+    form = RectifiedForm()
+    if not form.validate_on_submit():
+        return _notice_page(notice, 422, error=_("The note is too long."))
+    try:
+        services.mark_rectified(item, current_user, form.note.data or "")
+    except services.NoticeError as exc:
+        db.session.rollback()
+        return _notice_page(notice, 422 if exc.code == "photo_required" else 409, error=messages.error_text(exc))
+    db.session.commit()
+    flash(_("Item marked as rectified."), "success")
+    return redirect(url_for("rectification.notice", notice_id=notice.id, _anchor=f"item-{item.id}"))
+
+
+@bp.post("/<int:notice_id>/request-reinspection")
+@login_required
+def request_reinspection(notice_id: int):
+    """Ask the office for the reinspection (once; asking again changes nothing)."""
+    notice = services.get_notice_or_404(notice_id, current_user)
+    if not services.can_rework(notice, current_user):
+        abort(403)
+    try:
+        asked = services.request_reinspection(notice, current_user)
+    except services.NoticeError as exc:
+        db.session.rollback()
+        return _notice_page(notice, 422, error=messages.error_text(exc))
+    db.session.commit()
+    flash(_("Reinspection requested.") if asked else _("The reinspection was requested already."), "success")
+    return redirect(url_for("rectification.notice", notice_id=notice.id))
+
+
+@bp.post("/<int:notice_id>/reinspection")
+@roles_required(Role.OFFICE)
+def schedule_reinspection(notice_id: int):
+    """Office schedules the next round on the same checklist version."""
+    notice = services.get_notice_or_404(notice_id, current_user)
+    form = ScheduleReinspectionForm()
+    form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in users_with_role(Role.INSPECTOR)]
+    if not form.validate_on_submit():
+        return _notice_page(notice, 422, schedule_form=form)
+    try:
+        inspection = services.schedule_reinspection(notice, form.scheduled_date.data,
+                                                    db.session.get(User, form.inspector_id.data), current_user)
+    except services.NoticeError as exc:
+        db.session.rollback()
+        return _notice_page(notice, 409 if exc.code in ("already_scheduled", "not_open") else 422,
+                            error=messages.error_text(exc), schedule_form=form)
+    db.session.commit()
+    flash(_("Reinspection scheduled."), "success")
+    return redirect(url_for("inspections.detail", inspection_id=inspection.id))
+
+
+@bp.get("/<int:notice_id>/pdf")
+@login_required
+def pdf(notice_id: int):
+    """The printable notice: two copies (office/inspector and project manager), A4, Chinese fonts embedded."""
+    from portal.rectification.pdf import render_notice_pdf
+
+    notice = services.get_notice_or_404(notice_id, current_user)
+    response = Response(render_notice_pdf(notice), mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -88,3 +88,10 @@ def _project_model():
     from portal.projects.models import Project
 
     return Project
+
+
+def notice_content(notice) -> dict:
+    """A rectification notice as received: number, deadline, reinspection date, items and fixes."""
+    return {"type": "notice", "number": notice.number, "project": notice.project.contract_no, "round": notice.round,
+            "deadline": notice.deadline, "reinspection_date": notice.reinspection_date,
+            "items": [[i.item_text, i.measured_value, i.limit_text, i.finding, i.required_fix] for i in notice.items]}

@@ -67,6 +67,12 @@ def _project_of_record(record):
     return db.session.get(Project, record.project_id)
 
 
+def _notice_model():
+    from portal.rectification.models import RectificationNotice
+
+    return RectificationNotice
+
+
 RECORD_TYPES: dict[str, RecordType] = {
     "inspection": RecordType(
         name="inspection", title=_l("Inspection result"), required=("inspector", "foreman", "project_manager"),
@@ -80,6 +86,10 @@ RECORD_TYPES: dict[str, RecordType] = {
         name="closure_test", title=_l("24-hour closure test"), required=("owner", "foreman"), optional=(),
         model=_closure_model, content=content.closure_test_content,
         project=lambda test: _project_of_record(test.record), ready=lambda test: test.ended_at is not None),
+    "notice": RecordType(
+        name="notice", title=_l("Receipt of the rectification notice"), required=("foreman", "project_manager"),
+        optional=(), model=_notice_model, content=content.notice_content, project=lambda notice: notice.project,
+        ready=lambda notice: True),
 }
 
 

@@ -15,6 +15,7 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import EnvironBuilder, encode_multipart
@@ -26,10 +27,12 @@ from portal.photos import services
 from portal.photos.models import ClosureTest, Photo
 from portal.projects.models import Project
 from portal.storage import FileSystemStorage, StorageError
-from portal.timeutil import utcnow
-from tests.factories import make_image_bytes, make_inspection, make_photo, make_project, make_user
+from portal.timeutil import COMPANY_TZ, utcnow
+from tests.factories import make_image_bytes, make_inspection, make_photo, make_project
+from tests.photos.test_imaging import ORIENTATION_6, giant_exif, png_declaring, tiff_exif, truncated_png
 
 NO_PHOTO = "00000000-0000-4000-8000-000000000000"
+POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
 
 
 @pytest.fixture
@@ -210,26 +213,10 @@ def _zip() -> bytes:
     return out.getvalue()
 
 
-def _png_bomb() -> bytes:
-    from tests.photos.test_imaging import png_declaring
-
-    return png_declaring(100_000, 100_000)
-
-
 def _giant_exif_png() -> bytes:
-    from PIL import Image
-
-    from tests.photos.test_imaging import giant_exif
-
     out = io.BytesIO()
     Image.open(io.BytesIO(make_image_bytes())).save(out, "PNG", exif=giant_exif())
     return out.getvalue()
-
-
-def _truncated_png() -> bytes:
-    from tests.photos.test_imaging import truncated_png
-
-    return truncated_png()
 
 
 BAD_UPLOADS = {
@@ -237,7 +224,7 @@ BAD_UPLOADS = {
     "pdf renamed .jpg": (lambda: b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "not a photo"),
     "zip renamed .jpg": (_zip, "not a photo"),
     "zero bytes": (lambda: b"", "The file is empty"),
-    "png of 100000x100000": (_png_bomb, "more than 50 megapixels"),
+    "png of 100000x100000": (lambda: png_declaring(100_000, 100_000), "more than 50 megapixels"),
     "svg with a script": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
                           "not a photo"),
     "giant exif": (_giant_exif_png, "metadata (EXIF) is too large"),
@@ -260,44 +247,49 @@ def test_truncated_png_is_refused_with_422(client, login_as, storage):
     """Regression: the damage surfaced in getexif(), outside the decoder's error handling (HTTP 500)."""
     project = make_project()
     login_as(project.foreman)
-    response = upload(client, project, _truncated_png(), filename="screenshot.png", content_type="image/png")
+    response = upload(client, project, truncated_png(), filename="screenshot.png", content_type="image/png")
     assert response.status_code == 422 and "damaged or incomplete" in response.text
     assert_nothing_stored(storage, project)
 
 
 def test_rotated_photo_with_odd_exif_is_accepted(client, login_as, storage):
     """Regression: a mistyped EXIF tag (GPSLatitude as text) in a rotated photo was an HTTP 500."""
-    from PIL import Image
-
-    from tests.photos.test_imaging import ORIENTATION_6, tiff_exif
-
+    gps_latitude_as_text = (0x0002, 2, 4, b"abc\0")
     out = io.BytesIO()
-    Image.new("RGB", (40, 30), "gray").save(out, "JPEG", exif=tiff_exif([ORIENTATION_6], {0x8825: [(2, 2, 4, b"abc\0")]}))
+    Image.new("RGB", (40, 30), "gray").save(out, "JPEG",
+                                           exif=tiff_exif([ORIENTATION_6], {0x8825: [gps_latitude_as_text]}))
     project = make_project()
     login_as(project.foreman)
     assert upload(client, project, out.getvalue()).status_code == 201
     assert db.session.scalar(select(Photo).where(Photo.project_id == project.id)).width == 30
 
 
-POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
-
-
-@pytest.mark.xfail(POSTGRES, strict=True, reason="BUG: an EXIF model with an embedded NUL reaches PostgreSQL, "
-                                                 "which refuses NUL in text: HTTP 500 (SQLite stores it)")
-def test_device_model_with_an_embedded_nul_is_not_a_server_error(client, login_as, storage):
-    import struct
-
-    from PIL import Image
-
-    from tests.photos.test_imaging import tiff_exif
-
+def _jpeg_with_nul_in_model() -> bytes:
+    """A JPEG whose EXIF model is "Phone\\0\\0 X1" (only a trailing NUL is stripped by Pillow)."""
     model = b"Phone\0\0 X1\0"
+    exif = tiff_exif([(0x0110, 2, len(model), (8 + 18).to_bytes(4, "big"))]) + model  # value right after IFD0
     out = io.BytesIO()
-    Image.new("RGB", (40, 30), "gray").save(out, "JPEG", exif=tiff_exif([(0x0110, 2, len(model), struct.pack(">I", 26))])
-                                           + model)
+    Image.new("RGB", (40, 30), "gray").save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+NUL_IN_FORM = pytest.mark.xfail(POSTGRES, strict=True, reason="BUG: NUL characters typed into the form reach "
+                                "PostgreSQL, which refuses them in text columns (psycopg.DataError): HTTP 500")
+
+
+@pytest.mark.parametrize("source", ["exif model", pytest.param("note", marks=NUL_IN_FORM),
+                                    pytest.param("location", marks=NUL_IN_FORM)])
+def test_nul_characters_are_not_a_server_error(client, login_as, storage, source):
+    """Regression for the EXIF model (PostgreSQL refuses NUL in text); open bug for the typed fields."""
     project = make_project()
     login_as(project.foreman)
-    assert upload(client, project, out.getvalue()).status_code == 201
+    if source == "exif model":
+        response = upload(client, project, _jpeg_with_nul_in_model())
+        assert response.status_code == 201
+        assert db.session.scalar(select(Photo.device_model).where(Photo.project_id == project.id)) == "Phone X1"
+    else:
+        response = upload(client, project, make_image_bytes(), **{source: "主\0卫"})
+        assert response.status_code in (201, 422)
 
 
 def test_request_over_20_mb_is_413_with_a_clear_message(client, login_as, storage):
@@ -483,7 +475,8 @@ def test_office_deletes_and_is_redirected_back(client, login_as, storage):
     photo = make_photo()
     office = login_as(Role.OFFICE)
     response = delete(client, photo, "重复照片", Referer=f"/projects/{photo.project_id}/concealed")
-    assert response.status_code == 302 and response.headers["Location"].endswith(f"/projects/{photo.project_id}/concealed")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/projects/{photo.project_id}/concealed")
     db.session.expire_all()
     assert db.session.get(Photo, photo.id).deleted_by_id == office.id
 
@@ -733,6 +726,26 @@ def test_ending_without_a_result_is_422(client, login_as):
     project, test = started_test(client, login_as, datetime(2026, 5, 1, 9, 0))
     response = client.post(f"/projects/{project.id}/concealed/closure-tests/{test.id}",
                            data={"ended_at": "2026-05-03T09:00"})
+    assert response.status_code == 422
+
+
+@pytest.mark.xfail(strict=True, reason="BUG? a recorded result can be overwritten by posting the end form again "
+                                       "(leak -> no leak); the page hides the form once ended, the route does not check")
+def test_a_recorded_result_is_not_overwritten(client, login_as):
+    start = datetime(2026, 5, 1, 9, 0)
+    project, test = started_test(client, login_as, start)
+    assert end_test(client, project, test, start + timedelta(hours=25), "leak", note="地漏渗水").status_code == 302
+    end_test(client, project, test, start + timedelta(hours=26), "no_leak")
+    db.session.expire_all()
+    assert db.session.get(ClosureTest, test.id).leak is True
+
+
+@pytest.mark.xfail(strict=True, reason="BUG? an end time in the future is accepted, so a test can be 'ended' 24 h "
+                                       "after its start right away, defeating the 24-hour rule")
+def test_an_end_time_in_the_future_is_refused(client, login_as):
+    now = datetime.now(COMPANY_TZ).replace(tzinfo=None, second=0, microsecond=0)
+    project, test = started_test(client, login_as, now)
+    response = end_test(client, project, test, now + timedelta(hours=24), "no_leak")
     assert response.status_code == 422
 
 

@@ -159,7 +159,7 @@ def test_the_result_changes_the_inspection_hash():
     assert fp(passed) != after
 
 
-def test_an_added_item_photo_changes_the_inspection_hash(app):
+def test_an_added_item_photo_changes_the_inspection_hash():
     inspection = answered(make_inspection())
     before = fp(inspection)
     make_photo(inspection=inspection, item_id=row_of(inspection, measured=False).item_id)

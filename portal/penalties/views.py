@@ -1,0 +1,106 @@
+"""Office: the penalty register with filters, CSV export for HR, and annulment with a reason."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.auth.roles import Role
+from portal.auth.sessions import roles_required
+from portal.extensions import db
+from portal.penalties.models import Penalty, PenaltyKind
+from portal.projects.models import Project
+from portal.timeutil import to_local, utcnow
+
+bp = Blueprint("penalties", __name__, url_prefix="/penalties")
+
+REASON_LABELS = {"handbook_missing": "Project handbook missing"}
+
+
+def reason_text(reason: str) -> str:
+    """Why the penalty was recorded, in the user's language."""
+    if reason == "handbook_missing":
+        return _("Project handbook (工程管理手册) not brought")
+    if reason.startswith("round_") and reason.endswith("_failed"):
+        return _("Pre-acceptance round %(n)s failed", n=reason.split("_")[1])
+    return reason
+
+
+def _filtered():
+    """The register filtered by person name, kind, period and annulled state from the query string."""
+    query = (select(Penalty).join(Project, Project.id == Penalty.project_id)
+             .options(selectinload(Penalty.person)).order_by(Penalty.created_at.desc(), Penalty.id.desc()))
+    kind = request.args.get("kind", "")
+    if kind in {k.value for k in PenaltyKind}:
+        query = query.where(Penalty.kind == kind)
+    if request.args.get("person", "").isdigit():
+        query = query.where(Penalty.person_id == int(request.args["person"]))
+    for name, op in (("from", "__ge__"), ("to", "__le__")):
+        try:
+            day = date.fromisoformat(request.args.get(name, ""))
+        except ValueError:
+            continue
+        query = query.where(getattr(db.func.date(Penalty.created_at), op)(day))
+    if not request.args.get("annulled"):
+        query = query.where(Penalty.annulled_at.is_(None))
+    return query
+
+
+@bp.get("/")
+@roles_required(Role.OFFICE)
+def index():
+    """The register (HTML), or CSV for HR with ?format=csv (UTF-8 with BOM, opens in Excel)."""
+    rows = db.session.scalars(_filtered().limit(5000)).all()
+    if request.args.get("format") == "csv":
+        return _csv(rows)
+    return render_template("penalties/index.html", rows=rows, kinds=list(PenaltyKind), reason_text=reason_text,
+                           args=request.args)
+
+
+def _csv(rows: list[Penalty]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Date"), _("Person"), _("Role"), _("Kind"), _("Amount (¥)"), _("No new orders until"),
+                     _("Reason"), _("Project"), _("Annulled"), _("Annul reason")])
+    projects = {p.id: p.contract_no for p in db.session.scalars(
+        select(Project).where(Project.id.in_({r.project_id for r in rows})))}
+    for row in rows:
+        writer.writerow([f"{to_local(row.created_at):%Y-%m-%d}", row.person.display_name, row.role, row.kind_label,
+                         row.amount or "", row.order_stop_until or "", reason_text(row.reason),
+                         projects.get(row.project_id, ""), f"{to_local(row.annulled_at):%Y-%m-%d}" if row.annulled_at else "",
+                         row.annul_reason])
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="penalties.csv"'
+    return response
+
+
+@bp.post("/<int:penalty_id>/annul")
+@roles_required(Role.OFFICE)
+def annul(penalty_id: int):
+    """Annul a penalty with a written reason; it stays on record."""
+    penalty = db.session.get(Penalty, penalty_id)
+    if penalty is None:
+        abort(404)
+    reason = request.form.get("reason", "").strip()
+    if not reason:
+        flash(_("Write why the penalty is annulled."), "error")
+        return render_template("penalties/index.html", rows=db.session.scalars(_filtered().limit(5000)).all(),
+                               kinds=list(PenaltyKind), reason_text=reason_text, args=request.args), 422
+    if penalty.annulled_at is None:
+        penalty.annulled_at, penalty.annulled_by_id, penalty.annul_reason = utcnow(), current_user.id, reason[:1000]
+        db.session.commit()
+        flash(_("Penalty annulled."), "success")
+    return redirect(url_for("penalties.index"))
+
+
+def active_order_stops(today: date) -> dict[int, date]:
+    """Foremen with a running order stop (停单): user id → last day."""
+    rows = db.session.execute(select(Penalty.person_id, db.func.max(Penalty.order_stop_until)).where(
+        Penalty.order_stop_until >= today, Penalty.annulled_at.is_(None)).group_by(Penalty.person_id)).all()
+    return dict(rows)

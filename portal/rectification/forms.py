@@ -1,0 +1,18 @@
+"""Forms of the notice pages."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, SelectField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+
+class RectifiedForm(FlaskForm):
+    """The foreman reports one item fixed."""
+
+    note = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=2000)])
+
+
+class ScheduleReinspectionForm(FlaskForm):
+    """Office plans the reinspection."""
+
+    scheduled_date = DateField(_l("Reinspection date"), validators=[InputRequired()])
+    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired()])

@@ -1,0 +1,51 @@
+"""The printable rectification notice (two copies: office/inspector and project manager)."""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.pdf import render_pdf
+from portal.photos.models import Photo
+from portal.rectification.models import RectificationNotice
+from portal.signatures.records import RECORD_TYPES
+from portal.signatures.services import record_signatures
+from portal.timeutil import to_local
+
+
+def notice_data(notice: RectificationNotice) -> dict:
+    """Plain data for the PDF template (no ORM objects in the template)."""
+    photos = db.session.scalars(select(Photo).where(Photo.inspection_id == notice.inspection_id,
+                                                    Photo.item_id.in_([i.item_id for i in notice.items]),
+                                                    Photo.deleted_at.is_(None)).order_by(Photo.id)).all()
+    thumbs: dict[int, list[str]] = {}
+    for photo in photos:
+        thumbs.setdefault(photo.item_id, []).append(photo.thumb_key)
+    project = notice.project
+    signatures = []
+    state = record_signatures(RECORD_TYPES["notice"], notice)
+    for slot in state.slots:
+        sig = slot.signature
+        signatures.append({"slot": slot.slot, "name": sig.signer_name if sig else "", "image": sig.image_key if sig else None,
+                           "refused": bool(sig and sig.refused), "witness": sig.witness_name if sig else "",
+                           "reason": sig.refusal_reason if sig else "",
+                           "at": f"{to_local(sig.signed_at):%Y-%m-%d %H:%M}" if sig else ""})
+    return {
+        "company": current_app.config["COMPANY_NAME"], "number": notice.number, "round": notice.round,
+        "contract_no": project.contract_no, "address": project.address, "owner": project.owner_name,
+        "foreman": project.foreman.display_name if project.foreman else "",
+        "project_manager": project.project_manager.display_name if project.project_manager else "",
+        "inspector": notice.inspector.display_name, "issued": f"{to_local(notice.created_at):%Y-%m-%d}",
+        "deadline": notice.deadline.isoformat(), "reinspection": notice.reinspection_date.isoformat(),
+        "items": [{"n": i.position, "category": i.category_title, "text": i.item_text,
+                   "value": (format(i.measured_value.normalize(), "f") if i.measured_value is not None else ""),
+                   "limit": i.limit_text, "finding": i.finding, "fix": i.required_fix,
+                   "thumbs": thumbs.get(i.item_id, [])[:4]} for i in notice.items],
+        "signatures": signatures, "fingerprint": state.fingerprint,
+    }
+
+
+def render_notice_pdf(notice: RectificationNotice) -> bytes:
+    """Two copies of the notice in one A4 PDF."""
+    return render_pdf("rectification/notice_pdf.html", data=notice_data(notice),
+                      copies=["office", "project_manager"])
