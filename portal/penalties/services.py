@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -26,3 +26,10 @@ def record_penalty(person: User, role: str, kind: PenaltyKind, reason: str, insp
     db.session.add(penalty)
     db.session.flush()
     return penalty
+
+
+def active_order_stops(today: date) -> dict[int, date]:
+    """Foremen with a running order stop (停单): user id → last day."""
+    rows = db.session.execute(select(Penalty.person_id, func.max(Penalty.order_stop_until)).where(
+        Penalty.order_stop_until >= today, Penalty.annulled_at.is_(None)).group_by(Penalty.person_id)).all()
+    return dict(rows)

@@ -98,9 +98,3 @@ def annul(penalty_id: int):
         flash(_("Penalty annulled."), "success")
     return redirect(url_for("penalties.index"))
 
-
-def active_order_stops(today: date) -> dict[int, date]:
-    """Foremen with a running order stop (停单): user id → last day."""
-    rows = db.session.execute(select(Penalty.person_id, db.func.max(Penalty.order_stop_until)).where(
-        Penalty.order_stop_until >= today, Penalty.annulled_at.is_(None)).group_by(Penalty.person_id)).all()
-    return dict(rows)

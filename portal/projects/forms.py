@@ -23,11 +23,20 @@ def _strip(value):
 
 
 def _choices(role: Role, assigned) -> list[SelectChoice]:
-    """Active users holding ``role``, plus whoever is assigned now (even if deactivated since)."""
+    """Active users holding ``role``, plus whoever is assigned now (even if deactivated since).
+
+    Foremen under an order stop (停单, round 3 failed) are flagged with its end date.
+    """
+    from portal.penalties.services import active_order_stops
+    from portal.timeutil import local_today
+
     users = users_with_role(role)
     if assigned is not None and assigned not in users:
         users.append(assigned)
-    return [SelectChoice(u.id, u.display_name) for u in users]
+    stops = active_order_stops(local_today()) if role == Role.FOREMAN else {}
+    return [SelectChoice(u.id, _l("%(name)s — no new orders until %(date)s", name=u.display_name,
+                                   date=stops[u.id].isoformat()) if u.id in stops else u.display_name)
+            for u in users]
 
 
 class ProjectForm(FlaskForm):
