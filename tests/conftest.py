@@ -59,7 +59,9 @@ def app(tmp_path_factory):
     application = create_app(env, {"TESTING": True})
     application.test_client_class = PortalClient
     reset_database(application)
-    return application
+    yield application
+    with application.app_context():
+        db.engine.dispose()  # close pooled connections before the interpreter exits
 
 
 class ConnectionBoundSession(FlaskSession):

@@ -20,7 +20,7 @@ def error_text(code: str) -> str:
         "not_ready": _("The record cannot be signed yet (it is not finished)."),
         "bad_slot": _("Unknown signer role."),
         "name_required": _("Type the signer's name."),
-        "witness_required": _("A refusal needs a witness who signs."),
+        "witness_required": _("A refusal needs a witness (name and role) who signs."),
         "not_yours": _("You cannot sign for this role."),
     }.get(code, _("The signature could not be saved."))
 

@@ -203,7 +203,7 @@ def sign(rtype: RecordType, record, data: SignatureInput, storage: Storage, *, u
     if not name or len(name) > 100:
         raise SignatureError("name_required")
     refused = bool(data.refusal_reason.strip())
-    if refused and not data.witness_name.strip():
+    if refused and not (data.witness_name.strip() and data.witness_relation.strip()):
         raise SignatureError("witness_required")
     state = record_signatures(rtype, record)
     if data.seen_fingerprint != state.fingerprint:
@@ -266,14 +266,21 @@ def create_link(rtype: RecordType, record, slot: str, signer_name: str, user: Us
     return link, _serializer().dumps({"l": link.id, "n": nonce})
 
 
-def resolve_link(token: str, now: datetime | None = None) -> tuple[SigningLink | None, str]:
-    """(link, state) for a token: state active / used / revoked / expired / invalid."""
+def resolve_link(token: str, now: datetime | None = None, lock: bool = False) -> tuple[SigningLink | None, str]:
+    """(link, state) for a token: state active / used / revoked / expired / invalid.
+
+    ``lock`` reads the link FOR UPDATE, so two submissions of the same link run one after the
+    other and the second finds it used.
+    """
     try:
         payload = _serializer().loads(token)
         link_id, nonce = int(payload["l"]), str(payload["n"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return None, "invalid"
-    link = db.session.get(SigningLink, link_id)
+    query = select(SigningLink).where(SigningLink.id == link_id)
+    if lock:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    link = db.session.scalar(query)
     if link is None or not secrets.compare_digest(link.nonce_hash, hashlib.sha256(nonce.encode()).hexdigest()):
         return None, "invalid"
     return link, link.state(now or utcnow())

@@ -187,7 +187,7 @@ def _send_png(signature: Signature):
 @limiter.limit(PUBLIC_LIMIT)
 def public_sign(token: str):
     """No login: the record read-only and the pad, once. A dead link shows why and nothing else."""
-    link, state = services.resolve_link(token[:300])
+    link, state = services.resolve_link(token[:300], lock=request.method == "POST")
     if link is None or state != "active":
         return render_template("signatures/link_dead.html", message=link_state_text(state)), 410 if link else 404
     rtype = record_type(link.record_type)

@@ -249,7 +249,8 @@ def test_closure_test_needs_owner_and_foreman_and_an_end(storage):
 
 def test_a_refusal_counts_for_locking(storage):
     record = concealed_record(make_project())
-    make_signature("concealed", record, "owner", storage=storage, refusal_reason="业主不在场", witness_name="王五")
+    make_signature("concealed", record, "owner", storage=storage, refusal_reason="业主不在场", witness_name="王五",
+                   witness_relation="物业管理员")
     make_signature("concealed", record, "foreman", storage=storage)
     assert services.is_locked(CONCEALED, record)
 

@@ -266,7 +266,7 @@ def test_a_refusal_without_a_witness_is_422(client, login_as):
     inspection = make_finished_inspection()
     login_as(inspection.inspector)
     response = sign_on_panel(client, "inspection", inspection, "owner", refusal_reason="拒绝签字")
-    assert response.status_code == 422 and "A refusal needs a witness who signs." in response.text
+    assert response.status_code == 422 and "A refusal needs a witness (name and role) who signs." in response.text
 
 
 # --- voiding and stale signatures -------------------------------------------------------------
@@ -344,8 +344,6 @@ def _signed_closure_test(project):
     return test
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a fully signed closure test still takes a new end/result "
-                                        "(end_closure_test checks only the concealed record's lock)")
 def test_a_fully_signed_closure_test_cannot_be_changed(client, login_as):
     project = make_project()
     test = _signed_closure_test(project)
@@ -356,8 +354,6 @@ def test_a_fully_signed_closure_test_cannot_be_changed(client, login_as):
     assert response.status_code == 409 and db.session.get(ClosureTest, test.id).leak is False
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a fully signed closure test still takes photos "
-                                        "(upload_concealed_photo checks only the concealed record's lock)")
 def test_a_fully_signed_closure_test_refuses_photos(client, login_as):
     project = make_project()
     test = _signed_closure_test(project)
@@ -511,8 +507,6 @@ def test_a_garbage_token_is_404(anonymous, token):
 
 @pytest.mark.real_commits
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
-@pytest.mark.xfail(strict=True, reason="BUG: a single-use link can be used twice by two requests at the same moment "
-                                        "(resolve_link reads the link without a row lock; nothing serialises the use)")
 def test_two_phones_using_one_link_at_the_same_moment_sign_once(app, monkeypatch):
     with app.app_context():
         # Committed for real: a contract number the factory never generates, so later tests cannot collide.
