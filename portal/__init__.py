@@ -53,7 +53,9 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
+    from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
+    from portal.certificates.views import bp as certificates_bp
     from portal.checklists.views import bp as checklists_bp
     from portal.dashboard.views import bp as dashboard_bp
     from portal.equipment.views import bp as equipment_bp
@@ -71,7 +73,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
-               signatures_bp, penalties_bp, notifications_bp):
+               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp):
         app.register_blueprint(bp)
 
 

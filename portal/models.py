@@ -1,5 +1,6 @@
 """Import every feature's models, so that migrations and the app see the whole schema."""
 from portal.auth.models import User, UserRole  # noqa: F401
+from portal.certificates.models import ApiToken, PassCertificate, SettlementPayment  # noqa: F401
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate  # noqa: F401
 from portal.equipment.models import Equipment  # noqa: F401
 from portal.inspections.models import (  # noqa: F401

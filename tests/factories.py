@@ -251,3 +251,81 @@ def make_signature(record_type_name: str, record, slot: str, *, user: User | Non
         witness_name=witness_name, witness_relation=witness_relation)
     signature, _key = services.sign(rtype, record, data, storage or get_storage(), user=user, link=link)
     return signature
+
+
+# --- rectification notices (tests/rectification, tests/penalties, tests/notifications) -------
+
+FAIL_VALUE = "15"  # wood moisture above the template's 12 % limit
+
+
+def answer_items(inspection, *, fail=(), value: str = "10", note: str = "需整改") -> None:
+    """Answer every item that is not carried over: items whose text is in ``fail`` fail (the measured
+    one with 15 %), the others pass (measured: ``value``); failed items get ``note``."""
+    from portal.inspections.services import load_answers, save_answer, save_note
+
+    for row in load_answers(inspection):
+        if row.carried_from_id is not None:
+            continue
+        failing = row.item.text in fail
+        if row.item.is_measured:
+            save_answer(row, inspection.inspector, raw_value=FAIL_VALUE if failing else value)
+        else:
+            save_answer(row, inspection.inspector, outcome="fail" if failing else "pass")
+        if failing and note:
+            save_note(row, inspection.inspector, note)
+
+
+def notice_for(inspection):
+    """The latest rectification notice issued for ``inspection``, or None."""
+    from sqlalchemy import select
+
+    from portal.rectification.models import RectificationNotice
+
+    return db.session.scalar(select(RectificationNotice).where(RectificationNotice.inspection_id == inspection.id)
+                             .order_by(RectificationNotice.id.desc()))
+
+
+def finish_answered(inspection, notice_input=None):
+    """Finish ``inspection`` as its inspector with its answers as they are; returns its notice (or None)."""
+    from portal.inspections.services import answers_version, finish
+
+    finish(inspection, inspection.inspector, answers_version(inspection), notice_input)
+    return notice_for(inspection)
+
+
+def set_default_fixes(template, fixes: dict | None = None) -> None:
+    """Give every item of ``template`` a default fix: ``fixes[text]`` or ``"按规范整改：<text>"``."""
+    for category in template.categories:
+        for item in category.items:
+            item.default_fix = (fixes or {}).get(item.text, f"按规范整改：{item.text}")
+    db.session.flush()
+
+
+def make_failed_inspection(*, fail=("插座左零右火上接地",), notice_input=None, default_fixes: bool = True, **kwargs):
+    """An inspection (see make_inspection) with the items in ``fail`` failing, finished: (inspection, notice).
+
+    The template's items get default fixes unless ``default_fixes=False`` (or a template is given).
+    """
+    if "template" not in kwargs:
+        kwargs["template"] = make_template()
+        if default_fixes:
+            set_default_fixes(kwargs["template"])
+    inspection = make_inspection(**kwargs)
+    answer_items(inspection, fail=fail)
+    return inspection, finish_answered(inspection, notice_input)
+
+
+def run_reinspection(notice, *, fail=(), inspector: User | None = None, office: User | None = None, day=None,
+                     handbook: bool = True):
+    """Office schedules ``notice``'s reinspection; its inspector starts it, answers the items to check
+    again (``fail`` failing) and finishes it: (reinspection, its new notice or None)."""
+    from portal.inspections.services import record_start
+    from portal.rectification.services import schedule_reinspection
+    from portal.timeutil import local_today
+
+    inspector = inspector or notice.inspector
+    reinspection = schedule_reinspection(notice, day or local_today(), inspector, office or make_user(Role.OFFICE))
+    record_start(reinspection, inspector, foreman_present=True, project_manager_present=True, others_present="",
+                 handbook_present=handbook, equipment=[make_equipment()])
+    answer_items(reinspection, fail=fail)
+    return reinspection, finish_answered(reinspection)

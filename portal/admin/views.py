@@ -1,7 +1,8 @@
 """Admin pages: list, create and edit users, reset passwords, deactivate."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -80,3 +81,42 @@ def reset_user_password(user_id: int):
         flash(_("Password of %(name)s reset.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=form), 422
+
+
+@bp.get("/api-tokens")
+@roles_required(Role.ADMIN)
+def api_tokens():
+    """Tokens of the accounting API (the token itself is shown only when created)."""
+    from portal.certificates.models import ApiToken
+
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+    return render_template("admin/api_tokens.html", rows=rows, new_token=None)
+
+
+@bp.post("/api-tokens")
+@roles_required(Role.ADMIN)
+def create_api_token():
+    """Create a token and show it once."""
+    from portal.api.tokens import create_token
+    from portal.certificates.models import ApiToken
+
+    _row, token = create_token(request.form.get("name", ""), current_user)
+    db.session.commit()
+    rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
+    return render_template("admin/api_tokens.html", rows=rows, new_token=token)
+
+
+@bp.post("/api-tokens/<int:token_id>/revoke")
+@roles_required(Role.ADMIN)
+def revoke_api_token(token_id: int):
+    """The token stops working at once."""
+    from portal.api.tokens import revoke_token
+    from portal.certificates.models import ApiToken
+
+    row = db.session.get(ApiToken, token_id)
+    if row is None:
+        abort(404)
+    revoke_token(row)
+    db.session.commit()
+    flash(_("Token revoked."), "success")
+    return redirect(url_for("admin.api_tokens"))

@@ -1,21 +1,158 @@
-"""Finance's home: look a project up before paying the completion settlement."""
-from flask import Blueprint, render_template, request
+"""Finance: look a project up before paying the completion settlement; ready list; payments."""
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
+from portal.certificates.models import PassCertificate, SettlementPayment
 from portal.extensions import db
-from portal.projects.services import search_projects
+from portal.finance.settlement import load_facts, settlement
+from portal.inspections.messages import grade_label
+from portal.projects.models import Project
+from portal.projects.services import get_project_or_404, search_projects
+from portal.timeutil import local_today, to_local
 from portal.web import render_page_or_fragment
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
+FINANCE_ROLES = (Role.FINANCE, Role.OFFICE)
+
+
+def status_text(result, facts) -> str:
+    """The project's pre-acceptance status in words."""
+    if result.status == "passed":
+        return _("Passed (%(grade)s) · certificate %(no)s", grade=grade_label(facts.passed_grade), no=facts.certificate_no)
+    if result.status == "certificate_revoked":
+        return _("Certificate %(no)s revoked", no=facts.certificate_no)
+    if result.status == "certificate_pending":
+        return _("Passed (%(grade)s), certificate not issued yet", grade=grade_label(facts.passed_grade))
+    if result.status == "in_rectification":
+        return _("In rectification (round %(n)s), deadline %(d)s", n=facts.open_notice_round,
+                 d=facts.open_notice_deadline.isoformat())
+    if result.status == "in_progress":
+        return _("Inspected, not passed yet")
+    return _("Not yet inspected")
+
+
+def reason_text(reason: str) -> str:
+    """Why the settlement is (not) allowed."""
+    return {
+        "valid_certificate": _("Settlement allowed: valid pass certificate."),
+        "certificate_revoked": _("Settlement not allowed: the certificate was revoked."),
+        "certificate_not_issued": _("Settlement not allowed: the office has not issued the certificate yet."),
+        "rectification_open": _("Settlement not allowed: rectification is open."),
+        "not_passed_yet": _("Settlement not allowed: pre-acceptance not passed."),
+        "no_inspection": _("Settlement not allowed: no pre-acceptance yet."),
+    }[reason]
+
+
+def _rows(projects: list[Project]) -> list[dict]:
+    facts = load_facts([p.id for p in projects])
+    today = local_today()
+    rows = []
+    for project in projects:
+        result = settlement(facts[project.id], today)
+        rows.append({"project": project, "facts": facts[project.id], "result": result,
+                     "status": status_text(result, facts[project.id]), "reason": reason_text(result.reason)})
+    return rows
 
 
 @bp.get("/")
-@roles_required(Role.FINANCE, Role.OFFICE)
+@roles_required(*FINANCE_ROLES)
 def lookup():
-    """Search by 档案号, address or owner."""
+    """Search by 档案号, address or owner; each project with its status and whether settlement is allowed."""
     q = request.args.get("q", "")[:100]
     projects = db.session.scalars(search_projects(current_user, q).limit(50)).all() if q.strip() else []
     return render_page_or_fragment("finance/lookup.html", "finance/_results.html", "finance-results",
-                                   q=q, projects=projects)
+                                   q=q, rows=_rows(list(projects)))
+
+
+def _period() -> tuple[date, date]:
+    today = local_today()
+    try:
+        start = date.fromisoformat(request.args.get("from", ""))
+    except ValueError:
+        start = today.replace(day=1)
+    try:
+        end = date.fromisoformat(request.args.get("to", ""))
+    except ValueError:
+        end = today
+    return start, end
+
+
+@bp.get("/ready")
+@roles_required(*FINANCE_ROLES)
+def ready():
+    """Projects whose certificate was issued in a period and is valid: ready for settlement (CSV: UTF-8 BOM)."""
+    start, end = _period()
+    certificates = db.session.scalars(
+        select(PassCertificate).where(PassCertificate.revoked_at.is_(None))
+        .order_by(PassCertificate.issued_at)).all()
+    rows = [c for c in certificates if start <= to_local(c.issued_at).date() <= end]
+    paid = {p.project_id: p for p in db.session.scalars(select(SettlementPayment).where(
+        SettlementPayment.project_id.in_([c.project_id for c in rows])))}
+    if request.args.get("format") == "csv":
+        return _ready_csv(rows, paid)
+    return render_template("finance/ready.html", rows=rows, paid=paid, start=start, end=end, grade_label=grade_label)
+
+
+def _ready_csv(rows, paid) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("Contract no."), _("Address"), _("Owner"), _("Foreman"), _("Grade"), _("Certificate"),
+                     _("Issued"), _("Contract amount"), _("Paid on")])
+    for c in rows:
+        p = c.project
+        writer.writerow([p.contract_no, p.address, p.owner_name, p.foreman.display_name if p.foreman else "",
+                         grade_label(c.grade), c.number, f"{to_local(c.issued_at):%Y-%m-%d}", p.contract_amount,
+                         paid[p.id].paid_on.isoformat() if p.id in paid else ""])
+    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="settlement-ready.csv"'
+    return response
+
+
+@bp.post("/projects/<int:project_id>/payment")
+@roles_required(Role.FINANCE)
+def record_payment(project_id: int):
+    """Finance records the settlement payment (only when the settlement is allowed)."""
+    project = get_project_or_404(project_id, current_user)
+    facts = load_facts([project.id])[project.id]
+    result = settlement(facts, local_today())
+    errors = []
+    if not result.allowed:
+        errors.append(reason_text(result.reason))
+    try:
+        paid_on = date.fromisoformat(request.form.get("paid_on", ""))
+        if paid_on > local_today() + timedelta(days=1):
+            errors.append(_("The payment date is in the future."))
+    except ValueError:
+        errors.append(_("Enter the payment date."))
+        paid_on = None
+    try:
+        amount = Decimal(request.form.get("amount", "").replace(",", ""))
+        if not amount.is_finite() or amount <= 0 or amount > Decimal("99999999.99"):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors.append(_("Enter the amount paid."))
+        amount = None
+    reference = request.form.get("reference", "").strip()[:100]
+    if not reference:
+        errors.append(_("Enter the payment reference."))
+    if errors:
+        return render_template("finance/lookup.html", q=project.contract_no, rows=_rows([project]),
+                               errors=errors), 422
+    certificate = db.session.scalar(select(PassCertificate).where(PassCertificate.number == facts.certificate_no))
+    db.session.add(SettlementPayment(project_id=project.id, certificate_id=certificate.id if certificate else None,
+                                     paid_on=paid_on, amount=amount.quantize(Decimal("0.01")), reference=reference,
+                                     recorded_by_id=current_user.id))
+    db.session.commit()
+    flash(_("Payment recorded."), "success")
+    return redirect(url_for("finance.lookup", q=project.contract_no))

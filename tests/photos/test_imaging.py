@@ -304,6 +304,7 @@ def test_giant_exif_after_the_image_data_is_refused_too():
         pos += 12 + length
     order = [c for c in chunks if c[0] not in (b"eXIf", b"IEND")] + [c for c in chunks if c[0] == b"eXIf"]
     moved = data[:8] + b"".join(png_chunk(kind, body) for kind, body in order) + png_chunk(b"IEND", b"")
+    assert moved.index(b"eXIf") > moved.index(b"IDAT")
     assert rejection(moved) == "exif_too_large"
 
 
@@ -322,7 +323,8 @@ def test_rotated_photo_with_a_mistyped_exif_tag_is_still_turned_upright(fmt):
     """Regression: ImageOps.exif_transpose re-serialised the EXIF and raised TypeError on GPSLatitude as text."""
     gps_latitude_as_text = (0x0002, 2, 4, b"abc\0")
     out = io.BytesIO()
-    Image.new("RGB", (40, 30), "gray").save(out, fmt, exif=tiff_exif([ORIENTATION_6], {0x8825: [gps_latitude_as_text]}))
+    exif = tiff_exif([ORIENTATION_6], {0x8825: [gps_latitude_as_text]})
+    Image.new("RGB", (40, 30), "gray").save(out, fmt, exif=exif)
     result = process(out.getvalue())
     assert (result.width, result.height) == (30, 40) == opened(result.display).size
 

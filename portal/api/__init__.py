@@ -1,0 +1,1 @@
+"""The accounting system's JSON API."""

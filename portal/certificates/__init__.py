@@ -1,0 +1,1 @@
+"""Pass certificates (预验收合格证书): issuing, PDF with QR verification, revocation."""

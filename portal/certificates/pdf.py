@@ -1,0 +1,68 @@
+"""The pass certificate PDF: one A4 page with the grade, rates, signatures, QR code and fingerprint."""
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import force_locale
+
+from portal.certificates.models import PassCertificate
+from portal.checklists.models import ChecklistCategory
+from portal.extensions import db
+from portal.inspections.messages import grade_label
+from portal.pdf import render_pdf
+from portal.signatures.records import RECORD_TYPES, SLOT_LABELS
+from portal.signatures.services import record_signatures
+from portal.timeutil import to_local
+from sqlalchemy import select
+
+
+def verify_url(number: str) -> str:
+    """The public verification page of a certificate (printed as QR code)."""
+    return f"{current_app.config['BASE_URL']}/verify/{number}"
+
+
+def certificate_data(certificate: PassCertificate) -> dict:
+    """Plain data for the template."""
+    import segno
+
+    inspection = certificate.inspection
+    project = inspection.project
+    titles = dict(db.session.execute(select(ChecklistCategory.code, ChecklistCategory.title)
+                                     .where(ChecklistCategory.template_id == inspection.template_id)).all())
+    categories = [{"title": titles.get(c["code"], c["code"]), "rate": _percent(c["passed"], c["applicable"])}
+                  for c in inspection.category_scores or []]
+    signatures = []
+    with force_locale("zh_CN"):
+        grade = grade_label(inspection.grade)
+        for slot in record_signatures(RECORD_TYPES["inspection"], inspection).slots:
+            sig = slot.signature
+            if sig is None:
+                continue
+            signatures.append({"role": str(SLOT_LABELS[slot.slot]), "name": sig.signer_name, "image": sig.image_key,
+                               "refused": sig.refused, "witness": sig.witness_name})
+    url = verify_url(certificate.number)
+    return {
+        "company": current_app.config["COMPANY_NAME"], "number": certificate.number, "address": project.address,
+        "contract_no": project.contract_no, "owner": project.owner_name,
+        "foreman": project.foreman.display_name if project.foreman else "",
+        "project_manager": project.project_manager.display_name if project.project_manager else "",
+        "inspector": inspection.inspector.display_name,
+        "inspection_date": f"{to_local(inspection.started_at or inspection.finished_at):%Y-%m-%d}"
+        if (inspection.started_at or inspection.finished_at) else inspection.scheduled_date.isoformat(),
+        "round": inspection.round, "grade": grade,
+        "score": _percent(inspection.passed_count, inspection.applicable_count),
+        "categories": categories, "signatures": signatures, "fingerprint": certificate.fingerprint,
+        "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}", "verify_url": url,
+        "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2),
+    }
+
+
+def _percent(passed: int | None, applicable: int | None) -> str:
+    if not applicable:
+        return "—"
+    tenths = passed * 1000 // applicable  # rounded down, like the portal shows rates
+    return f"{tenths // 10}.{tenths % 10}%"
+
+
+def render_certificate_pdf(certificate: PassCertificate) -> bytes:
+    """The certificate as PDF bytes."""
+    return render_pdf("certificates/certificate_pdf.html", data=certificate_data(certificate))

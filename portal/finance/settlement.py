@@ -1,0 +1,90 @@
+"""May the foreman's completion settlement be paid? One rule, one function (000, 3.1.4).
+
+Only proof of a passed pre-acceptance lets the foreman settle with finance: a valid pass
+certificate. Everything else says why not.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What the rule needs to know about a project (plain values, loaded in bulk)."""
+
+    inspected: bool
+    open_notice_round: int | None = None
+    open_notice_deadline: date | None = None
+    passed_grade: str | None = None
+    passed_on: date | None = None
+    certificate_no: str | None = None
+    certificate_issued_at: datetime | None = None
+    certificate_revoked_at: datetime | None = None
+    overall_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """The answer: a status code, allowed or not, and the reason code."""
+
+    status: str   # not_inspected / in_progress / in_rectification / passed / certificate_pending / certificate_revoked
+    allowed: bool
+    reason: str
+    overdue: bool = False
+
+
+def settlement(facts: ProjectFacts, today: date) -> Settlement:
+    """The settlement rule."""
+    if facts.certificate_no and facts.certificate_revoked_at is None:
+        return Settlement("passed", True, "valid_certificate")
+    if facts.certificate_no:
+        return Settlement("certificate_revoked", False, "certificate_revoked")
+    if facts.passed_grade:
+        return Settlement("certificate_pending", False, "certificate_not_issued")
+    if facts.open_notice_round is not None:
+        overdue = facts.open_notice_deadline is not None and facts.open_notice_deadline < today
+        return Settlement("in_rectification", False, "rectification_open", overdue)
+    if facts.inspected:
+        return Settlement("in_progress", False, "not_passed_yet")
+    return Settlement("not_inspected", False, "no_inspection")
+
+
+def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
+    """ProjectFacts for many projects in four aggregate queries (no per-project queries)."""
+    from sqlalchemy import func, select
+
+    from portal.certificates.models import PassCertificate
+    from portal.extensions import db
+    from portal.inspections.models import Inspection
+    from portal.rectification.models import NoticeStatus, RectificationNotice
+    from portal.timeutil import to_local
+
+    if not project_ids:
+        return {}
+    inspected = set(db.session.scalars(select(Inspection.project_id).where(Inspection.project_id.in_(project_ids))
+                                       .group_by(Inspection.project_id)))
+    notices = {row.project_id: row for row in db.session.execute(
+        select(RectificationNotice.project_id, func.max(RectificationNotice.round).label("round"),
+               func.min(RectificationNotice.deadline).label("deadline"))
+        .where(RectificationNotice.project_id.in_(project_ids),
+               RectificationNotice.status.in_([NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value,
+                                               NoticeStatus.SCHEDULED.value]))
+        .group_by(RectificationNotice.project_id))}
+    passed = {row.project_id: row for row in db.session.execute(
+        select(Inspection.project_id, Inspection.grade, Inspection.finished_at, Inspection.overall_rate)
+        .where(Inspection.project_id.in_(project_ids), Inspection.passed.is_(True)))}
+    certificates = {row.project_id: row for row in db.session.scalars(
+        select(PassCertificate).where(PassCertificate.project_id.in_(project_ids))
+        .order_by(PassCertificate.issued_at))}
+    facts = {}
+    for pid in project_ids:
+        p, n, c = passed.get(pid), notices.get(pid), certificates.get(pid)
+        facts[pid] = ProjectFacts(
+            inspected=pid in inspected, open_notice_round=n.round if n else None,
+            open_notice_deadline=n.deadline if n else None, passed_grade=p.grade if p else None,
+            passed_on=to_local(p.finished_at).date() if p and p.finished_at else None,
+            certificate_no=c.number if c else None, certificate_issued_at=c.issued_at if c else None,
+            certificate_revoked_at=c.revoked_at if c else None,
+            overall_rate=float(p.overall_rate) if p and p.overall_rate is not None else None)
+    return facts
