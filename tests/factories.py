@@ -329,3 +329,71 @@ def run_reinspection(notice, *, fail=(), inspector: User | None = None, office: 
                  handbook_present=handbook, equipment=[make_equipment()])
     answer_items(reinspection, fail=fail)
     return reinspection, finish_answered(reinspection)
+
+
+# --- certificates, settlement, API tokens (tests/certificates, tests/finance, tests/api) ------
+
+def sign_fully(inspection, *, storage=None, owner: bool = False, names: dict | None = None) -> dict:
+    """Sign ``inspection`` on every required slot (inspector, foreman, project manager), and the owner's
+    optional slot when ``owner``; each as the slot's own user where there is one. Returns {slot: signature}."""
+    project = inspection.project
+    users = {"inspector": inspection.inspector, "foreman": project.foreman, "project_manager": project.project_manager}
+    slots = ["inspector", "foreman", "project_manager"] + (["owner"] if owner else [])
+    return {slot: make_signature("inspection", inspection, slot, user=users.get(slot) or inspection.inspector,
+                                 signer_name=(names or {}).get(slot), storage=storage)
+            for slot in slots}
+
+
+def make_signed_inspection(*, storage=None, owner: bool = False, names: dict | None = None, **kwargs):
+    """A finished, passed inspection (see make_finished_inspection) signed by everybody required."""
+    inspection = make_finished_inspection(**kwargs)
+    sign_fully(inspection, storage=storage, owner=owner, names=names)
+    return inspection
+
+
+def issue_certificate(inspection, *, user: User | None = None, storage=None, render=None):
+    """Issue the pass certificate of ``inspection`` as an office user (the real PDF unless ``render``)."""
+    from portal.certificates import services
+    from portal.certificates.pdf import render_certificate_pdf
+    from portal.storage import get_storage
+
+    from flask import current_app, has_request_context
+
+    if not has_request_context():  # templates need a request (current_user), as in the real view
+        with current_app.test_request_context():
+            return issue_certificate(inspection, user=user, storage=storage, render=render)
+    certificate, _key = services.issue(inspection, user or make_user(Role.OFFICE), storage or get_storage(),
+                                       render or render_certificate_pdf)
+    return certificate
+
+
+def make_certificate(*, storage=None, user: User | None = None, render=None, **kwargs):
+    """A certificate issued for a new signed, passed inspection (``kwargs`` go to make_finished_inspection)."""
+    return issue_certificate(make_signed_inspection(storage=storage, **kwargs), user=user, storage=storage,
+                             render=render)
+
+
+def fake_pdf(certificate) -> bytes:
+    """A stand-in renderer for tests that do not look at the PDF (WeasyPrint takes a while)."""
+    return b"%PDF-1.7\n% test certificate " + certificate.number.encode() + b"\n%%EOF\n"
+
+
+def make_payment(project, *, user: User | None = None, paid_on: date | None = None,
+                 amount: Decimal = Decimal("100000.00"), reference: str = "BANK-0001", certificate=None):
+    """A recorded settlement payment of ``project``."""
+    from portal.certificates.models import SettlementPayment
+    from portal.timeutil import local_today
+
+    payment = SettlementPayment(project_id=project.id, certificate_id=certificate.id if certificate else None,
+                                paid_on=paid_on or local_today(), amount=amount, reference=reference,
+                                recorded_by_id=(user or make_user(Role.FINANCE)).id)
+    db.session.add(payment)
+    db.session.flush()
+    return payment
+
+
+def make_api_token(name: str = "accounting", *, user: User | None = None):
+    """An active accounting API token: (row, plain token)."""
+    from portal.api.tokens import create_token
+
+    return create_token(name, user or make_user(Role.ADMIN))

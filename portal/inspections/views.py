@@ -110,7 +110,7 @@ def detail(inspection_id: int):
     """The inspection page: the start form until started, then the checklist."""
     inspection = get_inspection_or_404(inspection_id, current_user)
     if not inspection.is_started:
-        return _start_page(inspection, StartForm(formdata=None))
+        return _start_page(inspection, _start_form(inspection))
     return render_template("inspections/detail.html", **_checklist_context(inspection))
 
 

@@ -86,6 +86,7 @@ def create_notice(inspection: Inspection, answers: list[Answer], data: NoticeInp
             item_text=item.display_text, measured_value=answer.value, limit_text=item.limit_text,
             finding=answer.note, required_fix=(data.fixes.get(item.id) or item.display_fix or "").strip()[:2000]))
     db.session.add(notice)
+    db.session.flush()  # the id must exist before the older notices are superseded
     _supersede_previous(inspection.project_id, notice)
     db.session.flush()
     return notice

@@ -17,7 +17,7 @@ from datetime import datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from PIL import Image
+from PIL import Image, ImageFile
 
 from portal.photos import imaging
 from portal.photos.imaging import DISPLAY_SIZE, MAX_EXIF_BYTES, THUMB_SIZE, ImageRejected, process
@@ -222,12 +222,11 @@ def test_watermark_is_stamped_on_the_display_version_only_when_asked():
 
 # --- what is refused ----------------------------------------------------------------------
 
-def test_truncated_jpeg_is_refused_as_corrupt():
-    noisy = io.BytesIO()
-    Image.effect_noise((400, 300), 60).convert("RGB").save(noisy, "JPEG", quality=90)
-    data = noisy.getvalue()
-    assert rejection(data[: len(data) // 2]) == "corrupt"
-    assert rejection(data[:200]) == "not_an_image"   # cut inside the header
+def truncated_jpeg() -> bytes:
+    """A JPEG cut in the middle of its scan data, as an interrupted upload leaves it."""
+    out = io.BytesIO()
+    Image.effect_noise((400, 300), 60).convert("RGB").save(out, "JPEG", quality=90)
+    return out.getvalue()[: len(out.getvalue()) // 2]
 
 
 def truncated_png() -> bytes:
@@ -237,9 +236,29 @@ def truncated_png() -> bytes:
     return out.getvalue()[: len(out.getvalue()) // 2]
 
 
-def test_truncated_png_is_refused_as_corrupt():
-    """Regression: PngImageFile.getexif() decodes the whole image, so the damage shows up there first."""
+WEASYPRINT_LOADED = pytest.mark.xfail(strict=True, reason=(
+    "BUG: importing WeasyPrint (portal/pdf.py, at app start) sets PIL.ImageFile.LOAD_TRUNCATED_IMAGES = True for "
+    "the whole process; imaging.process relies on Pillow's default and then accepts truncated uploads as photos"))
+
+
+@pytest.fixture(params=[False, pytest.param(True, marks=WEASYPRINT_LOADED)],
+                ids=["pillow default", "after WeasyPrint import"])
+def truncated_images_flag(request, monkeypatch):
+    """Run with Pillow's process-wide LOAD_TRUNCATED_IMAGES as Pillow ships it, and as WeasyPrint leaves it."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", request.param)
+
+
+def test_truncated_jpeg_is_refused_as_corrupt(truncated_images_flag):
+    assert rejection(truncated_jpeg()) == "corrupt"
+
+
+def test_truncated_png_is_refused_as_corrupt(truncated_images_flag):
+    """Regression too: PngImageFile.getexif() decodes the whole image, so the damage showed up there (HTTP 500)."""
     assert rejection(truncated_png()) == "corrupt"
+
+
+def test_jpeg_cut_inside_its_header_is_not_an_image():
+    assert rejection(make_image_bytes()[:200]) == "not_an_image"
 
 
 def test_pdf_is_refused():
@@ -342,6 +361,7 @@ def test_device_model_never_contains_nul_characters():
 # --- robustness ----------------------------------------------------------------------------
 
 def _seed(fmt: str) -> bytes:
+    """A small noisy image in ``fmt``, the starting point for damage."""
     out = io.BytesIO()
     Image.effect_noise((64, 48), 50).convert("RGB").save(out, fmt)
     return out.getvalue()

@@ -62,16 +62,19 @@ def stored_files(store: FileSystemStorage) -> list[str]:
 
 
 def read(store, key: str) -> bytes:
+    """The stored bytes under ``key``."""
     with store.open(key) as handle:
         return handle.read()
 
 
 def concealed_target(project, **tags) -> PhotoTarget:
+    """A target in the project's concealed-works record (kitchen drainage unless told)."""
     return PhotoTarget(project=project, record=services.concealed_record(project), stage="before_covering",
                        system=tags.pop("system", "drainage"), location=tags.pop("location", "厨房"), **tags)
 
 
 def photo_count(**where) -> int:
+    """Photo rows matching column == value for each keyword."""
     query = select(func.count()).select_from(Photo)
     for name, value in where.items():
         query = query.where(getattr(Photo, name) == value)

@@ -15,7 +15,7 @@ import zipfile
 from datetime import datetime, timedelta
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageFile
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import EnvironBuilder, encode_multipart
@@ -29,7 +29,9 @@ from portal.projects.models import Project
 from portal.storage import FileSystemStorage, StorageError
 from portal.timeutil import COMPANY_TZ, utcnow
 from tests.factories import make_image_bytes, make_inspection, make_photo, make_project
-from tests.photos.test_imaging import ORIENTATION_6, giant_exif, png_declaring, tiff_exif, truncated_png
+from tests.photos.test_imaging import (
+    ORIENTATION_6, WEASYPRINT_LOADED, giant_exif, png_declaring, tiff_exif, truncated_jpeg, truncated_png,
+)
 
 NO_PHOTO = "00000000-0000-4000-8000-000000000000"
 POSTGRES = os.environ.get("TEST_DATABASE_URL", "").startswith("postgres")
@@ -71,6 +73,7 @@ def stored_files(store: FileSystemStorage) -> list[str]:
 
 
 def photo_rows(project) -> int:
+    """Photo rows of ``project``, deleted or not."""
     return db.session.scalar(select(func.count()).select_from(Photo).where(Photo.project_id == project.id))
 
 
@@ -96,12 +99,14 @@ def assert_nothing_stored(store, project) -> None:
 
 
 def finish_record(project) -> None:
+    """Mark the project's concealed-works record finished (as office would)."""
     record = services.concealed_record(project)
     record.finished_at = utcnow()
     db.session.flush()
 
 
 def finish_inspection(inspection) -> None:
+    """Pass every item and finish the inspection."""
     for row in load_answers(inspection):
         save_answer(row, inspection.inspector, **({"raw_value": "5"} if row.item.is_measured else {"outcome": "pass"}))
     finish(inspection, inspection.inspector, answers_version(inspection))
@@ -201,12 +206,8 @@ def test_missing_location_is_422_and_stores_nothing(client, login_as, storage):
     assert_nothing_stored(storage, project)
 
 
-def _truncated_jpeg() -> bytes:
-    data = make_image_bytes(800, 600, quality=95)
-    return data[: len(data) // 2]
-
-
 def _zip() -> bytes:
+    """A ZIP archive holding a photo (renamed .jpg on upload)."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("photo.jpg", make_image_bytes())
@@ -214,13 +215,13 @@ def _zip() -> bytes:
 
 
 def _giant_exif_png() -> bytes:
+    """A PNG with a 300 KB EXIF block."""
     out = io.BytesIO()
     Image.open(io.BytesIO(make_image_bytes())).save(out, "PNG", exif=giant_exif())
     return out.getvalue()
 
 
 BAD_UPLOADS = {
-    "truncated jpeg": (_truncated_jpeg, "damaged or incomplete"),
     "pdf renamed .jpg": (lambda: b"%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n", "not a photo"),
     "zip renamed .jpg": (_zip, "not a photo"),
     "zero bytes": (lambda: b"", "The file is empty"),
@@ -243,11 +244,17 @@ def test_bad_input_is_refused_with_422_and_nothing_is_stored(client, login_as, s
     assert_nothing_stored(storage, project)
 
 
-def test_truncated_png_is_refused_with_422(client, login_as, storage):
-    """Regression: the damage surfaced in getexif(), outside the decoder's error handling (HTTP 500)."""
+@pytest.mark.parametrize("make_data, filename", [
+    pytest.param(truncated_jpeg, "IMG_0004.jpg", id="jpeg"), pytest.param(truncated_png, "screenshot.png", id="png")])
+@pytest.mark.parametrize("flag", [False, pytest.param(True, marks=WEASYPRINT_LOADED)],
+                         ids=["pillow default", "after WeasyPrint import"])
+def test_truncated_upload_is_refused_with_422(client, login_as, storage, monkeypatch, make_data, filename, flag):
+    """An interrupted upload is not evidence. The app imports WeasyPrint, which turns Pillow's
+    LOAD_TRUNCATED_IMAGES on for the whole process, so both states are tested explicitly."""
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", flag)
     project = make_project()
     login_as(project.foreman)
-    response = upload(client, project, truncated_png(), filename="screenshot.png", content_type="image/png")
+    response = upload(client, project, make_data(), filename=filename)
     assert response.status_code == 422 and "damaged or incomplete" in response.text
     assert_nothing_stored(storage, project)
 
@@ -456,6 +463,7 @@ def test_missing_file_in_the_store_is_404_not_500(client, login_as, storage):
 # --- deleting ---------------------------------------------------------------------------------
 
 def delete(client, photo, reason: str | None = "拍错房间", **headers):
+    """POST the delete form for ``photo`` (no reason field when ``reason`` is None)."""
     return client.post(f"/photos/{photo.uuid}/delete", data={} if reason is None else {"reason": reason},
                        headers=headers)
 
@@ -600,6 +608,7 @@ def download(app, client, url: str) -> tuple[str, bytes]:
 
 
 def originals_in(archive: zipfile.ZipFile) -> list[str]:
+    """The photo files in the archive (everything but the index and the CSV)."""
     return [name for name in archive.namelist() if name not in ("index.html", "photos.csv")]
 
 
@@ -678,11 +687,13 @@ def test_owner_archive_is_in_the_users_language(app, client, login_as, storage):
 # --- closure tests ----------------------------------------------------------------------------
 
 def start_test(client, project, started: datetime, location: str = "主卫"):
+    """POST the start of a closure test, ``started`` in company time."""
     return client.post(f"/projects/{project.id}/concealed/closure-tests",
                        data={"location": location, "started_at": f"{started:%Y-%m-%dT%H:%M}"})
 
 
 def end_test(client, project, test, ended: datetime, result: str = "no_leak", note: str = ""):
+    """POST the end and result of ``test``, ``ended`` in company time."""
     return client.post(f"/projects/{project.id}/concealed/closure-tests/{test.id}",
                        data={"ended_at": f"{ended:%Y-%m-%dT%H:%M}", "result": result, "note": note})
 
@@ -730,7 +741,7 @@ def test_ending_without_a_result_is_422(client, login_as):
 
 
 @pytest.mark.xfail(strict=True, reason="BUG? a recorded result can be overwritten by posting the end form again "
-                                       "(leak -> no leak); the page hides the form once ended, the route does not check")
+                                       "(leak -> no leak); the page hides the form once ended, the route doesn't")
 def test_a_recorded_result_is_not_overwritten(client, login_as):
     start = datetime(2026, 5, 1, 9, 0)
     project, test = started_test(client, login_as, start)
@@ -791,6 +802,7 @@ def test_concealed_page_shows_the_gallery_with_originals_only_for_office(client,
 # --- cleanup-uploads ----------------------------------------------------------------------------
 
 def _age(path, seconds: int = 7200) -> None:
+    """Pretend ``path`` was last changed ``seconds`` ago."""
     past = time.time() - seconds
     os.utime(path, (past, past))
 

@@ -33,15 +33,6 @@ from tests.factories import (
 
 SOCKET, BREAKER, HEIGHT, MOISTURE, JOINT = "插座左零右火上接地", "漏电保护器动作正常", "同一房间插座高度一致", "木材含水率", "接缝严密"
 
-# create_notice() builds ``RectificationNotice.id != notice.id`` while the new notice has no id yet
-# (→ ``id IS NOT NULL``); the query's autoflush then inserts the new notice, which matches, so
-# _supersede_previous() marks the notice it was meant to keep as superseded. Every notice is born
-# "superseded": never on the foreman's list, no rework, no reinspection, no reminders.
-SELF_SUPERSEDED = pytest.mark.xfail(strict=True, raises=(AssertionError, NoticeError), reason=(
-    "BUG: create_notice() supersedes the notice it has just created (RectificationNotice.id != notice.id "
-    "is built while notice.id is None → IS NOT NULL; autoflush then inserts it), so every new notice is "
-    "'superseded' instead of 'open'"))
-
 
 def open_notice(**kwargs):
     """A failed round-1 inspection and its notice, which must be open."""
@@ -124,7 +115,6 @@ def test_numbers_of_one_day_are_consecutive_and_unique():
     assert numbers == [f"ZG-{local_today():%Y%m%d}-{n:03d}" for n in range(first, first + 3)]
 
 
-@SELF_SUPERSEDED
 def test_a_new_notice_is_open():
     _inspection, notice = make_failed_inspection()
     db.session.expire_all()
@@ -199,7 +189,7 @@ def test_notice_input_is_not_checked_for_a_passing_inspection():
 
 # --- escalation ---------------------------------------------------------------------------------
 
-def failed_rounds(count: int, monkeypatch=None):
+def failed_rounds(count: int):
     """Rounds 1..count of one project, each failing the socket item: [(inspection, notice), ...]."""
     rounds = [make_failed_inspection(fail=(SOCKET,))]
     for _ in range(count - 1):
@@ -211,8 +201,8 @@ def failed_rounds(count: int, monkeypatch=None):
 
 @pytest.mark.parametrize("round_no, expected", [
     (1, [("foreman", "general_fault")]),
-    pytest.param(2, [("foreman", "serious_fault"), ("project_manager", "general_fault")], marks=SELF_SUPERSEDED),
-    pytest.param(3, [("foreman", "replacement"), ("project_manager", "serious_fault")], marks=SELF_SUPERSEDED),
+    (2, [("foreman", "serious_fault"), ("project_manager", "general_fault")]),
+    (3, [("foreman", "replacement"), ("project_manager", "serious_fault")]),
 ], ids=["round1", "round2", "round3"])
 def test_penalties_per_failed_round(round_no, expected):
     rounds = failed_rounds(round_no)
@@ -226,7 +216,6 @@ def test_penalties_per_failed_round(round_no, expected):
     assert all(len(penalties_of(i)) == len({p[:4] for p in penalties_of(i)}) for i, _n in rounds)
 
 
-@SELF_SUPERSEDED
 def test_round_three_fines_500_and_stops_orders_for_three_months_from_that_day(monkeypatch):
     monkeypatch.setattr("portal.rectification.services.local_today", lambda: date(2026, 11, 30))
     first = make_failed_inspection(fail=(SOCKET,))
@@ -276,7 +265,6 @@ def test_no_penalty_for_a_missing_project_manager():
 
 # --- the foreman's rework -------------------------------------------------------------------------
 
-@SELF_SUPERSEDED
 def test_foreman_marks_an_item_rectified_with_a_note():
     _inspection, notice = open_notice(fail=(SOCKET, JOINT))
     item = notice.items[0]
@@ -299,7 +287,6 @@ def photo_required_notice():
     return notice
 
 
-@SELF_SUPERSEDED
 def test_mark_rectified_without_the_required_after_photo_is_refused():
     notice = photo_required_notice()
     socket, joint = notice.items
@@ -310,7 +297,6 @@ def test_mark_rectified_without_the_required_after_photo_is_refused():
     assert joint.state == "rectified"
 
 
-@SELF_SUPERSEDED
 def test_mark_rectified_with_the_after_photo():
     notice = photo_required_notice()
     socket = notice.items[0]
@@ -332,7 +318,6 @@ def test_before_photos_do_not_count_as_after_photos():
     assert photo_required(notice.items[0]) and after_photo_count(notice.items[0]) == 0
 
 
-@SELF_SUPERSEDED
 def test_request_reinspection_with_open_items_names_them():
     _inspection, notice = open_notice(fail=(SOCKET, BREAKER, JOINT))
     mark_rectified(notice.items[1], notice.project.foreman, "")
@@ -344,7 +329,6 @@ def test_request_reinspection_with_open_items_names_them():
     assert notice.status == NoticeStatus.OPEN.value and notice.requested_at is None
 
 
-@SELF_SUPERSEDED
 def test_request_reinspection_once_asking_again_changes_nothing():
     _inspection, notice = open_notice(fail=(SOCKET, JOINT))
     rectify_all(notice)
@@ -358,7 +342,6 @@ def test_request_reinspection_once_asking_again_changes_nothing():
     assert db.session.scalar(select(func.count()).select_from(Notification)) == sent
 
 
-@SELF_SUPERSEDED
 def test_no_rework_once_the_reinspection_was_requested():
     _inspection, notice = open_notice(fail=(SOCKET,))
     rectify_all(notice)
@@ -368,7 +351,6 @@ def test_no_rework_once_the_reinspection_was_requested():
     assert info.value.code == "not_open"
 
 
-@SELF_SUPERSEDED
 def test_my_open_notices_by_deadline_for_foreman_and_pm():
     _i, later = open_notice()
     project = later.project
@@ -387,8 +369,7 @@ def make_project_of(foreman):
 
 
 def test_overdue_is_an_open_notice_past_its_deadline():
-    _inspection, notice = make_failed_inspection()
-    notice.status = NoticeStatus.OPEN.value
+    _inspection, notice = open_notice()
     notice.deadline = local_today() - timedelta(days=1)
     assert is_overdue(notice) and not is_overdue(notice, today=notice.deadline)
     notice.status = NoticeStatus.REQUESTED.value
@@ -407,7 +388,6 @@ def scheduled(notice, **kwargs) -> Inspection:
     return reinspection
 
 
-@SELF_SUPERSEDED
 def test_reinspection_is_next_round_on_the_same_template_version():
     inspection, notice = open_notice(fail=(SOCKET,))
     make_template(family="default", version=7)  # a newer version must not be used
@@ -418,7 +398,6 @@ def test_reinspection_is_next_round_on_the_same_template_version():
     assert (notice.status, notice.reinspection_id) == (NoticeStatus.SCHEDULED.value, reinspection.id)
 
 
-@SELF_SUPERSEDED
 def test_reinspection_carries_passed_items_and_leaves_notice_items_open():
     inspection, notice = open_notice(fail=(SOCKET, MOISTURE))
     reinspection = scheduled(notice)
@@ -429,7 +408,6 @@ def test_reinspection_carries_passed_items_and_leaves_notice_items_open():
         assert (answers[text].outcome, answers[text].carried_from_id, answers[text].value) == (None, None, None), text
 
 
-@SELF_SUPERSEDED
 def test_not_applicable_items_are_carried_as_not_applicable():
     inspection = make_inspection(template=fixed_template())
     answer_items(inspection, fail=(SOCKET,))
@@ -447,7 +425,6 @@ def fixed_template():
     return template
 
 
-@SELF_SUPERSEDED
 def test_a_carried_answer_cannot_be_changed():
     _inspection, notice = open_notice(fail=(SOCKET,))
     reinspection = scheduled(notice)
@@ -457,7 +434,6 @@ def test_a_carried_answer_cannot_be_changed():
     assert info.value.code == "carried" and carried.outcome == "pass"
 
 
-@SELF_SUPERSEDED
 @pytest.mark.parametrize("note", ["", "   \n "], ids=["empty", "blank"])
 def test_reopening_a_carried_item_needs_a_note(note):
     _inspection, notice = open_notice(fail=(SOCKET,))
@@ -468,7 +444,6 @@ def test_reopening_a_carried_item_needs_a_note(note):
     assert info.value.code == "reason_required" and carried.carried_from_id is not None
 
 
-@SELF_SUPERSEDED
 def test_reopened_carried_item_is_checked_again_and_can_fail():
     inspection, notice = open_notice(fail=(SOCKET,))
     reinspection = scheduled(notice)
@@ -480,7 +455,6 @@ def test_reopened_carried_item_is_checked_again_and_can_fail():
     assert [i.item_text for i in new_notice.items] == [JOINT]
 
 
-@SELF_SUPERSEDED
 def test_reinspection_decides_each_notice_item():
     _inspection, notice = open_notice(fail=(SOCKET, MOISTURE))
     rectify_all(notice)
@@ -491,7 +465,6 @@ def test_reinspection_decides_each_notice_item():
     assert all(i.decided_at is not None for i in notice.items)
 
 
-@SELF_SUPERSEDED
 def test_a_failed_reinspection_issues_a_new_notice_and_supersedes_the_old_one():
     _inspection, notice = open_notice(fail=(SOCKET, MOISTURE))
     reinspection, new_notice = run_reinspection(notice, fail=(MOISTURE,))
@@ -502,7 +475,6 @@ def test_a_failed_reinspection_issues_a_new_notice_and_supersedes_the_old_one():
     assert new_notice.status == NoticeStatus.OPEN.value
 
 
-@SELF_SUPERSEDED
 def test_a_passing_reinspection_closes_the_notice():
     _inspection, notice = open_notice(fail=(SOCKET, MOISTURE))
     reinspection, new_notice = run_reinspection(notice)
@@ -512,7 +484,6 @@ def test_a_passing_reinspection_closes_the_notice():
     assert not notice.is_open and penalties_of(reinspection) == []
 
 
-@SELF_SUPERSEDED
 def test_scheduling_twice_is_refused():
     _inspection, notice = open_notice()
     schedule_reinspection(notice, local_today(), notice.inspector, make_user(Role.OFFICE))
@@ -521,7 +492,6 @@ def test_scheduling_twice_is_refused():
     assert info.value.code == "already_scheduled"
 
 
-@SELF_SUPERSEDED
 def test_scheduling_in_the_past_is_refused():
     _inspection, notice = open_notice()
     with pytest.raises(NoticeError) as info:
@@ -537,7 +507,6 @@ def test_scheduling_a_closed_notice_is_refused():
     assert info.value.code == "not_open"
 
 
-@SELF_SUPERSEDED
 def test_after_round_three_the_replaced_foreman_blocks_scheduling_until_a_new_one_is_assigned():
     rounds = failed_rounds(3)
     _third, notice = rounds[-1]
@@ -583,7 +552,6 @@ def test_reopening_withdraws_the_notice_and_finishing_again_issues_a_new_one():
     assert len(penalties_of(inspection)) == 1  # the round's penalty is not repeated
 
 
-@SELF_SUPERSEDED
 def test_reissued_notice_after_reopening_is_the_open_one():
     inspection, notice = open_notice(fail=(SOCKET,))
     reopen(inspection, make_user(Role.OFFICE), "复核")
