@@ -39,7 +39,18 @@ def set_security_headers(response):
     return response
 
 
+def reject_nul_bytes():
+    """NUL characters never belong in form or query input (PostgreSQL refuses them in text): 400."""
+    from flask import abort
+
+    for values in (request.args, request.form):
+        for value in values.values():
+            if "\x00" in value:
+                abort(400)
+
+
 def init_app(app: Flask) -> None:
     """Install the session interface and the header hook."""
     app.session_interface = PortalSessionInterface()
+    app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)

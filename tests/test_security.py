@@ -43,3 +43,9 @@ def test_csrf_error_for_htmx_is_a_fragment(client, login_as):
     response = client.post("/language", data={"language": "en"}, headers={"HX-Request": "true"}, csrf=False)
     assert response.status_code == 400
     assert "<html" not in response.text and 'role="alert"' in response.text
+
+
+def test_nul_characters_in_input_are_refused_with_400(client, login_as):
+    login_as(Role.OFFICE)
+    assert client.get("/projects/?q=A%00B").status_code == 400
+    assert client.post("/language", data={"language": "en\x00"}).status_code == 400

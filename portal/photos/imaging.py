@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 
-from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
+from PIL import Image, ImageDraw, ImageFile, ImageFont, UnidentifiedImageError
 
 try:  # iPhones upload HEIC/HEIF
     import pillow_heif
@@ -119,6 +119,7 @@ def _open(data: bytes) -> Image.Image:
 
 def _read_exif(image: Image.Image) -> Image.Exif:
     """The EXIF data, or an empty Exif when it is unreadable (damaged metadata is not a reason to refuse)."""
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # see _decode_for: PNG's getexif() may decode the image
     try:
         return image.getexif()
     except Exception:  # Pillow raises many kinds on broken metadata
@@ -145,6 +146,9 @@ def _decode_for(image: Image.Image, long_side: int) -> Image.Image:
         scale = long_side / max(width, height)
         if scale < 1:
             image.draft("RGB", (max(1, int(width * scale)), max(1, int(height * scale))))
+    # WeasyPrint turns LOAD_TRUNCATED_IMAGES on for the whole process when it is imported;
+    # an interrupted upload must be refused, not stored with a grey bottom.
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
     try:
         image.load()
     except Image.DecompressionBombError as exc:

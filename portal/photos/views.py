@@ -254,12 +254,14 @@ def end_closure_test(project_id: int, test_id: int):
     test = db.session.scalar(select(ClosureTest).where(ClosureTest.id == test_id, ClosureTest.record_id == record.id))
     if test is None:
         abort(404)
-    if closure_locked(test):
-        abort(409)
+    if closure_locked(test) or test.ended_at is not None:
+        abort(409)  # a recorded result is evidence: it is not overwritten
     form = ClosureEndForm()
     if form.validate_on_submit():
         ended = _utc(form.ended_at.data)
-        if ended - test.started_at < timedelta(hours=CLOSURE_HOURS):
+        if ended > utcnow() + timedelta(minutes=5):
+            form.ended_at.errors = [_("The end of the closure test cannot be in the future.")]
+        elif ended - test.started_at < timedelta(hours=CLOSURE_HOURS):
             form.ended_at.errors = [_("The closure test must last at least 24 hours (started %(start)s).",
                                       start=f"{to_local(test.started_at):%Y-%m-%d %H:%M}")]
         else:

@@ -189,11 +189,21 @@ ITEM_STATE_JS = """
 """
 
 
+# Where the last clicks landed (for the failure message of answer_remaining).
+CLICK_LOG_JS = """
+() => { if (window.__clicks) return; window.__clicks = [];
+  document.addEventListener('click', e => { const t = e.target, li = t.closest && t.closest('li.item');
+    window.__clicks.push(`${t.tagName.toLowerCase()}.${t.className} in ${li ? li.id : '-'} at ${e.clientX|0},${e.clientY|0}`
+      + ` defaultPrevented=${e.defaultPrevented}`); }, true); }
+"""
+
+
 def answer_remaining(page: Page) -> None:
     """Answer every unanswered item the way an inspector would, one category after the other:
     open the section, tap Pass, or type a value inside the limit and tap OK; one after the other."""
     categories = page.evaluate("() => [...document.querySelectorAll('#checklist details.category')].map(d => d.id)")
     assert len(categories) == TOTAL_CATEGORIES
+    page.evaluate(CLICK_LOG_JS)
     for cat_id in categories:
         details = page.locator(f"#{cat_id}")
         if details.get_attribute("open") is None:
@@ -211,7 +221,8 @@ def answer_remaining(page: Page) -> None:
             try:
                 expect(li).not_to_have_class(has_class("item--open"), timeout=20_000)
             except AssertionError as exc:
-                raise AssertionError(f"not answered after the tap: {li.evaluate(ITEM_STATE_JS)}") from exc
+                raise AssertionError(f"not answered after the tap: {li.evaluate(ITEM_STATE_JS)}; "
+                                     f"last clicks: {page.evaluate('window.__clicks.slice(-3)')}") from exc
         expect(details.locator("li.item.item--open")).to_have_count(0)
         expect(details.locator("li.item.item--error")).to_have_count(0)
     page.wait_for_load_state("networkidle")

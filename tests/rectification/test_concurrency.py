@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
 from portal.extensions import db
 from portal.inspections.models import Inspection
@@ -18,6 +18,34 @@ pytestmark = [
 ]
 
 SOCKET = "插座左零右火上接地"
+
+
+@pytest.fixture(autouse=True)
+def put_back(app):
+    """Afterwards, delete the rows the test committed and restore the rows it changed (e.g. the
+    day's number counter), so later tests of the session find the database as it was."""
+    with app.app_context():
+        tables = db.metadata.sorted_tables
+        with db.engine.connect() as conn:
+            before = {table.name: {_key(table, row): dict(row._mapping) for row in conn.execute(table.select())}
+                      for table in tables}
+    yield
+    with app.app_context():
+        with db.engine.begin() as conn:
+            for table in reversed(tables):  # children first
+                for row in conn.execute(table.select()).all():
+                    key = _key(table, row)
+                    old = before[table.name].get(key)
+                    where = and_(*(column == value for column, value in zip(table.primary_key.columns, key)))
+                    if old is None:
+                        conn.execute(table.delete().where(where))
+                    elif old != dict(row._mapping):
+                        conn.execute(table.update().where(where).values(**old))
+        db.engine.dispose()
+
+
+def _key(table, row) -> tuple:
+    return tuple(row._mapping[column.name] for column in table.primary_key.columns)
 
 
 def committed_failing_inspections(app, count: int) -> list[int]:

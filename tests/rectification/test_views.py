@@ -484,3 +484,92 @@ def test_notice_items_keep_what_was_found(client, login_as):
                                .where(RectificationNotice.inspection_id == inspection.id)
                                .order_by(NoticeItem.position)).all()
     assert [(i.item_text, i.finding, i.limit_text) for i in items] == [(SOCKET, "需整改", ""), (MOISTURE, "需整改", "≤ 12 %")]
+
+
+# --- the reinspection checklist -----------------------------------------------------------------
+
+def htmx(target: str) -> dict:
+    return {"HX-Request": "true", "HX-Target": target}
+
+
+def started_reinspection():
+    from portal.inspections.services import record_start
+    from portal.rectification.services import schedule_reinspection
+    from tests.factories import make_equipment
+
+    _inspection, notice = open_notice(fail=(SOCKET,))
+    reinspection = schedule_reinspection(notice, local_today(), notice.inspector, make_user(Role.OFFICE))
+    record_start(reinspection, notice.inspector, foreman_present=True, project_manager_present=True,
+                 others_present="", handbook_present=True, equipment=[make_equipment()])
+    return notice, reinspection
+
+
+def test_reinspection_checklist_shows_carried_items_read_only(client, login_as):
+    notice, reinspection = started_reinspection()
+    login_as(reinspection.inspector)
+    page = client.get(f"/inspections/{reinspection.id}").text
+    joint = item_id(reinspection, JOINT)
+    socket = item_id(reinspection, SOCKET)
+    joint_li = re.search(rf'<li class="item item--pass" id="item-{joint}".*?</li>', page, re.S).group()
+    assert "Passed before — carried over" in html.unescape(joint_li) and 'class="answer"' not in joint_li
+    assert f"/items/{joint}/reopen-carried" in joint_li
+    socket_li = re.search(rf'<li class="item item--open" id="item-{socket}".*?</form>', page, re.S).group()
+    assert "carried over" not in socket_li and 'class="answer"' in socket_li
+
+
+def test_answering_a_carried_item_over_http_is_409(client, login_as):
+    _notice, reinspection = started_reinspection()
+    login_as(reinspection.inspector)
+    joint = item_id(reinspection, JOINT)
+    response = client.post(f"/inspections/{reinspection.id}/items/{joint}", data={"outcome": "fail"},
+                           headers=htmx(f"item-{joint}"))
+    assert response.status_code == 409
+    assert "carried over" in html.unescape(response.text)
+
+
+@pytest.mark.parametrize("note", ["", "   "], ids=["empty", "blank"])
+def test_reopening_a_carried_item_over_http_needs_a_note(client, login_as, note):
+    _notice, reinspection = started_reinspection()
+    login_as(reinspection.inspector)
+    joint = item_id(reinspection, JOINT)
+    response = client.post(f"/inspections/{reinspection.id}/items/{joint}/reopen-carried", data={"note": note},
+                           headers=htmx(f"item-{joint}"))
+    assert response.status_code == 422
+    from portal.inspections.models import Answer
+
+    db.session.expire_all()
+    row = db.session.scalar(select(Answer).where(Answer.inspection_id == reinspection.id, Answer.item_id == joint))
+    assert (row.carried_from_id, row.outcome) == (notice_inspection_id(reinspection), "pass")
+
+
+def notice_inspection_id(reinspection) -> int:
+    return db.session.scalar(select(RectificationNotice.inspection_id)
+                             .where(RectificationNotice.reinspection_id == reinspection.id))
+
+
+def test_reopening_a_carried_item_over_http_with_a_note(client, login_as):
+    _notice, reinspection = started_reinspection()
+    login_as(reinspection.inspector)
+    joint = item_id(reinspection, JOINT)
+    response = client.post(f"/inspections/{reinspection.id}/items/{joint}/reopen-carried",
+                           data={"note": "接缝开裂"}, headers=htmx(f"item-{joint}"))
+    assert response.status_code == 200 and 'class="answer"' in response.text
+    again = client.post(f"/inspections/{reinspection.id}/items/{joint}", data={"outcome": "fail"},
+                        headers=htmx(f"item-{joint}"))
+    assert again.status_code == 200
+
+
+def test_scheduling_for_a_replaced_foreman_is_422_until_a_new_one_is_assigned(client, login_as):
+    from portal.penalties.models import PenaltyKind
+    from portal.penalties.services import record_penalty
+
+    inspection, notice = open_notice()
+    record_penalty(notice.project.foreman, "foreman", PenaltyKind.REPLACEMENT, "round_3_failed", inspection)
+    login_as(Role.OFFICE)
+    form = {"scheduled_date": local_today().isoformat(), "inspector_id": notice.inspector_id}
+    response = client.post(f"/notices/{notice.id}/reinspection", data=form)
+    assert response.status_code == 422 and "assign the new foreman" in response.text
+    assert reload(notice).reinspection_id is None
+    notice.project.foreman = make_user(Role.FOREMAN)
+    db.session.commit()
+    assert client.post(f"/notices/{notice.id}/reinspection", data=form).status_code == 302
