@@ -12,4 +12,5 @@ from portal.penalties.models import Penalty  # noqa: F401
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo  # noqa: F401
 from portal.projects.models import Project  # noqa: F401
 from portal.rectification.models import NoticeItem, RectificationNotice  # noqa: F401
+from portal.schedule.models import Award, CalendarToken, SubmissionEntry, WeeklySubmission  # noqa: F401
 from portal.signatures.models import Signature, SigningLink  # noqa: F401

@@ -1,7 +1,7 @@
 """Inspections, their answers, and the audit trail of every change."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
@@ -56,6 +56,9 @@ class Inspection(db.Model):
     template_id: Mapped[int] = mapped_column(ForeignKey("checklist_templates.id"), index=True)
     round: Mapped[int] = mapped_column(default=1)
     scheduled_date: Mapped[date]
+    # The weekly schedule's time slot; a change later than 24 hours before it is flagged.
+    scheduled_time: Mapped[time | None]
+    late_change: Mapped[bool] = mapped_column(default=False)
     inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
