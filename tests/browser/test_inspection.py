@@ -25,7 +25,6 @@ ITEM_POSTS = "**/inspections/*/items/*"
 ANSWER_CHANGES = "ol.history > li:has(span.mono)"  # history rows of answer changes (events have none)
 TOTAL_ITEMS = 89
 TOTAL_CATEGORIES = 12
-GRADE_PASS_TEXT = re.compile(r"优秀|良好|合格|Excellent|Good|Pass")
 EXCELLENT = re.compile(r"优秀|Excellent")
 FAIL_TEXT = re.compile(r"不合格|Fail")
 VALID_EQUIPMENT = ("JC-HS-003",)  # the moisture meter, calibrated
@@ -131,10 +130,17 @@ def open_category_of(page: Page, item_id: int) -> None:
     expect(details).to_have_attribute("open", "")
 
 
+def scroll_to_middle(li) -> None:
+    """Scroll an item to the middle of the screen, as a thumb does: clear of the fixed bottom bar
+    (Playwright's own scrolling may leave a button under #summary-bar, and the tap then hit the bar)."""
+    li.evaluate("el => el.scrollIntoView({block: 'center'})")
+
+
 def tap(page: Page, item_id: int, outcome: str) -> None:
     """Tap pass / fail / na on an item and wait until the server's answer is shown."""
     open_category_of(page, item_id)
     li = item(page, item_id)
+    scroll_to_middle(li)
     li.locator(f"button[name=outcome][value={outcome}]").click()
     expect(li).to_have_class(has_class(f"item--{outcome}"))
     expect(li.locator(f"button[name=outcome][value={outcome}]")).to_have_attribute("aria-pressed", "true")
@@ -144,6 +150,7 @@ def measure(page: Page, item_id: int, value: str) -> None:
     """Type a measured value and tap OK (no waiting)."""
     open_category_of(page, item_id)
     li = item(page, item_id)
+    scroll_to_middle(li)
     li.locator("input.value").fill(value)
     li.locator("button.tap-ok").click()
 
@@ -193,7 +200,8 @@ ITEM_STATE_JS = """
 CLICK_LOG_JS = """
 () => { if (window.__clicks) return; window.__clicks = [];
   document.addEventListener('click', e => { const t = e.target, li = t.closest && t.closest('li.item');
-    window.__clicks.push(`${t.tagName.toLowerCase()}.${t.className} in ${li ? li.id : '-'} at ${e.clientX|0},${e.clientY|0}`
+    window.__clicks.push(`${t.tagName.toLowerCase()}.${t.className} in ${li ? li.id : '-'}`
+      + ` at ${e.clientX|0},${e.clientY|0}`
       + ` defaultPrevented=${e.defaultPrevented}`); }, true); }
 """
 
@@ -210,6 +218,7 @@ def answer_remaining(page: Page) -> None:
             details.locator("> summary").click()
         for row in page.evaluate(OPEN_ITEMS_JS, cat_id):
             li = page.locator(f"#{row['id']}")
+            scroll_to_middle(li)
             if row["limit"] is None:
                 li.locator("button[name=outcome][value=pass]").click()
             else:
@@ -601,15 +610,19 @@ LAYOUT_JS = """
       const block = el.parentElement.closest('p, dd, td, li');
       if (block && block.textContent.trim() !== el.textContent.trim()) continue;
     }
-    if (box.height < minTap) small.push(`${name(el)} "${(el.innerText || el.value || '').trim().slice(0, 30)}" ${Math.round(box.width)}x${Math.round(box.height)}`);
+    if (box.height < minTap) small.push(`${name(el)} "${(el.innerText || el.value || '').trim().slice(0, 30)}"`
+                                        + ` ${Math.round(box.width)}x${Math.round(box.height)}`);
   }
   const wide = [];
   for (const el of document.body.querySelectorAll('*')) {
     const box = el.getBoundingClientRect();
     if (box.width > 0 && (box.right > width + 0.5 || box.left < -0.5) && el.checkVisibility()
-        && !el.closest('.skip-link, .visually-hidden')) wide.push(`${name(el)} left=${Math.round(box.left)} right=${Math.round(box.right)}`);
+        && !el.closest('.skip-link, .visually-hidden')) {
+      wide.push(`${name(el)} left=${Math.round(box.left)} right=${Math.round(box.right)}`);
+    }
   }
-  return {small, wide: wide.slice(0, 10), scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth};
+  return {small, wide: wide.slice(0, 10), scrollWidth: document.documentElement.scrollWidth,
+          innerWidth: window.innerWidth};
 }
 """
 
@@ -623,7 +636,8 @@ def layout_problems(page: Page, label: str) -> list[str]:
     return problems
 
 
-@pytest.mark.browser_context_args(viewport={"width": WIDTH, "height": HEIGHT}, screen={"width": WIDTH, "height": HEIGHT})
+@pytest.mark.browser_context_args(viewport={"width": WIDTH, "height": HEIGHT},
+                                  screen={"width": WIDTH, "height": HEIGHT})
 def test_checklist_fits_a_360px_phone(page: Page, live_server):
     data = make_inspection(live_server, "T26112402", start=False, own_project=True)
     inspection_id, items = data["id"], data["items"]
@@ -636,7 +650,8 @@ def test_checklist_fits_a_360px_phone(page: Page, live_server):
     start_inspection(live_server, inspection_id)
     open_checklist(page, inspection_id)
     # Every section open, a failed item (badges, open note) and a refused value (error text) shown.
-    for cat_id in page.evaluate("() => [...document.querySelectorAll('#checklist details.category:not([open])')].map(d => d.id)"):
+    closed = "() => [...document.querySelectorAll('#checklist details.category:not([open])')].map(d => d.id)"
+    for cat_id in page.evaluate(closed):
         page.locator(f"#{cat_id} > summary").click()
     tap(page, items["structure.load_bearing"], "fail")
     measure(page, items["carpentry.wood_moisture"], "15")

@@ -1,0 +1,419 @@
+"""The weekly list, scheduling and rescheduling inspections, and inspectors' calendar feeds.
+
+Services flush; the views commit once per request. The rules themselves (deadlines, late
+changes, who may be listed) are plain functions in :mod:`portal.schedule.rules`.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date, datetime, time, timedelta, timezone
+
+from flask import abort, current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.auth.services import users_with_role
+from portal.extensions import db
+from portal.inspections.models import Inspection, InspectionEvent, InspectionStatus
+from portal.inspections.services import InspectionError, create_inspection
+from portal.notifications.services import notify
+from portal.projects.models import Project, ProjectStatus
+from portal.schedule import ics, rules
+from portal.schedule.models import CalendarToken, SubmissionEntry, WeeklySubmission
+from portal.timeutil import COMPANY_TZ, local_now, utcnow
+from portal.web import path_for
+
+REASON_MAX = 2000
+TOKEN_MAX = 100
+FEED_PAST_DAYS = 60
+FEED_LIMIT = 500
+
+
+class ScheduleError(Exception):
+    """A request the schedule does not allow; ``code`` names the rule, ``detail`` adds facts."""
+
+    def __init__(self, code: str, detail=None):
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+# --- the weekly list (engineering) -----------------------------------------------------------
+
+def find_submission(week_start: date) -> WeeklySubmission | None:
+    """The list for the week starting on ``week_start``, if anybody started it."""
+    return db.session.scalar(select(WeeklySubmission).where(WeeklySubmission.week_start == week_start))
+
+
+def get_or_create_submission(week_start: date) -> WeeklySubmission:
+    """The list for the week, created empty the first time (safe when two engineers start it at once)."""
+    existing = find_submission(week_start)
+    if existing is not None:
+        return existing
+    try:
+        with db.session.begin_nested():
+            submission = WeeklySubmission(week_start=week_start)
+            db.session.add(submission)
+    except IntegrityError:  # created by another request a moment ago
+        return find_submission(week_start)
+    return submission
+
+
+def _blocking_inspections():
+    """Project ids that cannot be listed: an unfinished inspection exists, or one passed already."""
+    return select(Inspection.project_id).where(or_(Inspection.status != InspectionStatus.COMPLETED.value,
+                                                   Inspection.passed.is_(True)))
+
+
+def candidate_projects(submission: WeeklySubmission | None) -> tuple[list[Project], list[Project]]:
+    """Projects engineering may still add: (company work complete, others — owner's delay only)."""
+    query = select(Project).where(Project.id.not_in(_blocking_inspections())).order_by(Project.contract_no)
+    if submission is not None and submission.id is not None:
+        query = query.where(Project.id.not_in(select(SubmissionEntry.project_id)
+                                              .where(SubmissionEntry.submission_id == submission.id)))
+    projects = db.session.scalars(query.limit(1000)).all()
+    complete = [p for p in projects if p.status == ProjectStatus.WORK_COMPLETE.value]
+    return complete, [p for p in projects if p.status != ProjectStatus.WORK_COMPLETE.value]
+
+
+def project_block(project: Project) -> str | None:
+    """``open_inspection`` or ``already_passed`` when the project cannot be inspected again, else None."""
+    inspections = db.session.scalars(select(Inspection).where(Inspection.project_id == project.id)).all()
+    if any(not i.is_completed for i in inspections):
+        return "open_inspection"
+    if any(i.passed for i in inspections):
+        return "already_passed"
+    return None
+
+
+def add_entry(submission: WeeklySubmission, project: Project, user: User, *, owner_delay: bool = False,
+              reason: str = "") -> SubmissionEntry:
+    """Put ``project`` on the list: work complete, or the owner's delay with its reason (3.1.2)."""
+    work_complete = project.status == ProjectStatus.WORK_COMPLETE.value
+    refusal = rules.listing_refusal(work_complete, owner_delay, reason)
+    if refusal:
+        raise ScheduleError(refusal, project)
+    block = project_block(project)
+    if block:
+        raise ScheduleError(block, project)
+    if any(e.project_id == project.id for e in submission.entries):
+        raise ScheduleError("already_listed", project)
+    delayed = owner_delay and not work_complete  # the exception only matters when work is not complete
+    entry = SubmissionEntry(project=project, owner_delay=delayed,
+                            owner_delay_reason=reason.strip()[:REASON_MAX] if delayed else "", added_by_id=user.id)
+    submission.entries.append(entry)
+    db.session.flush()
+    return entry
+
+
+def remove_entry(entry: SubmissionEntry) -> None:
+    """Take a project off the list; not once office has scheduled it."""
+    if entry.inspection_id is not None:
+        raise ScheduleError("already_scheduled", entry.project)
+    entry.submission.entries.remove(entry)
+    db.session.flush()
+
+
+def submit(submission: WeeklySubmission, user: User, now: datetime | None = None) -> bool:
+    """Hand the list to office; late after Wednesday's end. Submitting again changes nothing (False).
+
+    Refused when it is empty, or when a listed project got an open inspection meanwhile.
+    """
+    if submission.submitted_at is not None:
+        return False
+    if not submission.entries:
+        raise ScheduleError("empty")
+    blocked = [e.project for e in submission.entries if e.inspection_id is None and project_block(e.project)]
+    if blocked:
+        raise ScheduleError("open_inspection", blocked)
+    now = now or local_now()
+    submission.submitted_at = _stored(now)
+    submission.submitted_by_id = user.id
+    submission.late = rules.is_late(now, submission.week_start)
+    db.session.flush()
+    _notify_submitted(submission)
+    return True
+
+
+def entry_added_late(entry: SubmissionEntry) -> bool:
+    """The project was added after the list's deadline (the list stays open for additions)."""
+    added = entry.added_at.replace(tzinfo=timezone.utc) if entry.added_at else None
+    return added is not None and rules.is_late(added, entry.submission.week_start)
+
+
+def get_entry_or_404(entry_id: int) -> SubmissionEntry:
+    """A list entry (the views check the role first)."""
+    entry = db.session.get(SubmissionEntry, entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+# --- scheduling and rescheduling (office) ----------------------------------------------------
+
+def unscheduled_entries(week_start: date) -> list[SubmissionEntry]:
+    """Entries of the week's submitted list that have no inspection yet."""
+    submission = find_submission(week_start)
+    if submission is None or submission.submitted_at is None:
+        return []
+    return [e for e in submission.entries if e.inspection_id is None]
+
+
+def schedule_entry(entry: SubmissionEntry, inspector: User, day: date, slot: time, office: User,
+                   now: datetime | None = None) -> Inspection:
+    """Turn a listed project into an inspection: inspector, date and time slot; foreman and PM are told.
+
+    Two office users giving the same inspector the same slot: the inspector's row is locked
+    first, so the second one sees the first one's inspection and gets ``slot_taken``.
+    """
+    entry = _lock(SubmissionEntry, entry.id)
+    if entry.inspection_id is not None:
+        raise ScheduleError("already_scheduled", entry.project)
+    if entry.submission.submitted_at is None:
+        raise ScheduleError("not_submitted")
+    if not (inspector.active and inspector.has_role(Role.INSPECTOR)):
+        raise ScheduleError("not_inspector")
+    if rules.slot_start(day, slot) < (now or local_now()):
+        raise ScheduleError("date_past")
+    _claim_slot(inspector, day, slot)
+    try:
+        inspection = create_inspection(entry.project, day, inspector, office)
+    except InspectionError as exc:
+        raise ScheduleError({"open_exists": "open_inspection"}.get(exc.code, exc.code), entry.project) from exc
+    inspection.scheduled_time = slot
+    entry.inspection_id = inspection.id
+    db.session.flush()
+    _notify_scheduled(inspection)
+    return inspection
+
+
+def reschedule(inspection: Inspection, day: date, slot: time, reason: str, user: User,
+               now: datetime | None = None) -> bool:
+    """Move an inspection not yet started to another date and slot. Returns True for a late change.
+
+    Later than 24 hours before the original slot it needs a reason and the inspection is
+    flagged ``late_change`` (for good). Every move is logged as an InspectionEvent
+    ``rescheduled`` with detail ``"YYYY-MM-DD HH:MM → YYYY-MM-DD HH:MM"`` and `` · reason``.
+    """
+    now = now or local_now()
+    inspection = _lock(Inspection, inspection.id)
+    if inspection.is_started:
+        raise ScheduleError("started")
+    if (inspection.scheduled_date, inspection.scheduled_time) == (day, slot):
+        raise ScheduleError("unchanged")
+    if rules.slot_start(day, slot) < now:
+        raise ScheduleError("date_past")
+    late = rules.is_late_change(rules.slot_start(inspection.scheduled_date, inspection.scheduled_time), now)
+    reason = reason.strip()[:REASON_MAX]
+    if late and not reason:
+        raise ScheduleError("late_reason_required")
+    _claim_slot(inspection.inspector, day, slot, exclude_id=inspection.id)
+    detail = f"{slot_text(inspection.scheduled_date, inspection.scheduled_time)} → {slot_text(day, slot)}"
+    inspection.scheduled_date, inspection.scheduled_time = day, slot
+    inspection.late_change = inspection.late_change or late
+    db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind="rescheduled",
+                                   detail=f"{detail} · {reason}" if reason else detail))
+    db.session.flush()
+    _notify_rescheduled(inspection, late)
+    return late
+
+
+def slot_taken(inspector_id: int, day: date, slot: time | None, exclude_id: int | None = None) -> Inspection | None:
+    """The inspector's other inspection at exactly that date and time, if any."""
+    if slot is None:
+        return None
+    query = select(Inspection).where(Inspection.inspector_id == inspector_id, Inspection.scheduled_date == day,
+                                     Inspection.scheduled_time == slot)
+    if exclude_id is not None:
+        query = query.where(Inspection.id != exclude_id)
+    return db.session.scalar(query.limit(1))
+
+
+def _claim_slot(inspector: User, day: date, slot: time, exclude_id: int | None = None) -> None:
+    """Lock the inspector's row (PostgreSQL; SQLite serialises writers), then check the slot is free."""
+    db.session.execute(select(User.id).where(User.id == inspector.id).with_for_update())
+    other = slot_taken(inspector.id, day, slot, exclude_id)
+    if other is not None:
+        raise ScheduleError("slot_taken", other)
+
+
+def _lock(model, row_id: int):
+    """Re-read a row FOR UPDATE, so two office users act one after the other."""
+    return db.session.scalar(select(model).where(model.id == row_id).with_for_update()
+                             .execution_options(populate_existing=True))
+
+
+def slot_text(day: date, slot: time | None) -> str:
+    """``2026-11-26 09:00``, or only the date without a slot."""
+    return f"{day.isoformat()} {slot:%H:%M}" if slot else day.isoformat()
+
+
+# --- week views ------------------------------------------------------------------------------
+
+def week_inspections(week_start: date, inspector: User | None = None) -> list[Inspection]:
+    """Every inspection of the week (first rounds and reinspections), by day and time."""
+    query = (select(Inspection)
+             .where(Inspection.scheduled_date >= week_start, Inspection.scheduled_date < week_start + timedelta(days=7))
+             .options(selectinload(Inspection.project).selectinload(Project.foreman),
+                      selectinload(Inspection.project).selectinload(Project.project_manager),
+                      selectinload(Inspection.inspector)))
+    if inspector is not None:
+        query = query.where(Inspection.inspector_id == inspector.id)
+    return sorted(db.session.scalars(query), key=_schedule_order)
+
+
+def by_day(inspections: list[Inspection], week_start: date) -> list[tuple[date, list[Inspection]]]:
+    """The seven days of the week, each with its inspections."""
+    return [(day, [i for i in inspections if i.scheduled_date == day]) for day in rules.week_days(week_start)]
+
+
+def _schedule_order(inspection: Inspection):
+    return inspection.scheduled_date, inspection.scheduled_time or time.min, inspection.id
+
+
+def get_schedulable_inspection_or_404(inspection_id: int) -> Inspection:
+    """An inspection office may move (the view checks the role)."""
+    inspection = db.session.get(Inspection, inspection_id)
+    if inspection is None:
+        abort(404)
+    return inspection
+
+
+# --- calendar feeds (inspectors) -------------------------------------------------------------
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def active_calendar_token(user: User) -> CalendarToken | None:
+    """The user's feed token in force, if any (only its hash is known)."""
+    return db.session.scalar(select(CalendarToken).where(CalendarToken.user_id == user.id,
+                                                         CalendarToken.revoked_at.is_(None)))
+
+
+def create_calendar_token(user: User) -> str:
+    """A new secret feed token for ``user`` (older ones stop working). Returned once, stored hashed."""
+    revoke_calendar_tokens(user)
+    token = secrets.token_urlsafe(32)
+    db.session.add(CalendarToken(user_id=user.id, token_hash=_token_hash(token)))
+    db.session.flush()
+    return token
+
+
+def revoke_calendar_tokens(user: User) -> int:
+    """Stop every feed URL of ``user``; returns how many were in force."""
+    tokens = db.session.scalars(select(CalendarToken).where(CalendarToken.user_id == user.id,
+                                                            CalendarToken.revoked_at.is_(None))).all()
+    for row in tokens:
+        row.revoked_at = utcnow()
+    db.session.flush()
+    return len(tokens)
+
+
+def calendar_owner(token: str) -> User | None:
+    """The active inspector whose feed token this is; None for unknown, revoked or deactivated."""
+    if not token or len(token) > TOKEN_MAX:
+        return None
+    row = db.session.scalar(select(CalendarToken).where(CalendarToken.token_hash == _token_hash(token)))
+    if row is None or row.revoked_at is not None:
+        return None
+    user = db.session.get(User, row.user_id)
+    if user is None or not user.active or not user.has_role(Role.INSPECTOR):
+        return None
+    return user
+
+
+def calendar_text(user: User, today: date, stamp: datetime | None = None) -> str:
+    """The inspector's feed: his inspections from two months back on, one VEVENT each."""
+    inspections = db.session.scalars(
+        select(Inspection).where(Inspection.inspector_id == user.id,
+                                 Inspection.scheduled_date >= today - timedelta(days=FEED_PAST_DAYS))
+        .options(selectinload(Inspection.project).selectinload(Project.foreman),
+                 selectinload(Inspection.project).selectinload(Project.project_manager))
+        .order_by(Inspection.scheduled_date, Inspection.id).limit(FEED_LIMIT)).all()
+    reschedules = _reschedule_counts([i.id for i in inspections])
+    with force_locale(user.locale or current_app.config["LANGUAGE"]):
+        events = [_calendar_event(i, reschedules.get(i.id, 0)) for i in inspections]
+        name = _("Pre-acceptance — %(name)s", name=user.display_name)
+    return ics.render_calendar(events, name=name, stamp=stamp or datetime.now(timezone.utc))
+
+
+def _calendar_event(inspection: Inspection, sequence: int) -> ics.CalendarEvent:
+    project = inspection.project
+    if inspection.scheduled_time is None:
+        start, end = ics.all_day(inspection.scheduled_date)
+    else:
+        start = rules.slot_start(inspection.scheduled_date, inspection.scheduled_time)
+        end = start + rules.SLOT_LENGTH
+    summary = (_("Reinspection %(no)s, round %(round)s", no=project.contract_no, round=inspection.round)
+               if inspection.round > 1 else
+               _("Pre-acceptance %(no)s, round %(round)s", no=project.contract_no, round=inspection.round))
+    lines = [_("Foreman: %(name)s", name=project.foreman.display_name if project.foreman else "—"),
+             _("Project manager: %(name)s", name=project.project_manager.display_name if project.project_manager else "—")]
+    if inspection.late_change:
+        lines.append(_("Late change"))
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return ics.CalendarEvent(
+        uid=f"inspection-{inspection.id}@{_uid_domain(base)}", start=start, end=end, summary=summary,
+        location=project.address, description="\n".join(lines), sequence=sequence,
+        url=base + path_for("inspections.detail", inspection_id=inspection.id))
+
+
+def _uid_domain(base_url: str) -> str:
+    return base_url.split("://", 1)[-1].split("/", 1)[0] or "portal"
+
+
+def _reschedule_counts(inspection_ids: list[int]) -> dict[int, int]:
+    """How often each inspection moved: the event's SEQUENCE, so calendars take the new time."""
+    counts: dict[int, int] = {}
+    if inspection_ids:
+        for inspection_id in db.session.scalars(select(InspectionEvent.inspection_id).where(
+                InspectionEvent.inspection_id.in_(inspection_ids), InspectionEvent.kind == "rescheduled")):
+            counts[inspection_id] = counts.get(inspection_id, 0) + 1
+    return counts
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+def _notify_submitted(submission: WeeklySubmission) -> None:
+    """Office: the list for a week arrived (late or not)."""
+    count, start = len(submission.entries), submission.week_start.isoformat()
+    notify(users_with_role(Role.OFFICE), "schedule_submitted",
+           lambda: (_("The pre-acceptance list for the week of %(date)s arrived late: %(n)s projects.", date=start, n=count)
+                    if submission.late else
+                    _("The pre-acceptance list for the week of %(date)s arrived: %(n)s projects.", date=start, n=count)),
+           path_for("schedule.week", start=start))
+
+
+def _notify_scheduled(inspection: Inspection) -> None:
+    """Foreman and project manager: date, time and inspector of the pre-acceptance."""
+    project = inspection.project
+    when = slot_text(inspection.scheduled_date, inspection.scheduled_time)
+    notify([project.foreman, project.project_manager], "inspection_scheduled", lambda: _(
+        "Pre-acceptance of %(contract)s (round %(round)s) is scheduled for %(when)s with %(inspector)s.",
+        contract=project.contract_no, round=inspection.round, when=when, inspector=inspection.inspector.display_name),
+        path_for("projects.detail", project_id=project.id))
+
+
+def _notify_rescheduled(inspection: Inspection, late: bool) -> None:
+    """Foreman, project manager and the inspector: the new date and time."""
+    project = inspection.project
+    when = slot_text(inspection.scheduled_date, inspection.scheduled_time)
+    notify([project.foreman, project.project_manager, inspection.inspector], "inspection_rescheduled",
+           lambda: (_("Late change: the pre-acceptance of %(contract)s (round %(round)s) moved to %(when)s.",
+                      contract=project.contract_no, round=inspection.round, when=when) if late else
+                    _("The pre-acceptance of %(contract)s (round %(round)s) moved to %(when)s.",
+                      contract=project.contract_no, round=inspection.round, when=when)),
+           path_for("projects.detail", project_id=project.id))
+
+
+def _stored(moment: datetime) -> datetime:
+    """An aware (or naive company-local) time as stored: naive UTC."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=COMPANY_TZ)
+    return aware.astimezone(timezone.utc).replace(tzinfo=None)
