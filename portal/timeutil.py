@@ -27,3 +27,8 @@ def to_local(value: datetime | None) -> datetime | None:
     if value is None:
         return None
     return value.replace(tzinfo=timezone.utc).astimezone(COMPANY_TZ)
+
+
+def local_day_start_utc(day: date) -> datetime:
+    """Midnight at the company on ``day``, as a stored (naive UTC) time, for date filters."""
+    return datetime.combine(day, datetime.min.time(), COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)

@@ -397,3 +397,38 @@ def make_api_token(name: str = "accounting", *, user: User | None = None):
     from portal.api.tokens import create_token
 
     return create_token(name, user or make_user(Role.ADMIN))
+
+
+# --- weekly schedule (tests/schedule) -------------------------------------------------------
+
+def published_template():
+    """The published default checklist new inspections start on (made if there is none)."""
+    from portal.checklists.services import DEFAULT_FAMILY, current_template
+
+    return current_template() or make_template(family=DEFAULT_FAMILY)
+
+
+def make_submission(week_start: date, *, projects: list | None = None, user: User | None = None,
+                    submitted: bool = True, late: bool = False):
+    """Engineering's list for the week starting ``week_start`` with ``projects`` (default: one new
+    work-complete project), submitted unless told."""
+    from portal.schedule.models import SubmissionEntry, WeeklySubmission
+    from portal.timeutil import utcnow
+
+    user = user or make_user(Role.ENGINEERING)
+    submission = WeeklySubmission(week_start=week_start, submitted_at=utcnow() if submitted else None,
+                                  submitted_by_id=user.id if submitted else None, late=late)
+    for project in projects if projects is not None else [make_project()]:
+        submission.entries.append(SubmissionEntry(project=project, added_by_id=user.id))
+    db.session.add(submission)
+    db.session.flush()
+    return submission
+
+
+def freeze_schedule_clock(monkeypatch, moment):
+    """Make the schedule's views and services see ``moment`` (aware, company time) as now."""
+    from portal.schedule import services, views
+
+    monkeypatch.setattr(services, "local_now", lambda: moment)
+    monkeypatch.setattr(views, "local_now", lambda: moment)
+    monkeypatch.setattr(views, "local_today", lambda: moment.date())

@@ -114,7 +114,7 @@ def _ready_csv(rows, paid) -> Response:
         writer.writerow([p.contract_no, p.address, p.owner_name, p.foreman.display_name if p.foreman else "",
                          grade_label(c.grade), c.number, f"{to_local(c.issued_at):%Y-%m-%d}", p.contract_amount,
                          paid[p.id].paid_on.isoformat() if p.id in paid else ""])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="settlement-ready.csv"'
     return response
 

@@ -371,6 +371,9 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
     inspection = _lock(inspection)
     if not inspection.is_completed:
         raise InspectionError("not_completed")
+    if db.session.scalar(select(Inspection.id).where(Inspection.project_id == inspection.project_id,
+                                                     Inspection.round > inspection.round)):
+        raise InspectionError("later_round")  # the next round is planned on this result already
     inspection.status = InspectionStatus.IN_PROGRESS.value
     for name in ("passed", "grade", "passed_count", "applicable_count", "overall_rate", "category_scores",
                  "fail_reasons", "finished_at", "finished_by_id"):

@@ -259,8 +259,10 @@ def finish_inspection(inspection_id: int):
     inspection = get_inspection_or_404(inspection_id, current_user)
     if inspection.inspector_id != current_user.id:
         abort(403)
-    notice_input = _notice_input(inspection)
+    notice_input, input_errors = _notice_input(inspection)
     try:
+        if input_errors:
+            raise InspectionError("notice_invalid", input_errors)
         finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input)
     except InspectionError as exc:
         db.session.rollback()
@@ -277,21 +279,26 @@ def finish_inspection(inspection_id: int):
 
 
 def _notice_input(inspection: Inspection):
-    """Deadline, reinspection date and required fixes posted with the finish button (if it fails)."""
+    """(NoticeInput or None, field errors) from the finish form: deadline, reinspection date, fixes.
+
+    Without the fields (a passing inspection) there is no input; unreadable dates are errors,
+    never silently replaced by the defaults.
+    """
     from portal.rectification.services import NoticeInput
 
-    def date_field(name):
+    if "deadline" not in request.form and "reinspection_date" not in request.form:
+        return None, {}
+    values, errors = {}, {}
+    for name in ("deadline", "reinspection_date"):
         try:
-            return date.fromisoformat(request.form.get(name, ""))
+            values[name] = date.fromisoformat(request.form.get(name, ""))
         except ValueError:
-            return None
-
-    deadline, reinspection = date_field("deadline"), date_field("reinspection_date")
-    if deadline is None or reinspection is None:
-        return None
+            errors[name] = _("Enter a valid date.")
+    if errors:
+        return None, errors
     fixes = {int(key[4:]): value[:2000] for key, value in request.form.items()
              if key.startswith("fix-") and key[4:].isdigit()}
-    return NoticeInput(deadline, reinspection, fixes)
+    return NoticeInput(values["deadline"], values["reinspection_date"], fixes), {}
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")

@@ -14,7 +14,8 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 @bp.app_context_processor
 def unread() -> dict:
     """The unread count for the navigation badge (one query, only for logged-in users)."""
-    return {"unread_notifications": (lambda: unread_count(current_user)) if current_user.is_authenticated else (lambda: 0)}
+    signed_in = current_user and current_user.is_authenticated  # None outside requests (PDFs from scripts)
+    return {"unread_notifications": (lambda: unread_count(current_user)) if signed_in else (lambda: 0)}
 
 
 @bp.get("/")

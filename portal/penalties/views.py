@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,7 +16,7 @@ from portal.auth.sessions import roles_required
 from portal.extensions import db
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.projects.models import Project
-from portal.timeutil import to_local, utcnow
+from portal.timeutil import local_day_start_utc, to_local, utcnow
 
 bp = Blueprint("penalties", __name__, url_prefix="/penalties")
 
@@ -41,12 +41,16 @@ def _filtered():
         query = query.where(Penalty.kind == kind)
     if request.args.get("person", "").isdigit():
         query = query.where(Penalty.person_id == int(request.args["person"]))
-    for name, op in (("from", "__ge__"), ("to", "__le__")):
+    for name in ("from", "to"):
         try:
             day = date.fromisoformat(request.args.get(name, ""))
         except ValueError:
             continue
-        query = query.where(getattr(db.func.date(Penalty.created_at), op)(day))
+        # The list shows company-local dates; stored times are UTC.
+        if name == "from":
+            query = query.where(Penalty.created_at >= local_day_start_utc(day))
+        else:
+            query = query.where(Penalty.created_at < local_day_start_utc(day + timedelta(days=1)))
     if not request.args.get("annulled"):
         query = query.where(Penalty.annulled_at.is_(None))
     return query
@@ -75,7 +79,7 @@ def _csv(rows: list[Penalty]) -> Response:
                          row.amount or "", row.order_stop_until or "", reason_text(row.reason),
                          projects.get(row.project_id, ""), f"{to_local(row.annulled_at):%Y-%m-%d}" if row.annulled_at else "",
                          row.annul_reason])
-    response = Response("\ufeff" + out.getvalue(), mimetype="text/csv; charset=utf-8")
+    response = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="penalties.csv"'
     return response
 

@@ -45,7 +45,7 @@ def reinspection_requested(notice: RectificationNotice) -> None:
 
 def reinspection_scheduled(notice: RectificationNotice, inspection) -> None:
     """Reinspection planned: foreman and the inspector."""
-    notify([*_site_team(notice), db.session.get(User, inspection.inspector_id)], "reinspection_scheduled", lambda: _(
+    notify([notice.project.foreman, db.session.get(User, inspection.inspector_id)], "reinspection_scheduled", lambda: _(
         "Reinspection (round %(round)s) of %(contract)s scheduled for %(date)s.", round=inspection.round,
         contract=notice.project.contract_no, date=inspection.scheduled_date.isoformat()), _link(notice))
 

@@ -49,7 +49,7 @@ def default_notice_input(failed_items, today: date | None = None) -> NoticeInput
     """Deadline from configuration, reinspection the day after, each item's default fix."""
     today = today or local_today()
     deadline = today + timedelta(days=current_app.config["RECTIFICATION_DAYS"])
-    return NoticeInput(deadline, deadline + timedelta(days=1), {i.id: i.display_fix for i in failed_items})
+    return NoticeInput(deadline, deadline + timedelta(days=1), {i.id: i.default_fix for i in failed_items})
 
 
 def validate_notice_input(data: NoticeInput, today: date | None = None) -> dict[str, str]:
@@ -82,9 +82,11 @@ def create_notice(inspection: Inspection, answers: list[Answer], data: NoticeInp
     for position, answer in enumerate(failed, start=1):
         item = answer.item
         notice.items.append(NoticeItem(
-            item_id=item.id, position=position, category_title=item.category.display_title,
-            item_text=item.display_text, measured_value=answer.value, limit_text=item.limit_text,
-            finding=answer.note, required_fix=(data.fixes.get(item.id) or item.display_fix or "").strip()[:2000]))
+            # The notice is a company document: its texts are the checklist's own (Chinese) wording,
+            # whatever language the inspector's phone shows.
+            item_id=item.id, position=position, category_title=item.category.title,
+            item_text=item.text, measured_value=answer.value, limit_text=item.limit_text,
+            finding=answer.note, required_fix=(data.fixes.get(item.id) or item.default_fix or "").strip()[:2000]))
     db.session.add(notice)
     db.session.flush()  # the id must exist before the older notices are superseded
     _supersede_previous(inspection.project_id, notice)

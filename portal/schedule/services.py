@@ -24,6 +24,7 @@ from portal.inspections.models import Inspection, InspectionEvent, InspectionSta
 from portal.inspections.services import InspectionError, create_inspection
 from portal.notifications.services import notify
 from portal.projects.models import Project, ProjectStatus
+from portal.rectification.models import NoticeStatus, RectificationNotice
 from portal.schedule import ics, rules
 from portal.schedule.models import CalendarToken, SubmissionEntry, WeeklySubmission
 from portal.timeutil import COMPANY_TZ, local_now, utcnow
@@ -65,15 +66,19 @@ def get_or_create_submission(week_start: date) -> WeeklySubmission:
     return submission
 
 
-def _blocking_inspections():
-    """Project ids that cannot be listed: an unfinished inspection exists, or one passed already."""
-    return select(Inspection.project_id).where(or_(Inspection.status != InspectionStatus.COMPLETED.value,
-                                                   Inspection.passed.is_(True)))
+OPEN_NOTICE_STATES = (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
+
+
+def _blocked_projects():
+    """Project ids that cannot be listed: an unfinished inspection, a passed one, or an open notice."""
+    return select(Inspection.project_id).where(or_(
+        Inspection.status != InspectionStatus.COMPLETED.value, Inspection.passed.is_(True))).union(
+        select(RectificationNotice.project_id).where(RectificationNotice.status.in_(OPEN_NOTICE_STATES)))
 
 
 def candidate_projects(submission: WeeklySubmission | None) -> tuple[list[Project], list[Project]]:
     """Projects engineering may still add: (company work complete, others — owner's delay only)."""
-    query = select(Project).where(Project.id.not_in(_blocking_inspections())).order_by(Project.contract_no)
+    query = select(Project).where(Project.id.not_in(_blocked_projects())).order_by(Project.contract_no)
     if submission is not None and submission.id is not None:
         query = query.where(Project.id.not_in(select(SubmissionEntry.project_id)
                                               .where(SubmissionEntry.submission_id == submission.id)))
@@ -83,12 +88,19 @@ def candidate_projects(submission: WeeklySubmission | None) -> tuple[list[Projec
 
 
 def project_block(project: Project) -> str | None:
-    """``open_inspection`` or ``already_passed`` when the project cannot be inspected again, else None."""
+    """Why the project cannot be listed for an inspection now, else None.
+
+    ``open_inspection``: one is scheduled or under way; ``already_passed``; ``open_notice``: it
+    failed and its reinspection is planned from the rectification notice, not from the list.
+    """
     inspections = db.session.scalars(select(Inspection).where(Inspection.project_id == project.id)).all()
     if any(not i.is_completed for i in inspections):
         return "open_inspection"
     if any(i.passed for i in inspections):
         return "already_passed"
+    if db.session.scalar(select(RectificationNotice.id).where(RectificationNotice.project_id == project.id,
+                                                              RectificationNotice.status.in_(OPEN_NOTICE_STATES))):
+        return "open_notice"
     return None
 
 
@@ -123,15 +135,17 @@ def remove_entry(entry: SubmissionEntry) -> None:
 def submit(submission: WeeklySubmission, user: User, now: datetime | None = None) -> bool:
     """Hand the list to office; late after Wednesday's end. Submitting again changes nothing (False).
 
-    Refused when it is empty, or when a listed project got an open inspection meanwhile.
+    Refused when it is empty (``empty``), or when listed projects cannot be inspected any more
+    (``blocked``, detail: [(project, reason code)]), e.g. office scheduled one by hand meanwhile.
     """
     if submission.submitted_at is not None:
         return False
     if not submission.entries:
         raise ScheduleError("empty")
-    blocked = [e.project for e in submission.entries if e.inspection_id is None and project_block(e.project)]
+    blocked = [(e.project, project_block(e.project)) for e in submission.entries if e.inspection_id is None]
+    blocked = [(project, code) for project, code in blocked if code]
     if blocked:
-        raise ScheduleError("open_inspection", blocked)
+        raise ScheduleError("blocked", blocked)
     now = now or local_now()
     submission.submitted_at = _stored(now)
     submission.submitted_by_id = user.id
@@ -145,6 +159,16 @@ def entry_added_late(entry: SubmissionEntry) -> bool:
     """The project was added after the list's deadline (the list stays open for additions)."""
     added = entry.added_at.replace(tzinfo=timezone.utc) if entry.added_at else None
     return added is not None and rules.is_late(added, entry.submission.week_start)
+
+
+def scheduled_inspections(entries: list[SubmissionEntry]) -> dict[int, Inspection]:
+    """The inspections office made from these entries, by id."""
+    ids = [e.inspection_id for e in entries if e.inspection_id is not None]
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Inspection).where(Inspection.id.in_(ids))
+                              .options(selectinload(Inspection.inspector)))
+    return {i.id: i for i in rows}
 
 
 def get_entry_or_404(entry_id: int) -> SubmissionEntry:

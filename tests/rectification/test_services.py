@@ -570,10 +570,6 @@ def test_reopened_inspection_that_passes_issues_no_new_notice():
         Answer.inspection_id == inspection.id, Answer.outcome == "fail")) == 0
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG?: reopening a failed inspection whose reinspection is already scheduled withdraws the notice but "
-    "leaves that reinspection scheduled; finishing again and scheduling the new notice creates a second "
-    "round-2 inspection: two open inspections of one project (create_inspection refuses that: open_exists)"))
 def test_reopening_after_the_reinspection_was_scheduled_leaves_one_open_round():
     inspection, notice = open_notice()
     schedule_reinspection(notice, local_today(), notice.inspector, make_user(Role.OFFICE))

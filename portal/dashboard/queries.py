@@ -1,0 +1,360 @@
+"""Dashboard figures from aggregate SQL (GROUP BY, COUNT, SUM(CASE …)).
+
+Every function runs a fixed number of queries whatever the number of projects, and returns
+plain frozen dataclasses (no ORM objects), so templates, CSV and the PDF cannot trigger
+lazy loads. The figures:
+
+- first-time pass rate: round-1 inspections that passed / round-1 inspections finished;
+- average rounds to pass: mean round of the inspections that passed (1 = passed first time);
+- grade distribution: finished inspections by grade, failed ones apart;
+- most failed items and categories: failed answers of finished inspections (all rounds).
+
+Periods are local dates; finish times are compared with their UTC bounds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+
+from flask_babel import get_locale
+from sqlalchemy import and_, case, func, literal_column, or_, select
+
+from portal.auth.models import User
+from portal.auth.roles import Role
+from portal.checklists.models import ChecklistCategory, ChecklistItem
+from portal.dashboard.periods import (
+    Period, add_months, last_months, local_midnight_utc, previous, utc_bounds, week_of,
+)
+from portal.dashboard.rates import ratio
+from portal.extensions import db
+from portal.inspections.models import Answer, Inspection, InspectionStatus, Outcome
+from portal.penalties.models import Penalty
+from portal.projects.models import Project
+from portal.rectification.models import NoticeStatus, RectificationNotice
+
+COMPLETED = InspectionStatus.COMPLETED.value
+OPEN_NOTICE_STATES = (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
+GRADES = ("excellent", "good", "pass")
+TOP_N = 10
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Narrow the figures to one design studio, foreman and/or inspector (None: all)."""
+
+    design_studio: str | None = None
+    foreman_id: int | None = None
+    inspector_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Quality:
+    """Counts of finished inspections from which the quality rates follow."""
+
+    completed: int = 0
+    first_rounds: int = 0
+    first_passed: int = 0
+    passed: int = 0
+    rounds_to_pass: int = 0  # sum of the rounds of the inspections that passed
+    excellent: int = 0
+    good: int = 0
+    pass_grade: int = 0
+    failed: int = 0
+
+    @property
+    def first_time_pass_rate(self) -> Fraction | None:
+        """Round-1 passes / round-1 inspections finished."""
+        return ratio(self.first_passed, self.first_rounds)
+
+    @property
+    def average_rounds(self) -> Fraction | None:
+        """Mean number of rounds the passing projects needed."""
+        return ratio(self.rounds_to_pass, self.passed)
+
+    @property
+    def grades(self) -> dict[str, int]:
+        """Finished inspections by grade, best first, then the failed ones."""
+        return {"excellent": self.excellent, "good": self.good, "pass": self.pass_grade, "failed": self.failed}
+
+
+@dataclass(frozen=True)
+class MonthQuality:
+    """Quality of one calendar month (``month`` is its first day)."""
+
+    month: date
+    quality: Quality
+
+
+@dataclass(frozen=True)
+class Workload:
+    """Inspections planned and done and reinspections due, today and in the calendar week."""
+
+    planned_today: int = 0
+    done_today: int = 0
+    reinspections_due_today: int = 0
+    planned_week: int = 0
+    done_week: int = 0
+    reinspections_due_week: int = 0
+    late_changes_week: int = 0
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    """Rectification notices still open, overdue (deadline passed, rework not reported) and to schedule."""
+
+    open: int = 0
+    overdue: int = 0
+    to_schedule: int = 0
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A checklist item or category with how often it failed out of how often it applied."""
+
+    code: str
+    text: str
+    category: str
+    failed: int
+    applicable: int
+
+    @property
+    def share(self) -> Fraction | None:
+        """Failed / applicable."""
+        return ratio(self.failed, self.applicable)
+
+
+@dataclass(frozen=True)
+class PersonFigures:
+    """One foreman's or project manager's figures."""
+
+    person_id: int
+    name: str
+    quality: Quality = field(default_factory=Quality)
+    open_notices: int = 0
+    overdue_notices: int = 0
+    penalties: int = 0
+
+
+@dataclass(frozen=True)
+class Figures:
+    """Everything the dashboard and the reports show."""
+
+    period: Period
+    previous: Period
+    as_of: date
+    workload: Workload
+    notices: NoticeCounts
+    quality: Quality
+    previous_quality: Quality
+    trend: list[MonthQuality]
+    items: list[Failure]
+    categories: list[Failure]
+    foremen: list[PersonFigures]
+    managers: list[PersonFigures]
+
+
+def collect(period: Period, filters: Filters, as_of: date) -> Figures:
+    """All figures for ``period``; workload and notices as of the day ``as_of``."""
+    before = previous(period)
+    earlier, current = quality_between(_bounds(before.start, period.start, period.end + timedelta(days=1)), filters)
+    return Figures(
+        period=period, previous=before, as_of=as_of, workload=workload(as_of, filters),
+        notices=notice_counts(as_of, filters), quality=current, previous_quality=earlier,
+        trend=trend(period.end, filters), items=failed_items(period, filters),
+        categories=failed_categories(period, filters),
+        foremen=per_person(Role.FOREMAN, period, filters, as_of),
+        managers=per_person(Role.PROJECT_MANAGER, period, filters, as_of))
+
+
+# --- building blocks -----------------------------------------------------------------------
+
+def _count_if(condition):
+    """SUM(CASE WHEN condition THEN 1 ELSE 0 END), 0 on no rows."""
+    return func.coalesce(func.sum(case((condition, literal_column("1")), else_=literal_column("0"))), 0)
+
+
+def _sum_if(condition, value):
+    """SUM(CASE WHEN condition THEN value ELSE 0 END), 0 on no rows."""
+    return func.coalesce(func.sum(case((condition, value), else_=literal_column("0"))), 0)
+
+
+def _bounds(*days: date) -> list[datetime]:
+    """Local midnights as naive UTC."""
+    return [local_midnight_utc(day) for day in days]
+
+
+def _project_conditions(filters: Filters) -> list:
+    conditions = []
+    if filters.design_studio:
+        conditions.append(Project.design_studio == filters.design_studio)
+    if filters.foreman_id:
+        conditions.append(Project.foreman_id == filters.foreman_id)
+    return conditions
+
+
+def _inspection_conditions(filters: Filters) -> list:
+    """Filters for a query over inspections joined to their project."""
+    extra = [Inspection.inspector_id == filters.inspector_id] if filters.inspector_id else []
+    return _project_conditions(filters) + extra
+
+
+def _notice_conditions(filters: Filters) -> list:
+    """Filters for a query over notices joined to their project (the notice's inspector)."""
+    extra = [RectificationNotice.inspector_id == filters.inspector_id] if filters.inspector_id else []
+    return _project_conditions(filters) + extra
+
+
+def _finished_between(start: datetime, end: datetime, filters: Filters) -> list:
+    """Completed inspections finished in [start, end), filtered."""
+    return [Inspection.status == COMPLETED, Inspection.finished_at >= start, Inspection.finished_at < end,
+            *_inspection_conditions(filters)]
+
+
+def _quality_columns(round_, passed, grade) -> list:
+    """The aggregates behind :class:`Quality`, in its field order."""
+    first, ok = round_ == 1, passed.is_(True)
+    return [func.count(), _count_if(first), _count_if(and_(first, ok)), _count_if(ok), _sum_if(ok, round_),
+            *[_count_if(grade == g) for g in GRADES], _count_if(passed.is_(False))]
+
+
+def _english() -> bool:
+    locale = get_locale()
+    return locale is not None and locale.language == "en"
+
+
+def _localized(text: str, text_en: str | None) -> str:
+    """The English text for English users where there is one."""
+    return text_en if text_en and _english() else text
+
+
+# --- the figures ---------------------------------------------------------------------------
+
+def quality_between(bounds: list[datetime], filters: Filters) -> list[Quality]:
+    """Quality of the inspections finished in each [bounds[i], bounds[i + 1]): one query for all."""
+    bucket = case(*[(Inspection.finished_at < bound, literal_column(str(i))) for i, bound in enumerate(bounds[1:])])
+    rows = (select(bucket.label("bucket"), Inspection.round.label("round"), Inspection.passed.label("passed"),
+                   Inspection.grade.label("grade"))
+            .select_from(Inspection).join(Project, Project.id == Inspection.project_id)
+            .where(*_finished_between(bounds[0], bounds[-1], filters)).subquery())
+    query = select(rows.c.bucket, *_quality_columns(rows.c.round, rows.c.passed, rows.c.grade)).group_by(rows.c.bucket)
+    found = {row[0]: Quality(*row[1:]) for row in db.session.execute(query)}
+    return [found.get(i, Quality()) for i in range(len(bounds) - 1)]
+
+
+def trend(last_day: date, filters: Filters, months: int = 12) -> list[MonthQuality]:
+    """Quality per calendar month for the ``months`` months ending with ``last_day``'s month."""
+    firsts = last_months(last_day, months)
+    qualities = quality_between(_bounds(*firsts, add_months(firsts[-1], 1)), filters)
+    return [MonthQuality(month, quality) for month, quality in zip(firsts, qualities)]
+
+
+def workload(today: date, filters: Filters) -> Workload:
+    """Planned / done inspections, reinspections due (not done, scheduled up to the day) and late changes."""
+    week = week_of(today)
+    day_start, day_end = utc_bounds(Period(today, today))
+    week_start, week_end = utc_bounds(week)
+    done = Inspection.status == COMPLETED
+    open_reinspection = and_(Inspection.round > 1, Inspection.status != COMPLETED)
+    in_week = Inspection.scheduled_date.between(week.start, week.end)
+    query = (select(
+        _count_if(Inspection.scheduled_date == today),
+        _count_if(and_(done, Inspection.finished_at >= day_start, Inspection.finished_at < day_end)),
+        _count_if(and_(open_reinspection, Inspection.scheduled_date <= today)),
+        _count_if(in_week),
+        _count_if(and_(done, Inspection.finished_at >= week_start, Inspection.finished_at < week_end)),
+        _count_if(and_(open_reinspection, Inspection.scheduled_date <= week.end)),
+        _count_if(and_(in_week, Inspection.late_change.is_(True))))
+        .select_from(Inspection).join(Project, Project.id == Inspection.project_id)
+        .where(or_(Inspection.status != COMPLETED, Inspection.scheduled_date >= week.start,
+                   Inspection.finished_at >= week_start), *_inspection_conditions(filters)))
+    return Workload(*db.session.execute(query).one())
+
+
+def notice_counts(today: date, filters: Filters) -> NoticeCounts:
+    """Open notices now; overdue ones (still open after their deadline); requests to schedule."""
+    query = (select(func.count(), _count_if(_overdue(today)),
+                    _count_if(RectificationNotice.status == NoticeStatus.REQUESTED.value))
+             .select_from(RectificationNotice).join(Project, Project.id == RectificationNotice.project_id)
+             .where(RectificationNotice.status.in_(OPEN_NOTICE_STATES), *_notice_conditions(filters)))
+    return NoticeCounts(*db.session.execute(query).one())
+
+
+def _overdue(today: date):
+    """Same rule as rectification.services.is_overdue: open (rework not reported) after the deadline."""
+    return and_(RectificationNotice.status == NoticeStatus.OPEN.value, RectificationNotice.deadline < today)
+
+
+def failed_items(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
+    """The items failed most often in inspections finished in ``period`` (ties: by item code)."""
+    columns = (ChecklistItem.code, ChecklistItem.text, ChecklistItem.text_en, ChecklistCategory.title,
+               ChecklistCategory.title_en)
+    return [Failure(code, _localized(text, text_en), _localized(title, title_en), failed, applicable)
+            for code, text, text_en, title, title_en, failed, applicable in _failures(columns, period, filters, limit)]
+
+
+def failed_categories(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
+    """The categories with the most failed items in inspections finished in ``period``."""
+    columns = (ChecklistCategory.code, ChecklistCategory.title, ChecklistCategory.title_en)
+    return [Failure(code, _localized(title, title_en), _localized(title, title_en), failed, applicable)
+            for code, title, title_en, failed, applicable in _failures(columns, period, filters, limit)]
+
+
+def _failures(columns: tuple, period: Period, filters: Filters, limit: int):
+    """Failed and applicable answers grouped by ``columns``, most failed first."""
+    start, end = utc_bounds(period)
+    failed = _count_if(Answer.outcome == Outcome.FAIL.value)
+    applicable = _count_if(Answer.outcome.in_([Outcome.PASS.value, Outcome.FAIL.value]))
+    query = (select(*columns, failed, applicable).select_from(Answer)
+             .join(Inspection, Inspection.id == Answer.inspection_id)
+             .join(Project, Project.id == Inspection.project_id)
+             .join(ChecklistItem, ChecklistItem.id == Answer.item_id)
+             .join(ChecklistCategory, ChecklistCategory.id == ChecklistItem.category_id)
+             .where(*_finished_between(start, end, filters))
+             .group_by(*columns).having(failed > 0).order_by(failed.desc(), columns[0]).limit(limit))
+    return db.session.execute(query).all()
+
+
+def per_person(role: Role, period: Period, filters: Filters, today: date) -> list[PersonFigures]:
+    """Figures per foreman or project manager (of the projects): four queries, whatever their number."""
+    person = Project.foreman_id if role == Role.FOREMAN else Project.project_manager_id
+    quality = _quality_by(person, period, filters)
+    notices = _notices_by(person, today, filters)
+    penalties = _penalties_by(role, period, filters)
+    ids = set(quality) | set(notices) | set(penalties)
+    names = dict(db.session.execute(select(User.id, User.display_name).where(User.id.in_(ids))).all())
+    rows = [PersonFigures(pid, names.get(pid, ""), quality.get(pid, Quality()), *notices.get(pid, (0, 0)),
+                          penalties.get(pid, 0)) for pid in ids]
+    return sorted(rows, key=lambda row: (row.name, row.person_id))
+
+
+def _quality_by(person, period: Period, filters: Filters) -> dict[int, Quality]:
+    start, end = utc_bounds(period)
+    query = (select(person, *_quality_columns(Inspection.round, Inspection.passed, Inspection.grade))
+             .select_from(Inspection).join(Project, Project.id == Inspection.project_id)
+             .where(*_finished_between(start, end, filters), person.is_not(None)).group_by(person))
+    return {row[0]: Quality(*row[1:]) for row in db.session.execute(query)}
+
+
+def _notices_by(person, today: date, filters: Filters) -> dict[int, tuple[int, int]]:
+    query = (select(person, func.count(), _count_if(_overdue(today)))
+             .select_from(RectificationNotice).join(Project, Project.id == RectificationNotice.project_id)
+             .where(RectificationNotice.status.in_(OPEN_NOTICE_STATES), person.is_not(None),
+                    *_notice_conditions(filters)).group_by(person))
+    return {row[0]: (row[1], row[2]) for row in db.session.execute(query)}
+
+
+def _penalties_by(role: Role, period: Period, filters: Filters) -> dict[int, int]:
+    """Penalties in force recorded in ``period`` against people in ``role``."""
+    start, end = utc_bounds(period)
+    query = (select(Penalty.person_id, func.count()).select_from(Penalty)
+             .join(Project, Project.id == Penalty.project_id).join(Inspection, Inspection.id == Penalty.inspection_id)
+             .where(Penalty.role == role.value, Penalty.annulled_at.is_(None), Penalty.created_at >= start,
+                    Penalty.created_at < end, *_inspection_conditions(filters))
+             .group_by(Penalty.person_id))
+    return dict(db.session.execute(query).all())
+
+
+def design_studios() -> list[str]:
+    """Every design studio with a project, for the filter."""
+    return list(db.session.scalars(select(Project.design_studio).distinct().order_by(Project.design_studio)))
