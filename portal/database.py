@@ -35,7 +35,10 @@ def _sqlite_connect(dbapi_connection, _record) -> None:
 
 
 def _sqlite_begin(conn) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: with a deferred BEGIN, two requests that read
+    # and then write would fail at once with "database is locked" instead of waiting
+    # (busy_timeout only helps when the lock is asked for at the start).
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -49,8 +49,11 @@ def handle_csrf_error(_error: CSRFError):
     return render_error(400, _("The form has expired or was not sent from this site. Please reload the page and try again."))
 
 
-def handle_database_unavailable(_error: OperationalError):
-    """The database went away: roll back and answer 503; the pool reconnects by itself."""
+def handle_database_unavailable(error: OperationalError):
+    """The database went away (or is locked): log, roll back and answer 503; the pool reconnects by itself."""
+    from flask import current_app
+
+    current_app.logger.error("database unavailable: %s", error)
     db.session.rollback()
     return render_error(503)
 

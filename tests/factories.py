@@ -432,3 +432,67 @@ def freeze_schedule_clock(monkeypatch, moment):
     monkeypatch.setattr(services, "local_now", lambda: moment)
     monkeypatch.setattr(views, "local_now", lambda: moment)
     monkeypatch.setattr(views, "local_today", lambda: moment.date())
+
+
+# --- dashboard and awards (tests/dashboard) -------------------------------------------------
+
+GRADED_ELECTRICAL = tuple(f"电气{i:02d}" for i in range(1, 21))
+GRADED_CARPENTRY = tuple(f"木作{i:02d}" for i in range(1, 5))
+
+
+def make_graded_template():
+    """A checklist of 24 check items: 20 electrical (电气01 … 电气20) and 4 carpentry (木作01 … 木作04).
+
+    Failing electrical items only: 1 → 95.8 % excellent, 2 → 91.7 % good, 3 → 87.5 % pass,
+    4 → 83.3 %, failed. Any failed carpentry item fails the inspection (3/4 = 75 %).
+    """
+    from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate
+
+    template = ChecklistTemplate(family=f"graded{next(_seq)}", version=1, name="评分测试表",
+                                 name_en="Graded checklist", status="published")
+    for position, (code, title, texts) in enumerate(
+            [("electrical", "电气", GRADED_ELECTRICAL), ("carpentry", "木作", GRADED_CARPENTRY)], start=1):
+        category = ChecklistCategory(position=position, code=code, title=title, title_en=code.title())
+        template.categories.append(category)
+        for i, text in enumerate(texts, start=1):
+            category.items.append(ChecklistItem(template=template, position=i, code=f"{code}.{i:02d}", kind="check",
+                                                text=text, text_en=f"{code.title()} {i:02d}",
+                                                default_fix=f"按规范整改：{text}"))
+    db.session.add(template)
+    db.session.flush()
+    return template
+
+
+def set_finished_at(inspection, local_moment):
+    """Move a finished inspection's finish time, and the penalties it caused, to ``local_moment``
+    (naive, company time), as if it had been finished then."""
+    from datetime import timezone
+
+    from sqlalchemy import select
+
+    from portal.penalties.models import Penalty
+    from portal.timeutil import COMPANY_TZ
+
+    moment = local_moment.replace(tzinfo=COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)
+    inspection.finished_at = moment
+    for penalty in db.session.scalars(select(Penalty).where(Penalty.inspection_id == inspection.id)):
+        penalty.created_at = moment
+    db.session.flush()
+
+
+def make_project_rounds(rounds, *, template=None, inspector: User | None = None, **project_fields):
+    """A new project inspected round after round; each of ``rounds`` is (texts of the failing items,
+    local finish time or None for now). Round 1 runs on ``template`` (default: a new graded one),
+    later rounds are reinspections of the previous round's notice. Returns the inspections."""
+    template = template or make_graded_template()
+    inspection = make_inspection(project=make_project(**project_fields), template=template, inspector=inspector)
+    answer_items(inspection, fail=rounds[0][0])
+    notice = finish_answered(inspection)
+    inspections = [inspection]
+    for fail, _moment in rounds[1:]:
+        inspection, notice = run_reinspection(notice, fail=fail)
+        inspections.append(inspection)
+    for inspection, (_fail, moment) in zip(inspections, rounds):
+        if moment is not None:
+            set_finished_at(inspection, moment)
+    return inspections

@@ -74,7 +74,7 @@ def _report(form, exc: ScheduleError, default_field: str | None = None) -> None:
 
 
 @bp.app_template_global()
-def slot_label(day: date, slot) -> str:
+def schedule_slot(day: date, slot) -> str:
     """``2026-11-26 09:00`` for the schedule templates."""
     return services.slot_text(day, slot)
 

@@ -72,12 +72,14 @@
     setState(itemId, "saving");
   });
 
+  // The item's form is swapped out by its own response, so htmx reports the end of the request
+  // from a detached element or an ancestor: find the outbox entry by the request path instead.
   document.body.addEventListener("htmx:afterRequest", function (event) {
-    var itemId = itemIdOf(event.detail.elt) || (event.detail.requestConfig && event.detail.requestConfig.itemId);
-    if (!itemId) { return; }
+    var path = event.detail.pathInfo ? event.detail.pathInfo.requestPath : (event.detail.requestConfig || {}).path;
+    var entry = path ? load()[keyFor(path)] : null;
+    if (!entry) { return; }
     var xhr = event.detail.xhr;
     var status = xhr ? xhr.status : 0;
-    var path = event.detail.pathInfo ? event.detail.pathInfo.requestPath : (event.detail.requestConfig || {}).path;
     // 2xx: saved. 4xx (except timeouts and throttling): the server refused it for good (the
     // item shows why); sending it again would not help.
     var final = status >= 200 && status < 500 && status !== 408 && status !== 429;
@@ -86,7 +88,8 @@
       delete outbox[keyFor(path)];
       store(outbox);
       delete attempts[path];
-      if (status < 300) { setState(itemId, "saved"); }
+      clearTimeout(timers[path]);
+      if (status < 300) { setState(entry.item, "saved"); }
       return;
     }
     scheduleRetry(path);

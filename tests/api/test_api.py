@@ -127,9 +127,14 @@ def unauthorized(response) -> None:
     assert response.headers["WWW-Authenticate"] == "Bearer"
 
 
-@pytest.mark.parametrize("header", [None, "", "Bearer", "Bearer ", "Bearer pat_wrong", "Basic {token}", "{token}", "Bearer {token}x", "Bearer x{token}",
-                                    "Bearer " + "pat_" + "A" * 200, "Token {token}"],
-                         ids=["missing", "empty", "scheme-only", "scheme-space", "wrong", "basic", "no-scheme", "suffix", "prefix", "overlong", "token-scheme"])
+BAD_HEADERS = {
+    "missing": None, "empty": "", "scheme-only": "Bearer", "scheme-space": "Bearer ", "wrong": "Bearer pat_wrong",
+    "basic": "Basic {token}", "no-scheme": "{token}", "suffix": "Bearer {token}x", "prefix": "Bearer x{token}",
+    "overlong": "Bearer pat_" + "A" * 200, "token-scheme": "Token {token}",
+}
+
+
+@pytest.mark.parametrize("header", list(BAD_HEADERS.values()), ids=list(BAD_HEADERS))
 def test_missing_or_bad_tokens_are_401_without_detail(client, token, header):
     certificate = certified()
     db.session.commit()

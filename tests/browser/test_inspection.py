@@ -526,16 +526,10 @@ def test_unsent_answers_survive_reload_and_arrive_later(page: Page, live_server)
 
 # --- 4. the outbox forgets what the server confirmed ------------------------------------------------
 
-OUTBOX_BUG = (
-    "APP BUG (static/js/checklist.js): answers confirmed by the server are never removed from the "
-    "localStorage outbox. The item form is swapped out (hx-swap=outerHTML), so htmx 2 fires "
-    "htmx:afterRequest on the detached form (it never reaches document.body) and then again on the "
-    "nearest attached ancestor ol.items with detail.elt = that <ol>; itemIdOf() finds no [data-item] "
-    "and the handler returns before deleting the entry. Every later page load re-sends every answer ever "
-    "given on that phone, including refused ones.")
+# Answers confirmed (or refused for good) by the server leave the localStorage outbox; otherwise
+# every reload would send them again and overwrite newer answers given on another phone.
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OUTBOX_BUG)
 def test_confirmed_and_refused_answers_leave_the_outbox(page: Page, live_server):
     data = make_inspection(live_server, "T26112403", own_project=True)
     inspection_id, items = data["id"], data["items"]
@@ -556,8 +550,6 @@ def test_confirmed_and_refused_answers_leave_the_outbox(page: Page, live_server)
     expect(item(page, measured).locator(".item-error")).to_have_text("")
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=OUTBOX_BUG + (
-    " Consequence: an answer changed later on another phone is silently overwritten with the old one."))
 def test_reload_does_not_overwrite_a_newer_answer(page: Page, live_server, browser, browser_context_args):
     data = make_inspection(live_server, "T26112404", own_project=True)
     inspection_id, item_id = data["id"], data["items"]["structure.load_bearing"]

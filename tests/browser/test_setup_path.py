@@ -75,8 +75,8 @@ def test_healthz(live_server):
 
 def test_setup_commands_are_idempotent(live_server):
     users, projects = _counts(live_server.env)
-    # The seed made one user per role and five projects; other browser tests may add projects.
-    assert users == 7 and projects >= 5
+    # The seed made one user per role and five projects; other browser tests may add more.
+    assert users >= 7 and projects >= 5
 
     second = live_server.flask("seed-demo")
     assert "nothing changed" in second.stdout

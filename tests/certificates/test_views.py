@@ -308,9 +308,12 @@ def test_anybody_sees_status_grade_date_masked_address_and_fingerprint(client, s
     assert f"{to_local(certificate.inspection.finished_at):%Y-%m-%d}" in html
     assert MASKED in html
     assert certificate.fingerprint in html
-    for secret in (OWNER, PHONE, ADDRESS, "1502", project.contract_no, project.foreman.display_name,
-                   project.project_manager.display_name, certificate.inspection.inspector.display_name):
+    for secret in (OWNER, PHONE, ADDRESS, "3号楼", "2单元", "1502室", project.contract_no,
+                   project.foreman.display_name, project.project_manager.display_name,
+                   certificate.inspection.inspector.display_name):
         assert secret not in html, secret
+    shown_address = re.search(r"<dd>([^<]*…)</dd>", html).group(1)
+    assert shown_address == MASKED and "1502" not in shown_address
 
 
 def test_a_logged_in_user_sees_the_same_public_page(client, login_as, storage):

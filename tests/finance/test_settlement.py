@@ -23,8 +23,8 @@ TODAY = date(2026, 11, 24)
 ISSUED = datetime(2026, 11, 20, 2, 0)
 REVOKED = datetime(2026, 11, 22, 3, 0)
 
-CERTIFIED = dict(inspected=True, passed_grade="excellent", passed_on=date(2026, 11, 19), certificate_no="YS-2026-000007",
-                 certificate_issued_at=ISSUED, overall_rate=0.98)
+CERTIFIED = dict(inspected=True, passed_grade="excellent", passed_on=date(2026, 11, 19),
+                 certificate_no="YS-2026-000007", certificate_issued_at=ISSUED, overall_rate=0.98)
 
 # (id, facts, expected status, allowed, reason, overdue)
 CASES = [
@@ -185,7 +185,8 @@ def test_no_projects_no_queries():
 
 def test_facts_for_many_projects_take_a_fixed_number_of_queries():
     projects = [make_project(), make_inspection().project, make_failed_inspection()[0].project,
-                make_finished_inspection().project, issue_certificate(make_signed_inspection(), render=fake_pdf).project]
+                make_finished_inspection().project,
+                issue_certificate(make_signed_inspection(), render=fake_pdf).project]
 
     def count(ids) -> int:
         statements = []

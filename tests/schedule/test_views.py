@@ -108,9 +108,10 @@ def test_removing_an_entry_until_it_is_scheduled(client, login_as):
     services.schedule_entry(keep, make_user(Role.INSPECTOR), THURSDAY, time(9, 0), make_user(Role.OFFICE),
                             now=WEDNESDAY)
     db.session.commit()
-    assert client.post(f"/schedule/submissions/entries/{drop.id}/remove").status_code == 303
+    drop_id = drop.id
+    assert client.post(f"/schedule/submissions/entries/{drop_id}/remove").status_code == 303
     db.session.expire_all()
-    assert db.session.get(SubmissionEntry, drop.id) is None
+    assert db.session.get(SubmissionEntry, drop_id) is None
     response = client.post(f"/schedule/submissions/entries/{keep.id}/remove")
     assert response.status_code == 409 and "already scheduled" in response.text
     assert db.session.get(SubmissionEntry, keep.id) is not None
