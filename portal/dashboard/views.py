@@ -67,7 +67,7 @@ def _csv(tables: dict, key: str) -> Response:
     table = tables.get(key)
     if table is None:
         abort(404)
-    response = Response(table_csv(table), mimetype="text/csv; charset=utf-8")
+    response = Response(table_csv(table), mimetype="text/csv")  # Werkzeug adds "; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="dashboard-{key}.csv"'
     return response
 

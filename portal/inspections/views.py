@@ -181,38 +181,39 @@ def start(inspection_id: int):
 @login_required
 def answer(inspection_id: int, item_id: int):
     """Save one answer the moment it is given; answers with the item (and live totals)."""
+    inspection, row = _inspectors_answer(inspection_id, item_id)
+    error, status = _apply(lambda: save_answer(
+        row, current_user, outcome=request.form.get("outcome"),
+        raw_value=request.form.get("value") if "value" in request.form else None), ("bad_value", "bad_outcome"))
+    return _item_response(inspection, row, error, status, typed=request.form.get("value"))
+
+
+def _inspectors_answer(inspection_id: int, item_id: int):
+    """Inspection and answer row for a change by its inspector (404 when hidden, 403 for office)."""
     inspection = get_inspection_or_404(inspection_id, current_user)
     row = get_answer_or_404(inspection, item_id)
     if inspection.inspector_id != current_user.id:
         abort(403)
-    error, status = None, 200
+    return inspection, row
+
+
+def _apply(change, input_errors: tuple[str, ...]) -> tuple[str | None, int]:
+    """Run a service change and commit; on refusal roll back and return (message, 422 or 409)."""
     try:
-        save_answer(row, current_user, outcome=request.form.get("outcome"),
-                    raw_value=request.form.get("value") if "value" in request.form else None)
+        change()
     except InspectionError as exc:
         db.session.rollback()
-        error, status = messages.error_text(exc), (422 if exc.code in ("bad_value", "bad_outcome") else 409)
-    else:
-        db.session.commit()
-    return _item_response(inspection, row, error, status, typed=request.form.get("value"))
+        return messages.error_text(exc), 422 if exc.code in input_errors else 409
+    db.session.commit()
+    return None, 200
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/note")
 @login_required
 def note(inspection_id: int, item_id: int):
     """Save an item's note."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    row = get_answer_or_404(inspection, item_id)
-    if inspection.inspector_id != current_user.id:
-        abort(403)
-    error, status = None, 200
-    try:
-        save_note(row, current_user, request.form.get("note", ""))
-    except InspectionError as exc:
-        db.session.rollback()
-        error, status = messages.error_text(exc), (422 if exc.code == "note_too_long" else 409)
-    else:
-        db.session.commit()
+    inspection, row = _inspectors_answer(inspection_id, item_id)
+    error, status = _apply(lambda: save_note(row, current_user, request.form.get("note", "")), ("note_too_long",))
     if not wants_fragment(f"note-state-{item_id}"):
         return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
     return render_template("inspections/_note_state.html", answer=row, error=error), status
@@ -305,18 +306,9 @@ def _notice_input(inspection: Inspection):
 @login_required
 def reopen_carried_item(inspection_id: int, item_id: int):
     """At a reinspection: check a carried-over item again because of a regression (note required)."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    row = get_answer_or_404(inspection, item_id)
-    if inspection.inspector_id != current_user.id:
-        abort(403)
-    error, status = None, 200
-    try:
-        reopen_carried(row, current_user, request.form.get("note", ""))
-    except InspectionError as exc:
-        db.session.rollback()
-        error, status = messages.error_text(exc), 422 if exc.code == "reason_required" else 409
-    else:
-        db.session.commit()
+    inspection, row = _inspectors_answer(inspection_id, item_id)
+    error, status = _apply(lambda: reopen_carried(row, current_user, request.form.get("note", "")),
+                           ("reason_required",))
     return _item_response(inspection, row, error, status)
 
 
