@@ -15,7 +15,7 @@ TEST_PACKAGES := chromium
 VENDOR_STAMP := static/vendor/.installed
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test setup system-packages test-packages migrate seed serve translations clean
+.PHONY: run test setup system-packages test-packages migrate seed serve translations clean bench
 
 run: setup migrate seed serve
 
@@ -67,6 +67,11 @@ serve:
 
 test: setup test-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Micro-benchmarks that report figures (photo ingest, certificate PDF); not part of `make test`.
+bench: setup
+	$(BIN)/python benchmarks/bench_ingest.py || true
+	$(BIN)/python benchmarks/bench_pdf.py
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor instance
