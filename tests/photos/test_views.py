@@ -837,3 +837,12 @@ def test_cleanup_uploads_spares_young_files(app, storage):
     result = app.test_cli_runner().invoke(args=["cleanup-uploads"])
     assert result.exit_code == 0 and "0 orphaned files, 0 temp files removed" in result.output
     assert (young / "original.jpg").exists() and (young / ".tmp-inflight").exists()
+
+
+def test_the_gallery_offers_delete_with_a_reason_to_the_uploader(client, login_as, storage):
+    """The soft delete is reachable from the page, not only by URL."""
+    project = make_project()
+    login_as(project.foreman)
+    assert upload(client, project, make_image_bytes()).status_code == 201
+    page = client.get(f"/projects/{project.id}/concealed").text
+    assert 'name="reason"' in page and "/delete" in page
