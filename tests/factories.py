@@ -353,11 +353,11 @@ def make_signed_inspection(*, storage=None, owner: bool = False, names: dict | N
 
 def issue_certificate(inspection, *, user: User | None = None, storage=None, render=None):
     """Issue the pass certificate of ``inspection`` as an office user (the real PDF unless ``render``)."""
+    from flask import current_app, has_request_context
+
     from portal.certificates import services
     from portal.certificates.pdf import render_certificate_pdf
     from portal.storage import get_storage
-
-    from flask import current_app, has_request_context
 
     if not has_request_context():  # templates need a request (current_user), as in the real view
         with current_app.test_request_context():
@@ -365,12 +365,6 @@ def issue_certificate(inspection, *, user: User | None = None, storage=None, ren
     certificate, _key = services.issue(inspection, user or make_user(Role.OFFICE), storage or get_storage(),
                                        render or render_certificate_pdf)
     return certificate
-
-
-def make_certificate(*, storage=None, user: User | None = None, render=None, **kwargs):
-    """A certificate issued for a new signed, passed inspection (``kwargs`` go to make_finished_inspection)."""
-    return issue_certificate(make_signed_inspection(storage=storage, **kwargs), user=user, storage=storage,
-                             render=render)
 
 
 def fake_pdf(certificate) -> bytes:

@@ -95,4 +95,5 @@ def history_value(name: str, value: str | None) -> str:
 
 def event_label(kind: str) -> str:
     """Lifecycle events in the history."""
-    return {"started": _("Started"), "finished": _("Finished"), "reopened": _("Reopened")}.get(kind, kind)
+    return {"started": _("Started"), "finished": _("Finished"), "reopened": _("Reopened"),
+            "rescheduled": _("Rescheduled")}.get(kind, kind)

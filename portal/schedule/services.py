@@ -241,11 +241,21 @@ def reschedule(inspection: Inspection, day: date, slot: time, reason: str, user:
     detail = f"{slot_text(inspection.scheduled_date, inspection.scheduled_time)} → {slot_text(day, slot)}"
     inspection.scheduled_date, inspection.scheduled_time = day, slot
     inspection.late_change = inspection.late_change or late
+    _move_agreed_reinspection_date(inspection, day)
     db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind="rescheduled",
                                    detail=f"{detail} · {reason}" if reason else detail))
     db.session.flush()
     _notify_rescheduled(inspection, late)
     return late
+
+
+def _move_agreed_reinspection_date(inspection: Inspection, day: date) -> None:
+    """A moved reinspection moves the date agreed on its rectification notice too."""
+    from portal.rectification.models import RectificationNotice
+
+    notice = db.session.scalar(select(RectificationNotice).where(RectificationNotice.reinspection_id == inspection.id))
+    if notice is not None:
+        notice.reinspection_date = day
 
 
 def slot_taken(inspector_id: int, day: date, slot: time | None, exclude_id: int | None = None) -> Inspection | None:

@@ -64,13 +64,14 @@ def error_text(exc: ScheduleError) -> str:
 
 
 def _report(form, exc: ScheduleError, default_field: str | None = None) -> None:
-    """Put the refusal on the field it concerns (or the form's own error list)."""
+    """Roll back, and put the refusal on the field it concerns (or the form's own error list)."""
+    text = error_text(exc)  # before the rollback expires the objects it names
     db.session.rollback()
     name = ERROR_FIELDS.get(exc.code, default_field)
     if name is not None:
-        getattr(form, name).errors = [*getattr(form, name).errors, error_text(exc)]
+        getattr(form, name).errors = [*getattr(form, name).errors, text]
     else:
-        form.form_errors.append(error_text(exc))
+        form.form_errors.append(text)
 
 
 @bp.app_template_global()

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import threading
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -403,3 +405,83 @@ def test_a_deactivated_or_former_inspector_has_no_feed(inspector):
     inspector.active = False
     db.session.flush()
     assert services.calendar_owner(token) is None
+
+
+# --- two office users at the same moment (PostgreSQL, real commits) ----------------------------
+
+@pytest.mark.real_commits
+@pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+def test_two_office_users_giving_one_inspector_the_same_slot_at_once(app):
+    """Both requests pass the form; the inspector's row lock makes the second see the first's inspection."""
+    from portal.checklists.services import current_template
+
+    far_week, far_thursday = date(2032, 3, 1), date(2032, 3, 4)
+    with app.app_context():
+        made_template = current_template() is None
+        template_id = published_template().id
+        inspector, office = make_user(Role.INSPECTOR), make_user(Role.OFFICE)
+        week = make_submission(far_week, projects=[make_project(), make_project()])
+        ids = {"inspector": inspector.id, "office": office.id, "entries": [e.id for e in week.entries],
+               "submission": week.id, "projects": [e.project_id for e in week.entries],
+               "people": [inspector.id, office.id, week.submitted_by_id]
+               + [p for e in week.entries for p in (e.project.foreman_id, e.project.project_manager_id)]}
+        db.session.commit()
+        db.session.remove()
+
+    barrier, outcomes = threading.Barrier(2), []
+
+    def work(entry_id):
+        from portal.auth.models import User
+
+        with app.app_context():
+            try:
+                entry = db.session.get(SubmissionEntry, entry_id)
+                barrier.wait(timeout=10)
+                services.schedule_entry(entry, db.session.get(User, ids["inspector"]), far_thursday, NINE,
+                                        db.session.get(User, ids["office"]), now=NOW)
+                db.session.commit()
+                outcomes.append("ok")
+            except ScheduleError as exc:
+                db.session.rollback()
+                outcomes.append(exc.code)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(entry_id,)) for entry_id in ids["entries"]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    with app.app_context():
+        try:
+            assert sorted(outcomes) == ["ok", "slot_taken"]
+            count = db.session.scalar(select(func.count()).select_from(Inspection).where(
+                Inspection.inspector_id == ids["inspector"], Inspection.scheduled_date == far_thursday))
+            assert count == 1
+        finally:
+            _delete_committed(ids, template_id if made_template else None)
+
+
+def _delete_committed(ids: dict, template_id: int | None) -> None:
+    """Remove what the real-commit test left behind, so later tests see the usual empty database."""
+    from sqlalchemy import delete
+
+    from portal.auth.models import User, UserRole
+    from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate
+    from portal.projects.models import Project
+    from portal.schedule.models import WeeklySubmission
+
+    db.session.rollback()
+    db.session.execute(delete(Notification).where(Notification.user_id.in_(ids["people"])))
+    db.session.execute(delete(SubmissionEntry).where(SubmissionEntry.submission_id == ids["submission"]))
+    db.session.execute(delete(WeeklySubmission).where(WeeklySubmission.id == ids["submission"]))
+    db.session.execute(delete(Inspection).where(Inspection.project_id.in_(ids["projects"])))
+    db.session.execute(delete(Project).where(Project.id.in_(ids["projects"])))
+    db.session.execute(delete(UserRole).where(UserRole.user_id.in_(ids["people"])))
+    db.session.execute(delete(User).where(User.id.in_(ids["people"])))
+    if template_id is not None:
+        db.session.execute(delete(ChecklistItem).where(ChecklistItem.template_id == template_id))
+        db.session.execute(delete(ChecklistCategory).where(ChecklistCategory.template_id == template_id))
+        db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.id == template_id))
+    db.session.commit()
+    db.session.remove()
