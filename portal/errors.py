@@ -11,6 +11,13 @@ from portal.extensions import db
 from portal.web import is_htmx_request
 
 
+class InsufficientStorage(HTTPException):
+    """507: the file store refused a write (disk full, volume gone); werkzeug has no class for it."""
+
+    code = 507
+    description = "Insufficient storage"
+
+
 def error_messages() -> dict[int, tuple[str, str]]:
     """Title and explanation per status code, in the user's language."""
     return {

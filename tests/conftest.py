@@ -71,11 +71,52 @@ class ConnectionBoundSession(FlaskSession):
         return self.bind if self.bind is not None else super().get_bind(*args, **kwargs)
 
 
+def snapshot() -> dict:
+    """The primary keys of every table's rows, and every counter's value."""
+    from sqlalchemy import select
+
+    from portal.numbering import NumberSequence
+
+    rows = {table.name: {tuple(row) for row in db.session.execute(select(*table.primary_key.columns))}
+            for table in db.metadata.sorted_tables}
+    counters = dict(db.session.execute(select(NumberSequence.series, NumberSequence.last_value)).all())
+    return {"rows": rows, "counters": counters}
+
+
+def restore(before: dict) -> None:
+    """Delete every row committed since ``before`` (dependents first) and set the counters back."""
+    from sqlalchemy import delete, select, update
+
+    from portal.numbering import NumberSequence
+
+    for table in reversed(db.metadata.sorted_tables):
+        columns = list(table.primary_key.columns)
+        new = [tuple(row) for row in db.session.execute(select(*columns)) if tuple(row) not in before["rows"][table.name]]
+        for key in new:
+            db.session.execute(delete(table).where(*(column == value for column, value in zip(columns, key))))
+    for series, value in before["counters"].items():
+        db.session.execute(update(NumberSequence).where(NumberSequence.series == series).values(last_value=value))
+    db.session.commit()
+
+
 @pytest.fixture(autouse=True)
 def _transaction(request, app):
-    """Run each test in a transaction that is rolled back; the app's commits become savepoints."""
-    if "live_server" in request.fixturenames or request.node.get_closest_marker("real_commits"):
+    """Run each test in a transaction that is rolled back; the app's commits become savepoints.
+
+    Tests marked ``real_commits`` (concurrency on PostgreSQL) commit for real; what they leave
+    is deleted afterwards, so later tests find the database as it was.
+    """
+    if "live_server" in request.fixturenames:
         yield
+        return
+    if request.node.get_closest_marker("real_commits"):
+        with app.app_context():
+            before = snapshot()
+            db.session.remove()
+        yield
+        with app.app_context():
+            restore(before)
+            db.session.remove()
         return
     with app.app_context():
         connection = db.engine.connect()

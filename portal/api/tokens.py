@@ -30,9 +30,10 @@ def create_token(name: str, user: User) -> tuple[ApiToken, str]:
 
 def authenticate(header: str | None) -> ApiToken | None:
     """The active token of an ``Authorization: Bearer …`` header, or None."""
-    if not header or not header.startswith("Bearer "):
+    scheme, _sep, token = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer":  # the scheme is case-insensitive (RFC 7235)
         return None
-    token = header[len("Bearer "):].strip()
+    token = token.strip()
     if not token.startswith(PREFIX) or len(token) > 100:
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))

@@ -46,14 +46,18 @@ def certificate_data(certificate: PassCertificate) -> dict:
         "foreman": project.foreman.display_name if project.foreman else "",
         "project_manager": project.project_manager.display_name if project.project_manager else "",
         "inspector": inspection.inspector.display_name,
-        "inspection_date": f"{to_local(inspection.started_at or inspection.finished_at):%Y-%m-%d}"
-        if (inspection.started_at or inspection.finished_at) else inspection.scheduled_date.isoformat(),
+        "inspection_date": inspection_date(inspection),
         "round": inspection.round, "grade": grade,
         "score": _percent(inspection.passed_count, inspection.applicable_count),
         "categories": categories, "signatures": signatures, "fingerprint": certificate.fingerprint,
         "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}", "verify_url": url,
         "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2),
     }
+
+
+def inspection_date(inspection) -> str:
+    """The date the result was established (finished), as printed and shown on the public page."""
+    return f"{to_local(inspection.finished_at):%Y-%m-%d}" if inspection.finished_at else inspection.scheduled_date.isoformat()
 
 
 def _percent(passed: int | None, applicable: int | None) -> str:

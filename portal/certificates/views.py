@@ -11,7 +11,8 @@ from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
 from portal.certificates import services
 from portal.certificates.models import PassCertificate
-from portal.certificates.pdf import render_certificate_pdf
+from portal.certificates.pdf import inspection_date, render_certificate_pdf
+from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
 from portal.inspections.messages import grade_label
 from portal.inspections.services import get_inspection_or_404
@@ -56,7 +57,7 @@ def issue(inspection_id: int):
         return redirect(url_for("inspections.summary", inspection_id=inspection.id)), 303
     except StorageError:
         db.session.rollback()
-        abort(507)
+        raise InsufficientStorage()
     flash(_("Certificate %(no)s issued.", no=certificate.number), "success")
     return redirect(url_for("certificates.detail", number=certificate.number))
 
@@ -146,6 +147,6 @@ def verify(number: str):
         "certificates/verify.html", found=True, number=certificate.number, revoked=certificate.is_revoked,
         revoked_on=f"{to_local(certificate.revoked_at):%Y-%m-%d}" if certificate.revoked_at else "",
         grade=grade_label(certificate.grade),
-        inspection_date=f"{to_local(inspection.finished_at):%Y-%m-%d}" if inspection.finished_at else "",
+        inspection_date=inspection_date(inspection),
         address=services.mask_address(certificate.project.address), fingerprint=certificate.fingerprint,
         check=check), 200

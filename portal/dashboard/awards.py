@@ -133,6 +133,7 @@ def candidates(month: date) -> list[Candidate]:
 
 
 def _award_rows(*conditions) -> list[AwardRow]:
+    """Confirmed awards matching ``conditions`` with project, foreman and result: one query."""
     query = (select(Award.month, Award.rank, Award.project_id, Project.contract_no, Project.address,
                     func.coalesce(User.display_name, ""), Inspection.grade, Inspection.overall_rate, Inspection.round,
                     Award.confirmed_at)

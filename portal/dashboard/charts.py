@@ -36,6 +36,11 @@ class Bar:
     tone: str = "brand"
     full_label: str = ""  # for the tooltip and description when ``label`` is shortened
 
+    @property
+    def name(self) -> str:
+        """What the bar stands for, in full (tooltip, description)."""
+        return self.full_label or f"{self.label} {self.note}".strip()
+
 
 def _n(x: float) -> str:
     """A coordinate with at most one decimal."""
@@ -44,8 +49,7 @@ def _n(x: float) -> str:
 
 def _svg(chart_id: str, height: float, title: str, desc: str, bars: list[Bar], body: list[str]) -> Markup:
     """The ``<svg>`` element around ``body`` with its accessible name and description."""
-    values = "; ".join(f"{bar.full_label or bar.label}{(' ' + bar.note) if bar.note else ''}: {bar.value_text}"
-                       for bar in bars)
+    values = "; ".join(f"{bar.name}: {bar.value_text}" for bar in bars)
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{escape(chart_id)}" '
             f'viewBox="0 0 {WIDTH} {_n(height)}" width="100%" role="img" '
             f'aria-labelledby="{escape(chart_id)}-title {escape(chart_id)}-desc" font-family="{FONT}">'
@@ -56,6 +60,7 @@ def _svg(chart_id: str, height: float, title: str, desc: str, bars: list[Bar], b
 
 def _text(x: float, y: float, text: str, *, size: int = 11, anchor: str = "middle", fill: str = INK,
           css: str = "") -> str:
+    """A ``<text>`` element; the text is escaped."""
     css_class = f' class="{css}"' if css else ""
     return (f'<text x="{_n(x)}" y="{_n(y)}" font-size="{size}" text-anchor="{anchor}" fill="{fill}"{css_class}>'
             f'{escape(text)}</text>')
@@ -80,7 +85,7 @@ def column_chart(bars: list[Bar], *, chart_id: str, title: str, desc: str, max_v
 def _column(bar: Bar, x: float, slot: float, top: float, plot: float, max_value: float) -> str:
     """One column with its value text, label and note."""
     centre, base = x + slot / 2, top + plot
-    parts = [f"<g><title>{escape(bar.full_label or bar.label)} {escape(bar.note)}: {escape(bar.value_text)}</title>"]
+    parts = [f"<g><title>{escape(bar.name)}: {escape(bar.value_text)}</title>"]
     if bar.value is None:
         parts.append(_text(centre, base - 4, NO_VALUE, size=10, fill=MUTED, css="chart-value"))
     else:
@@ -103,7 +108,7 @@ def bar_chart(bars: list[Bar], *, chart_id: str, title: str, desc: str, max_valu
     for i, bar in enumerate(bars):
         y = 4 + i * row
         width = (WIDTH - 4 - value_room) * min(max(bar.value or 0.0, 0.0), largest) / largest
-        body.append(f"<g><title>{escape(bar.full_label or bar.label)}: {escape(bar.value_text)}</title>"
+        body.append(f"<g><title>{escape(bar.name)}: {escape(bar.value_text)}</title>"
                     + _text(2, y + 13, shorten(bar.label), size=12, anchor="start", css="chart-label")
                     + f'<rect x="2" y="{_n(y + 18)}" width="{_n(max(width, 1.5))}" height="14" rx="2" '
                       f'fill="{COLOURS.get(bar.tone, COLOURS["brand"])}"/>'
@@ -133,13 +138,20 @@ def dashboard_charts(figures) -> dict[str, Markup]:
 
 
 def trend_chart(trend) -> Markup:
-    """First-time pass rate per month as columns; the year under the first month and under January."""
+    """First-time pass rate per month (12 months to the period) as columns; years under the first month and January."""
     bars = [Bar(format_date(m.month, "MMM"), percent_number(m.quality.first_time_pass_rate),
-                percent_text(m.quality.first_time_pass_rate, places=0),
-                note=str(m.month.year) if i == 0 or m.month.month == 1 else "", tone="ok",
+                percent_text(m.quality.first_time_pass_rate, places=0), note=_year_note(trend, i), tone="ok",
                 full_label=f"{m.month:%Y-%m}") for i, m in enumerate(trend)]
-    return column_chart(bars, chart_id="chart-trend", title=_("First-time pass rate, last 12 months"),
+    return column_chart(bars, chart_id="chart-trend", title=_("First-time pass rate by month"),
                         desc=_("Round-1 inspections that passed, in percent of those finished, per month."))
+
+
+def _year_note(trend, i: int) -> str:
+    """The year under January, and under the first month unless January follows at once (no overlap)."""
+    month = trend[i].month
+    if month.month == 1 or (i == 0 and not (len(trend) > 1 and trend[1].month.month == 1)):
+        return str(month.year)
+    return ""
 
 
 def grades_chart(quality) -> Markup:

@@ -7,12 +7,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField
 from wtforms.fields import MonthField
-from wtforms.validators import InputRequired, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
 
-from portal.auth.models import User
 from portal.dashboard.periods import Period, PeriodKind, month_of, week_of
 from portal.dashboard.queries import Filters
-
 
 EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 
@@ -46,12 +44,13 @@ class FilterForm(FlaskForm):
     foreman = SelectField(_l("Foreman"), coerce=optional_int, default=None, validators=[Optional()])
     inspector = SelectField(_l("Inspector"), coerce=optional_int, default=None, validators=[Optional()])
 
-    def set_choices(self, studios: list[str], foremen: list[User], inspectors: list[User]) -> None:
-        """Fill the drop-downs; the first option of each means "all"."""
+    def set_choices(self, studios: list[str], foremen: list[tuple[int, str]],
+                    inspectors: list[tuple[int, str]]) -> None:
+        """Fill the drop-downs (people as (id, name)); the first option of each means "all"."""
         everybody = SelectChoice("", _l("All"))
         self.studio.choices = [everybody, *[SelectChoice(s, s) for s in studios]]
-        self.foreman.choices = [everybody, *[SelectChoice(u.id, u.display_name) for u in foremen]]
-        self.inspector.choices = [everybody, *[SelectChoice(u.id, u.display_name) for u in inspectors]]
+        self.foreman.choices = [everybody, *[SelectChoice(pid, name) for pid, name in foremen]]
+        self.inspector.choices = [everybody, *[SelectChoice(pid, name) for pid, name in inspectors]]
 
     def validate(self, extra_validators=None) -> bool:
         """Field checks, then the custom period: both days given, the end not before the start."""
@@ -103,7 +102,7 @@ class ConfirmAwardsForm(FlaskForm):
     """Office confirms the proposal it saw (inspection ids in rank order)."""
 
     month = MonthField(_l("Month"), validators=[InputRequired(), plausible_day])
-    proposal = HiddenField(validators=[InputRequired(), Regexp(r"^\d+(,\d+)*$")])
+    proposal = HiddenField(validators=[InputRequired(), Length(max=200), Regexp(r"^\d{1,12}(,\d{1,12})*$")])
 
     def seen_ids(self) -> list[int]:
         """The inspection ids of the proposal that was shown."""

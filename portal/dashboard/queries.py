@@ -20,7 +20,7 @@ from fractions import Fraction
 from flask_babel import get_locale
 from sqlalchemy import and_, case, func, literal_column, or_, select
 
-from portal.auth.models import User
+from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.checklists.models import ChecklistCategory, ChecklistItem
 from portal.dashboard.periods import (
@@ -185,6 +185,7 @@ def _bounds(*days: date) -> list[datetime]:
 
 
 def _project_conditions(filters: Filters) -> list:
+    """Filters on the project (studio, foreman)."""
     conditions = []
     if filters.design_studio:
         conditions.append(Project.design_studio == filters.design_studio)
@@ -219,6 +220,7 @@ def _quality_columns(round_, passed, grade) -> list:
 
 
 def _english() -> bool:
+    """True when the user reads English."""
     locale = get_locale()
     return locale is not None and locale.language == "en"
 
@@ -329,6 +331,7 @@ def per_person(role: Role, period: Period, filters: Filters, today: date) -> lis
 
 
 def _quality_by(person, period: Period, filters: Filters) -> dict[int, Quality]:
+    """Quality of the inspections finished in ``period`` per value of ``person`` (a project column)."""
     start, end = utc_bounds(period)
     query = (select(person, *_quality_columns(Inspection.round, Inspection.passed, Inspection.grade))
              .select_from(Inspection).join(Project, Project.id == Inspection.project_id)
@@ -337,6 +340,7 @@ def _quality_by(person, period: Period, filters: Filters) -> dict[int, Quality]:
 
 
 def _notices_by(person, today: date, filters: Filters) -> dict[int, tuple[int, int]]:
+    """(open, overdue) notices per value of ``person``."""
     query = (select(person, func.count(), _count_if(_overdue(today)))
              .select_from(RectificationNotice).join(Project, Project.id == RectificationNotice.project_id)
              .where(RectificationNotice.status.in_(OPEN_NOTICE_STATES), person.is_not(None),
@@ -353,6 +357,13 @@ def _penalties_by(role: Role, period: Period, filters: Filters) -> dict[int, int
                     Penalty.created_at < end, *_inspection_conditions(filters))
              .group_by(Penalty.person_id))
     return dict(db.session.execute(query).all())
+
+
+def people_with_role(role: Role) -> list[tuple[int, str]]:
+    """(id, name) of the active users holding ``role``, by name, for the filters (one query)."""
+    query = (select(User.id, User.display_name).join(UserRole, UserRole.user_id == User.id)
+             .where(UserRole.role == role.value, User.active.is_(True)).order_by(User.display_name, User.id))
+    return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
 def design_studios() -> list[str]:

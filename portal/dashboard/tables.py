@@ -14,6 +14,7 @@ from fractions import Fraction
 from flask_babel import gettext as _
 
 from portal.dashboard.awards import AwardRow
+from portal.dashboard.periods import month_of
 from portal.dashboard.queries import Failure, Figures, PersonFigures, Quality
 from portal.dashboard.rates import number_text, percent_text
 from portal.inspections.messages import grade_label
@@ -84,11 +85,15 @@ def quality_rows(qualities: list[Quality]) -> list[list[str]]:
 
 
 def quality_table(figures: Figures) -> Table:
-    """Quality in the period and the one before, this month and last month."""
-    this_month, last_month = figures.trend[-1], figures.trend[-2]
-    columns = [Column(_("Figure"), False), Column(figures.period.label), Column(figures.previous.label),
-               Column(f"{this_month.month:%Y-%m}"), Column(f"{last_month.month:%Y-%m}")]
-    qualities = [figures.quality, figures.previous_quality, this_month.quality, last_month.quality]
+    """Quality in the period and the one before, and in the period's month and the month before
+    (left out when the period is that month: the same numbers twice)."""
+    columns = [Column(_("Figure"), False), Column(figures.period.label), Column(figures.previous.label)]
+    qualities = [figures.quality, figures.previous_quality]
+    month = month_of(figures.period.end)
+    if (figures.period.start, figures.period.end) != (month.start, month.end):
+        this_month, last_month = figures.trend[-1], figures.trend[-2]
+        columns += [Column(f"{this_month.month:%Y-%m}"), Column(f"{last_month.month:%Y-%m}")]
+        qualities += [this_month.quality, last_month.quality]
     return Table("quality", _("Quality"), columns, quality_rows(qualities))
 
 
@@ -139,6 +144,7 @@ def _rate_text(rate: Decimal | None) -> str:
 
 
 def _texts(rows: list[list]) -> list[list[str]]:
+    """Every cell as text."""
     return [[str(cell) for cell in row] for row in rows]
 
 
@@ -146,9 +152,14 @@ def table_csv(table: Table) -> str:
     """The table as CSV text with a BOM (Excel opens UTF-8 correctly only with it)."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([column.label for column in table.columns])
-    writer.writerows(table.rows)
+    writer.writerow([safe_cell(column.label) for column in table.columns])
+    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
     return "\ufeff" + out.getvalue()
+
+
+def safe_cell(text: str) -> str:
+    """A cell Excel will not run as a formula: names and texts typed by users may start with = + - @."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass(frozen=True)

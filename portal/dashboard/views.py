@@ -9,14 +9,13 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.roles import Role
-from portal.auth.services import users_with_role
 from portal.auth.sessions import roles_required
 from portal.dashboard import awards as site_awards
 from portal.dashboard import queries
 from portal.dashboard.charts import dashboard_charts
 from portal.dashboard.forms import AwardMonthForm, ConfirmAwardsForm, FilterForm, ReportForm
-from portal.dashboard.rates import percent_text
 from portal.dashboard.periods import add_months, first_of_month, report_month, report_week
+from portal.dashboard.rates import percent_text
 from portal.dashboard.tables import build_tables, headlines, table_csv
 from portal.extensions import db
 from portal.pdf import render_pdf
@@ -49,7 +48,8 @@ def index():
 def _filter_form() -> FilterForm:
     """The period and filter form, read from the query string, with its drop-downs filled."""
     form = FilterForm(formdata=request.args)
-    form.set_choices(queries.design_studios(), users_with_role(Role.FOREMAN), users_with_role(Role.INSPECTOR))
+    form.set_choices(queries.design_studios(), queries.people_with_role(Role.FOREMAN),
+                     queries.people_with_role(Role.INSPECTOR))
     return form
 
 
@@ -140,24 +140,29 @@ def confirm_awards():
         return _awards_page(month, status=status, error=site_awards.error_text(exc))
     except IntegrityError:  # another office confirmed the same month at the same moment
         db.session.rollback()
-        return _awards_page(month, status=409, error=site_awards.error_text(site_awards.AwardError("already_confirmed")))
+        already = site_awards.AwardError("already_confirmed")
+        return _awards_page(month, status=409, error=site_awards.error_text(already))
     flash(_("Awards of %(month)s confirmed.", month=f"{month:%Y-%m}"), "success")
     return redirect(url_for("dashboard.awards", month=f"{month:%Y-%m}"), 303)
 
 
 def _last_month() -> date:
+    """The first day of last month (the month whose awards are due)."""
     return add_months(first_of_month(local_today()), -1)
 
 
-def _awards_page(month: date, *, status: int = 200, error: str | None = None, month_form: AwardMonthForm | None = None):
-    """The ranking of ``month`` with the proposal, or the confirmed list once confirmed."""
+def _awards_page(month: date, *, status: int = 200, error: str | None = None,
+                 month_form: AwardMonthForm | None = None):
+    """The ranking of ``month`` with the proposal, or with the confirmed awards once confirmed."""
     ranked = site_awards.rank_candidates(site_awards.candidates(month))
-    chosen = site_awards.proposal(ranked)
+    confirmed = site_awards.confirmed(month)
+    awarded_projects = {a.project_id for a in confirmed}
+    chosen = [c for c in ranked if c.project_id in awarded_projects] if confirmed else site_awards.proposal(ranked)
     confirm_form = ConfirmAwardsForm(formdata=None, data={
         "month": month, "proposal": ",".join(str(c.inspection_id) for c in chosen)})
     return render_template(
         "dashboard/awards.html", month=month, ranked=ranked, chosen={c.inspection_id for c in chosen},
-        confirmed=site_awards.confirmed(month), confirm_form=confirm_form,
+        confirmed=confirmed, confirm_form=confirm_form,
         month_form=month_form or AwardMonthForm(formdata=None, data={"month": month}), error=error,
         month_over=month < first_of_month(local_today()), previous_month=add_months(month, -1),
         next_month=add_months(month, 1), score_text=lambda score: percent_text(score, places=2)), status

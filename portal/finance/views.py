@@ -1,8 +1,6 @@
 """Finance: look a project up before paying the completion settlement; ready list; payments."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -14,12 +12,13 @@ from sqlalchemy import select
 from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
 from portal.certificates.models import PassCertificate, SettlementPayment
+from portal.csvexport import csv_response
 from portal.extensions import db
 from portal.finance.settlement import load_facts, settlement
 from portal.inspections.messages import grade_label
 from portal.projects.models import Project
 from portal.projects.services import get_project_or_404, search_projects
-from portal.timeutil import local_today, to_local
+from portal.timeutil import local_day_start_utc, local_today, to_local
 from portal.web import render_page_or_fragment
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
@@ -29,7 +28,8 @@ FINANCE_ROLES = (Role.FINANCE, Role.OFFICE)
 def status_text(result, facts) -> str:
     """The project's pre-acceptance status in words."""
     if result.status == "passed":
-        return _("Passed (%(grade)s) · certificate %(no)s", grade=grade_label(facts.passed_grade), no=facts.certificate_no)
+        return _("Passed (%(grade)s) on %(date)s · certificate %(no)s", grade=grade_label(facts.passed_grade),
+                 date=facts.passed_on.isoformat() if facts.passed_on else "—", no=facts.certificate_no)
     if result.status == "certificate_revoked":
         return _("Certificate %(no)s revoked", no=facts.certificate_no)
     if result.status == "certificate_pending":
@@ -93,10 +93,11 @@ def _period() -> tuple[date, date]:
 def ready():
     """Projects whose certificate was issued in a period and is valid: ready for settlement (CSV: UTF-8 BOM)."""
     start, end = _period()
-    certificates = db.session.scalars(
-        select(PassCertificate).where(PassCertificate.revoked_at.is_(None))
+    rows = db.session.scalars(
+        select(PassCertificate).where(PassCertificate.revoked_at.is_(None),
+                                      PassCertificate.issued_at >= local_day_start_utc(start),
+                                      PassCertificate.issued_at < local_day_start_utc(end + timedelta(days=1)))
         .order_by(PassCertificate.issued_at)).all()
-    rows = [c for c in certificates if start <= to_local(c.issued_at).date() <= end]
     paid = {p.project_id: p for p in db.session.scalars(select(SettlementPayment).where(
         SettlementPayment.project_id.in_([c.project_id for c in rows])))}
     if request.args.get("format") == "csv":
@@ -105,18 +106,13 @@ def ready():
 
 
 def _ready_csv(rows, paid) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Contract no."), _("Address"), _("Owner"), _("Foreman"), _("Grade"), _("Certificate"),
-                     _("Issued"), _("Contract amount"), _("Paid on")])
-    for c in rows:
-        p = c.project
-        writer.writerow([p.contract_no, p.address, p.owner_name, p.foreman.display_name if p.foreman else "",
-                         grade_label(c.grade), c.number, f"{to_local(c.issued_at):%Y-%m-%d}", p.contract_amount,
-                         paid[p.id].paid_on.isoformat() if p.id in paid else ""])
-    response = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="settlement-ready.csv"'
-    return response
+    header = [_("Contract no."), _("Address"), _("Owner"), _("Foreman"), _("Grade"), _("Certificate"), _("Issued"),
+              _("Contract amount"), _("Paid on")]
+    return csv_response("settlement-ready.csv", header, (
+        [c.project.contract_no, c.project.address, c.project.owner_name,
+         c.project.foreman.display_name if c.project.foreman else "", grade_label(c.grade), c.number,
+         f"{to_local(c.issued_at):%Y-%m-%d}", c.project.contract_amount,
+         paid[c.project_id].paid_on.isoformat() if c.project_id in paid else ""] for c in rows))
 
 
 @bp.post("/projects/<int:project_id>/payment")

@@ -43,6 +43,7 @@ def error_text(exc: InspectionError) -> str:
         "blocked": _("The inspection cannot be finished yet; see what is missing below."),
         "reason_required": _("Write the reason for reopening."),
         "not_completed": _("Only a finished inspection can be reopened."),
+        "certified": _("A valid pass certificate proves this result; revoke the certificate before reopening."),
         "later_round": _("A later round of this project is already scheduled; reopen that one instead."),
         "carried": _("This item passed at the previous round and is carried over; reopen it first if it regressed."),
         "notice_invalid": _("Check the deadline, the reinspection date and the required fixes."),

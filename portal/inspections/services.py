@@ -374,6 +374,11 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
     if db.session.scalar(select(Inspection.id).where(Inspection.project_id == inspection.project_id,
                                                      Inspection.round > inspection.round)):
         raise InspectionError("later_round")  # the next round is planned on this result already
+    from portal.certificates.models import PassCertificate
+
+    if db.session.scalar(select(PassCertificate.id).where(PassCertificate.inspection_id == inspection.id,
+                                                          PassCertificate.revoked_at.is_(None))):
+        raise InspectionError("certified")  # revoke the certificate first: it proves this result
     inspection.status = InspectionStatus.IN_PROGRESS.value
     for name in ("passed", "grade", "passed_count", "applicable_count", "overall_rate", "category_scores",
                  "fail_reasons", "finished_at", "finished_by_id"):
@@ -389,12 +394,3 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
 
 def _event(inspection: Inspection, user: User, kind: str, detail: str = "") -> None:
     db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind=kind, detail=detail))
-
-
-def history(inspection: Inspection) -> list:
-    """Answer changes and lifecycle events, oldest first."""
-    changes = db.session.scalars(select(AnswerChange).where(AnswerChange.inspection_id == inspection.id)
-                                 .options(selectinload(AnswerChange.user), selectinload(AnswerChange.item))).all()
-    events = db.session.scalars(select(InspectionEvent).where(InspectionEvent.inspection_id == inspection.id)
-                                .options(selectinload(InspectionEvent.user))).all()
-    return sorted([*changes, *events], key=lambda row: (getattr(row, "changed_at", None) or row.at, row.id))

@@ -1,8 +1,6 @@
 """Office: the penalty register with filters, CSV export for HR, and annulment with a reason."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -13,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
+from portal.csvexport import csv_response
 from portal.extensions import db
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.projects.models import Project
@@ -68,20 +67,14 @@ def index():
 
 
 def _csv(rows: list[Penalty]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("Date"), _("Person"), _("Role"), _("Kind"), _("Amount (¥)"), _("No new orders until"),
-                     _("Reason"), _("Project"), _("Annulled"), _("Annul reason")])
     projects = {p.id: p.contract_no for p in db.session.scalars(
         select(Project).where(Project.id.in_({r.project_id for r in rows})))}
-    for row in rows:
-        writer.writerow([f"{to_local(row.created_at):%Y-%m-%d}", row.person.display_name, row.role, row.kind_label,
-                         row.amount or "", row.order_stop_until or "", reason_text(row.reason),
-                         projects.get(row.project_id, ""), f"{to_local(row.annulled_at):%Y-%m-%d}" if row.annulled_at else "",
-                         row.annul_reason])
-    response = Response("\ufeff" + out.getvalue(), content_type="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = 'attachment; filename="penalties.csv"'
-    return response
+    header = [_("Date"), _("Person"), _("Role"), _("Kind"), _("Amount (¥)"), _("No new orders until"), _("Reason"),
+              _("Project"), _("Annulled"), _("Annul reason")]
+    return csv_response("penalties.csv", header, (
+        [f"{to_local(row.created_at):%Y-%m-%d}", row.person.display_name, row.role, row.kind_label, row.amount or "",
+         row.order_stop_until or "", reason_text(row.reason), projects.get(row.project_id, ""),
+         f"{to_local(row.annulled_at):%Y-%m-%d}" if row.annulled_at else "", row.annul_reason] for row in rows))
 
 
 @bp.post("/<int:penalty_id>/annul")

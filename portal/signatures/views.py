@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
 from portal.projects.services import get_project_or_404
 from portal.signatures import services
@@ -111,7 +112,7 @@ def _store(rtype: RecordType, record, form: SignForm, user=None, link=None):
         _signature, key = services.sign(rtype, record, data, storage, user=user, link=link)
     except StorageError:
         db.session.rollback()
-        abort(507)
+        raise InsufficientStorage()
     try:
         db.session.commit()
     except BaseException:

@@ -35,6 +35,9 @@ SMALL_TARGETS_JS = """
       if (block && block.textContent.trim() !== el.textContent.trim()) continue;
     }
     if (box.height >= minTap) continue;
+    // A check box or radio button inside a label: the whole label is what the finger taps.
+    const label = (el.type === 'checkbox' || el.type === 'radio') ? el.closest('label') : null;
+    if (label && label.getBoundingClientRect().height >= minTap) continue;
     const text = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim().replace(/\\s+/g, ' ');
     const name = el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + classes(el)
       + (el.getAttribute('name') ? `[name=${el.getAttribute('name')}]` : '')

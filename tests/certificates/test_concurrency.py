@@ -2,8 +2,8 @@
 
 Same inspection: exactly one certificate, the year's counter one step further, no orphan PDF.
 Ten inspections: ten consecutive numbers, no gap, no duplicate. The data is committed (other
-connections must see it); the certificates and the counter step are taken back afterwards, the
-projects and inspections stay (as in tests/inspections/test_concurrency.py).
+connections must see it); afterwards every row the test committed is deleted again and the
+counters are set back, so later tests find the database as it was.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import threading
 import time
 
 import pytest
+
+from tests.conftest import restore, snapshot
 from sqlalchemy import delete, func, select, update
 
 from portal.auth.roles import Role
@@ -76,13 +78,14 @@ def storage(app, tmp_path):
 def committed(app, storage):
     """``committed(n)``: n committed, passed, fully signed inspections and an office user, as ids.
 
-    Afterwards the certificates issued for them are deleted and the counter is set back.
+    Afterwards everything the test committed is deleted again and the counters are set back, so
+    later tests (which count equipment, inspections, certificates …) find the database as it was.
     """
     from tests.factories import make_project, make_signed_inspection, make_user
 
-    made = []
     with app.app_context():
-        start = db.session.scalar(select(NumberSequence.last_value).where(NumberSequence.series == series()))
+        before = snapshot()
+        db.session.remove()
 
     def make(n):
         with app.app_context():
@@ -92,7 +95,6 @@ def committed(app, storage):
                 seq = next(_contract_seq)
                 project = make_project(contract_no=f"Z{261231 - seq // 99:06d}{seq % 99 + 1:02d}")
                 ids.append(make_signed_inspection(storage=storage, project=project).id)
-                made.append(ids[-1])
             db.session.commit()
             office_id = office.id
             db.session.remove()
@@ -100,13 +102,8 @@ def committed(app, storage):
 
     yield make
     with app.app_context():
-        db.session.execute(delete(PassCertificate).where(PassCertificate.inspection_id.in_(made)))
-        if start is None:
-            db.session.execute(delete(NumberSequence).where(NumberSequence.series == series()))
-        else:
-            db.session.execute(update(NumberSequence).where(NumberSequence.series == series())
-                               .values(last_value=start))
-        db.session.commit()
+        restore(before)
+        assert snapshot() == before
         db.session.remove()
 
 

@@ -267,10 +267,6 @@ def test_finance_downloads_the_same_bytes(client, login_as, storage):
     assert response.status_code == 200 and response.data == stored_pdf(storage, certificate)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: the PDF prints the inspection date from started_at (certificates.pdf.certificate_data: "
-    "started_at or finished_at) while the public page shows finished_at (certificates.views.verify): an "
-    "inspection started before midnight and finished after it shows two different dates for one certificate."))
 def test_the_pdf_and_the_public_page_give_the_same_inspection_date(client, storage):
     from datetime import datetime, timedelta
 

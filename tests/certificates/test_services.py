@@ -330,3 +330,20 @@ def test_only_the_issued_bytes_match(storage):
     assert not services.matches_issued_pdf(certificate, bytes(changed))
     assert not services.matches_issued_pdf(certificate, issued + b"\n")
     assert not services.matches_issued_pdf(certificate, b"")
+
+
+def test_a_certified_inspection_cannot_be_reopened_until_the_certificate_is_revoked(storage):
+    """The certificate proves the result; office revokes it before reopening the inspection."""
+    import pytest
+
+    from portal.inspections.services import InspectionError, reopen
+
+    inspection = make_signed_inspection(storage=storage)
+    certificate = issue_certificate(inspection, storage=storage)
+    office = make_user(Role.OFFICE)
+    with pytest.raises(InspectionError) as info:
+        reopen(inspection, office, "复核")
+    assert info.value.code == "certified"
+    services.revoke(certificate, office, "复核发现问题")
+    reopen(inspection, office, "复核")
+    assert not inspection.is_completed

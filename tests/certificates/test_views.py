@@ -3,6 +3,7 @@ verification page (number form, status, masked address, PDF check, rate limit, h
 """
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -120,10 +121,6 @@ def test_issuing_is_refused_with_the_reason(client, office, storage, case, messa
     assert counter() == before
 
 
-@pytest.mark.xfail(strict=True, raises=LookupError, reason=(
-    "BUG: certificates.views.issue() (and signatures.views.sign()) call abort(507), but werkzeug has no "
-    "exception class for 507: abort(507) raises LookupError('no exception for 507'), so a full disk "
-    "answers 500 'Something went wrong' instead of 507 'Storage full'."))
 def test_a_storage_failure_answers_507_and_keeps_nothing(app, client, office, storage):
     inspection = make_signed_inspection(storage=storage)
     db.session.commit()
@@ -373,7 +370,7 @@ def test_malformed_numbers_posted_with_a_file_get_the_not_found_page(client, sto
     certificate = certify(storage)
     db.session.commit()
     response = client.post("/verify/YS-2026-000001' OR 1=1",
-                           data={"pdf": (__import__("io").BytesIO(fake_pdf(certificate)), "x.pdf")})
+                           data={"pdf": (io.BytesIO(fake_pdf(certificate)), "x.pdf")})
     assert response.status_code == 404
 
 
@@ -399,16 +396,12 @@ def test_the_form_keeps_hostile_input_on_this_site(client):
 # --- checking an uploaded PDF -----------------------------------------------------------------
 
 def upload(client, number: str, data: bytes | None):
-    import io
-
     form = {} if data is None else {"pdf": (io.BytesIO(data), "certificate.pdf")}
     return client.post(f"/verify/{number}", data=form, content_type="multipart/form-data")
 
 
 def content_stream_offset(data: bytes) -> int:
     """Where the data of the first page's content stream starts in the file."""
-    import io
-
     from pypdf import PdfReader
 
     contents = PdfReader(io.BytesIO(data)).pages[0].raw_get("/Contents")
@@ -420,8 +413,6 @@ def content_stream_offset(data: bytes) -> int:
 
 def resave(data: bytes) -> bytes:
     """The PDF's pages written anew by pypdf."""
-    import io
-
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
@@ -468,8 +459,6 @@ def test_no_file_or_an_empty_file_does_not_match(client, storage):
 
 
 def test_checking_needs_the_form_token(client, storage):
-    import io
-
     certificate = certify(storage)
     db.session.commit()
     response = client.post(f"/verify/{certificate.number}", csrf=False,

@@ -47,7 +47,8 @@ def numbers(ranked: list[Candidate]) -> list[str]:
 
 
 def test_higher_score_first():
-    assert numbers(rank_candidates([candidate("P1", 22), candidate("P2", 24), candidate("P3", 23)])) == ["P2", "P3", "P1"]
+    ranked = rank_candidates([candidate("P1", 22), candidate("P2", 24), candidate("P3", 23)])
+    assert numbers(ranked) == ["P2", "P3", "P1"]
 
 
 def test_tie_on_score_goes_to_fewer_rounds():
@@ -76,7 +77,8 @@ def test_one_entry_per_project():
 
 
 def test_proposal_is_the_top_of_the_ranking():
-    ranked = rank_candidates([candidate(f"P{i}", 24 - i % 5, finished=datetime(2026, 10, 1 + i, 2)) for i in range(1, 21)])
+    ranked = rank_candidates([candidate(f"P{i}", 24 - i % 5, finished=datetime(2026, 10, 1 + i, 2))
+                              for i in range(1, 21)])
     assert numbers(proposal(ranked)) == numbers(ranked[:2])
     assert proposal([]) == []
 

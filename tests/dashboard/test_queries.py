@@ -226,7 +226,8 @@ def test_previous_periods():
 
 def test_utc_bounds_are_company_midnights():
     assert local_midnight_utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 16, 0)
-    assert utc_bounds(Period(date(2026, 10, 1), date(2026, 10, 31))) == (datetime(2026, 9, 30, 16), datetime(2026, 10, 31, 16))
+    assert utc_bounds(Period(date(2026, 10, 1), date(2026, 10, 31))) == \
+        (datetime(2026, 9, 30, 16), datetime(2026, 10, 31, 16))
 
 
 def test_month_arithmetic():

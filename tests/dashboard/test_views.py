@@ -220,3 +220,26 @@ def test_another_foreman_sees_no_award(client, login_as, october_pass):
             make_user(Role.OFFICE), date(2026, 11, 2))
     login_as(Role.FOREMAN)
     assert october_pass.project.contract_no not in client.get("/dashboard/awards/mine").text
+
+
+def test_csv_cells_cannot_be_formulas(client, login_as):
+    make_project_rounds([((), None)], foreman=make_user(Role.FOREMAN, display_name="=HYPERLINK(\"http://x\")"))
+    login_as(Role.OFFICE)
+    rows = csv_rows(client.get("/dashboard/?format=csv&table=foremen"))
+    assert rows[1][0] == "'=HYPERLINK(\"http://x\")"
+
+
+def test_awards_page_with_a_bad_month_is_422(client, login_as):
+    login_as(Role.OFFICE)
+    response = client.get("/dashboard/awards?month=2026-13")
+    assert response.status_code == 422 and form_errors(response.text)
+
+
+def test_quality_compares_the_period_with_the_one_before_and_with_the_months(client, login_as, season):
+    login_as(Role.OFFICE)
+    rows = csv_rows(client.get("/dashboard/?period=month&format=csv&table=quality"))
+    assert len(rows[0]) == 3  # figure, this month, last month (no repeated month columns)
+    rows = csv_rows(client.get("/dashboard/?period=week&format=csv&table=quality"))
+    assert len(rows[0]) == 5  # figure, this week, last week, this month, last month
+    first_time_pass_rate = rows[4]  # after inspections finished, round-1 finished, passed the first time
+    assert first_time_pass_rate[1] == first_time_pass_rate[3] == "50.0%"  # both round 1s were finished today

