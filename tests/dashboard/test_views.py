@@ -60,7 +60,7 @@ def test_custom_period_with_end_before_start_is_a_form_error(client, login_as, s
     login_as(Role.OFFICE)
     response = client.get("/dashboard/?period=custom&start=2026-11-10&end=2026-11-01")
     assert response.status_code == 422
-    assert form_errors(response.text) == ["The end of the period is before its start."]
+    assert form_errors(response.text) == ["期间的结束日期早于开始日期。"]
     assert "<svg" not in response.text
 
 
@@ -243,3 +243,4 @@ def test_quality_compares_the_period_with_the_one_before_and_with_the_months(cli
     assert len(rows[0]) == 5  # figure, this week, last week, this month, last month
     first_time_pass_rate = rows[4]  # after inspections finished, round-1 finished, passed the first time
     assert first_time_pass_rate[1] == first_time_pass_rate[3] == "50.0%"  # both round 1s were finished today
+

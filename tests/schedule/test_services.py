@@ -485,3 +485,9 @@ def _delete_committed(ids: dict, template_id: int | None) -> None:
         db.session.execute(delete(ChecklistTemplate).where(ChecklistTemplate.id == template_id))
     db.session.commit()
     db.session.remove()
+
+
+@pytest.fixture(autouse=True)
+def _english_interface(app, monkeypatch):
+    """These tests read the English texts: the company's default language is switched to English."""
+    monkeypatch.setitem(app.config, "LANGUAGE", "en")

@@ -354,3 +354,9 @@ def test_the_menu_links_the_schedule_pages(client, login_as):
     assert 'href="/schedule/week"' in client.get("/schedule/submissions").text
     login_as(Role.INSPECTOR)
     assert 'href="/schedule/mine"' in client.get("/schedule/calendar").text
+
+
+@pytest.fixture(autouse=True)
+def _english_interface(app, monkeypatch):
+    """These tests read the English texts: the company's default language is switched to English."""
+    monkeypatch.setitem(app.config, "LANGUAGE", "en")
