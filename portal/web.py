@@ -50,3 +50,18 @@ def path_for(endpoint: str, **values) -> str:
     if has_request_context():
         return url_for(endpoint, **values)
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
+
+
+def commit_or_field_error(field, message: str) -> bool:
+    """Commit; when a unique value was taken by another request meanwhile, put ``message`` on ``field``."""
+    from sqlalchemy.exc import IntegrityError
+
+    from portal.extensions import db
+
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        field.errors = [message]
+        return False
+    return True

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
 from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
@@ -11,6 +10,7 @@ from portal.equipment.forms import EquipmentEditForm, EquipmentForm
 from portal.equipment.models import Equipment
 from portal.equipment.services import equipment_register, get_equipment_or_404
 from portal.extensions import db
+from portal.web import commit_or_field_error
 from portal.timeutil import local_today
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
@@ -52,15 +52,9 @@ def edit(equipment_id: int):
     return _form_page(form, equipment)
 
 
-def _commit_or_report(form: EquipmentForm) -> bool:
-    """Commit; when another request took the same serial number meanwhile, report it on the form."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.serial_no.errors = [_("Another instrument already has this serial number.")]
-        return False
-    return True
+def _commit_or_report(form) -> bool:
+    """Commit, or report on the form that another request took the same value meanwhile."""
+    return commit_or_field_error(form.serial_no, _("Another instrument already has this serial number."))
 
 
 def _form_page(form: EquipmentForm, equipment: Equipment | None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy.exc import IntegrityError
 
 from portal.auth.roles import PROJECT_EDITOR_ROLES
 from portal.auth.sessions import roles_required
@@ -12,7 +11,7 @@ from portal.extensions import db
 from portal.projects.forms import ProjectForm
 from portal.projects.models import Project
 from portal.projects.services import can_edit_projects, get_project_or_404, search_projects
-from portal.web import render_page_or_fragment
+from portal.web import commit_or_field_error, render_page_or_fragment
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -66,15 +65,9 @@ def edit(project_id: int):
     return _form_page(form, project)
 
 
-def _commit_or_report(form: ProjectForm) -> bool:
-    """Commit; when another request took the same 档案号 meanwhile, report it on the form."""
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        form.contract_no.errors = [_("Another project already has this contract number.")]
-        return False
-    return True
+def _commit_or_report(form) -> bool:
+    """Commit, or report on the form that another request took the same value meanwhile."""
+    return commit_or_field_error(form.contract_no, _("Another project already has this contract number."))
 
 
 def _form_page(form: ProjectForm, project: Project | None):
