@@ -23,6 +23,9 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
     app.config.update(load_config(dict(os.environ if env is None else env), app.instance_path))
     app.config.update(config or {})
     register_extensions(app)
+    from portal.web import install_id_converter
+
+    install_id_converter(app)
     register_blueprints(app)
     register_errorhandlers(app)
     register_commands(app)

@@ -65,3 +65,27 @@ def commit_or_field_error(field, message: str) -> bool:
         field.errors = [message]
         return False
     return True
+
+
+# Database ids fit a 32-bit signed integer; larger numbers typed into a URL or form are not
+# ids at all (and would make PostgreSQL refuse the query).
+MAX_ID = 2**31 - 1
+
+
+def db_id(value) -> int:
+    """``value`` as a database id; ValueError for anything else (use as ``type=``/``coerce=``)."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError("not an id")
+    return number
+
+
+def install_id_converter(app) -> None:
+    """``<int:…>`` in routes accepts only numbers that can be ids; bigger ones are a plain 404."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
+            super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter

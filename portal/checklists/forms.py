@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.checklists.limits import MAX_ABS_VALUE, MAX_DECIMALS, Limit
 from portal.checklists.models import ChecklistItem, ChecklistTemplate, ItemKind
+from portal.web import db_id
 
 TEXT_MAX = 500
 UNIT_MAX = 20
@@ -51,7 +52,7 @@ class LimitField(DecimalField):
 class ItemForm(FlaskForm):
     """Add or edit one item of a draft version."""
 
-    category_id = SelectField(_l("Category"), coerce=int)
+    category_id = SelectField(_l("Category"), coerce=db_id)
     kind = SelectField(_l("Kind"), choices=[SelectChoice(k.value, KIND_LABELS[k]) for k in ItemKind],
                        default=ItemKind.CHECK.value)
     text = TextAreaField(_l("Text (Chinese)"), filters=[_strip], validators=[DataRequired(), Length(max=TEXT_MAX)],

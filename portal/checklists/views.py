@@ -22,7 +22,7 @@ from portal.checklists.forms import ItemForm, RetireForm, item_form
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate, TemplateStatus
 from portal.extensions import db
 from portal.timeutil import to_local
-from portal.web import is_htmx_request, wants_fragment
+from portal.web import db_id, is_htmx_request, wants_fragment
 
 bp = Blueprint("checklists", __name__, url_prefix="/checklists")
 
@@ -174,7 +174,7 @@ def new_item(template_id: int):
     version = get_template_or_404(template_id)
     if not version.is_draft:
         return _conflict(version, "not_draft")
-    category = get_category_or_404(version, request.args.get("category", type=int))
+    category = get_category_or_404(version, request.args.get("category", type=db_id))
     return _item_form(version, None, item_form(version, None, category.id))
 
 

@@ -6,6 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+from portal.web import db_id
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
@@ -13,9 +14,9 @@ YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 class NewInspectionForm(FlaskForm):
     """Schedule an inspection of a project."""
 
-    project_id = SelectField(_l("Project"), coerce=int, validators=[InputRequired()])
+    project_id = SelectField(_l("Project"), coerce=db_id, validators=[InputRequired()])
     scheduled_date = DateField(_l("Date"), validators=[InputRequired()])
-    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired()])
+    inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])
 
 
 class EquipmentField(SelectMultipleField):
@@ -34,7 +35,7 @@ class StartForm(FlaskForm):
     handbook_present = RadioField(_l("Foreman brought the project handbook (工程管理手册)"), choices=YES_NO,
                                   validators=[InputRequired()],
                                   description=_l("Not bringing it is a serious fault for the foreman."))
-    equipment_ids = EquipmentField(_l("Inspection equipment used"), coerce=int)
+    equipment_ids = EquipmentField(_l("Inspection equipment used"), coerce=db_id)
 
 
 class ReopenForm(FlaskForm):

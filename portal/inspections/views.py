@@ -29,7 +29,7 @@ from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects
 from portal.inspections.scoring import percent_text
 from portal.timeutil import local_today, to_local
-from portal.web import render_page_or_fragment, wants_fragment
+from portal.web import db_id, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
 
@@ -79,7 +79,7 @@ def new():
     if request.method == "GET":
         form.scheduled_date.data = local_today()
         form.inspector_id.data = current_user.id
-        form.project_id.data = request.args.get("project", type=int)
+        form.project_id.data = request.args.get("project", type=db_id)
     if form.validate_on_submit():
         project = get_project_or_404(form.project_id.data, current_user)
         inspector = db.session.get(User, form.inspector_id.data)
@@ -97,8 +97,8 @@ def new():
 def _fill_new_form_choices(form: NewInspectionForm) -> None:
     """Projects whose company work is complete (3.1.2), plus one picked from a project page."""
     ready = (Project.status.in_([ProjectStatus.WORK_COMPLETE.value, ProjectStatus.HANDED_OVER.value])
-             | (Project.id == request.args.get("project", type=int, default=0))
-             | (Project.id == request.form.get("project_id", type=int, default=0)))
+             | (Project.id == request.args.get("project", type=db_id, default=0))
+             | (Project.id == request.form.get("project_id", type=db_id, default=0)))
     projects = db.session.scalars(visible_projects(current_user).where(ready).order_by(Project.contract_no)).all()
     form.project_id.choices = [SelectChoice(p.id, f"{p.contract_no} {p.address}") for p in projects]
     inspectors = users_with_role(Role.INSPECTOR) if current_user.has_role(Role.OFFICE) else [current_user]

@@ -14,6 +14,7 @@ from portal.auth.services import users_with_role
 from portal.projects.contract_no import parse_contract_no
 from portal.projects.models import STATUS_LABELS, ProjectStatus
 from portal.projects.services import contract_no_taken
+from portal.web import db_id
 
 PHONE_RE = re.compile(r"\+?[0-9][0-9 \-]{5,18}[0-9]")
 
@@ -51,8 +52,8 @@ class ProjectForm(FlaskForm):
                               render_kw={"inputmode": "tel", "autocomplete": "off"})
     design_studio = StringField(_l("Design studio"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
     designer = StringField(_l("Designer"), filters=[_strip], validators=[DataRequired(), Length(max=100)])
-    project_manager_id = SelectField(_l("Project manager"), coerce=int, validators=[InputRequired()])
-    foreman_id = SelectField(_l("Foreman"), coerce=int, validators=[InputRequired()])
+    project_manager_id = SelectField(_l("Project manager"), coerce=db_id, validators=[InputRequired()])
+    foreman_id = SelectField(_l("Foreman"), coerce=db_id, validators=[InputRequired()])
     contract_amount = DecimalField(_l("Contract amount (¥)"), places=2,
                                    validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("99999999.99"))],
                                    render_kw={"inputmode": "decimal"})

@@ -3,6 +3,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+from portal.web import db_id
 
 
 class RectifiedForm(FlaskForm):
@@ -15,4 +16,4 @@ class ScheduleReinspectionForm(FlaskForm):
     """Office plans the reinspection."""
 
     scheduled_date = DateField(_l("Reinspection date"), validators=[InputRequired()])
-    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired()])
+    inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])

@@ -10,6 +10,7 @@ from portal.auth.models import User
 from portal.projects.models import Project
 from portal.schedule import rules
 from portal.schedule.services import REASON_MAX
+from portal.web import db_id
 
 
 def slot_choices() -> list[SelectChoice]:
@@ -25,7 +26,7 @@ def inspector_choices(inspectors: list[User]) -> list[SelectChoice]:
 class AddEntryForm(FlaskForm):
     """Engineering puts a project on next week's list."""
 
-    project_id = SelectField(_l("Project"), coerce=int, validators=[InputRequired()])
+    project_id = SelectField(_l("Project"), coerce=db_id, validators=[InputRequired()])
     owner_delay = BooleanField(_l("Owner's delay (company work not complete, 3.1.2)"))
     owner_delay_reason = TextAreaField(_l("Reason for the owner's delay"), filters=[lambda v: v.strip() if v else v],
                                        validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2})
@@ -59,7 +60,7 @@ class SlotField(SelectField):
 class ScheduleEntryForm(FlaskForm):
     """Office turns a listed project into an inspection (one form per entry, with a prefix)."""
 
-    inspector_id = SelectField(_l("Inspector"), coerce=int, validators=[InputRequired()])
+    inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])
     scheduled_date = DateField(_l("Date"), validators=[InputRequired()])
     scheduled_time = SlotField(_l("Time"))
 
