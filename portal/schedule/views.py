@@ -15,6 +15,7 @@ from portal.auth.services import users_with_role
 from portal.auth.sessions import roles_required
 from portal.extensions import db, limiter
 from portal.projects.models import Project
+from portal.schedule import calendar as feeds
 from portal.schedule import rules, services
 from portal.schedule.forms import AddEntryForm, RescheduleForm, ScheduleEntryForm, inspector_choices
 from portal.schedule.models import SubmissionEntry
@@ -303,7 +304,7 @@ def calendar():
 @roles_required(Role.INSPECTOR)
 def create_calendar():
     """A new feed URL (the old one stops working); shown on this page once."""
-    token = services.create_calendar_token(current_user)
+    token = feeds.create_calendar_token(current_user)
     db.session.commit()
     return _calendar_page(token)
 
@@ -312,7 +313,7 @@ def create_calendar():
 @roles_required(Role.INSPECTOR)
 def revoke_calendar():
     """The feed URL stops working at once."""
-    services.revoke_calendar_tokens(current_user)
+    feeds.revoke_calendar_tokens(current_user)
     db.session.commit()
     flash(_("The calendar link no longer works."), "success")
     return redirect(url_for("schedule.calendar"), 303)
@@ -324,7 +325,7 @@ def _calendar_page(token: str | None):
         path = url_for("schedule.ics_feed", token=token)
         feed_url = current_app.config["BASE_URL"].rstrip("/") + path
         webcal_url = "webcal://" + feed_url.split("://", 1)[-1]
-    response = Response(render_template("schedule/calendar.html", active=services.active_calendar_token(current_user),
+    response = Response(render_template("schedule/calendar.html", active=feeds.active_calendar_token(current_user),
                                         feed_url=feed_url, webcal_url=webcal_url))
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -334,10 +335,10 @@ def _calendar_page(token: str | None):
 @limiter.limit(FEED_LIMIT)
 def ics_feed(token: str):
     """Public by secret URL (no login): the inspector's inspections as text/calendar."""
-    user = services.calendar_owner(token)
+    user = feeds.calendar_owner(token)
     if user is None:
         abort(404)
-    response = Response(services.calendar_text(user, local_today()), mimetype="text/calendar")
+    response = Response(feeds.calendar_text(user, local_today()), mimetype="text/calendar")
     response.headers["Content-Disposition"] = 'inline; filename="inspections.ics"'
     response.headers["Cache-Control"] = "private, no-cache"
     response.headers["X-Robots-Tag"] = "noindex"

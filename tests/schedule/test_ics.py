@@ -8,7 +8,7 @@ import pytest
 
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.schedule import ics, services
+from portal.schedule import calendar, ics, services
 from portal.timeutil import COMPANY_TZ
 from tests.factories import make_failed_inspection, make_project, make_submission, make_user, published_template
 
@@ -85,13 +85,13 @@ def by_uid(events) -> dict:
 
 def test_one_event_per_inspection_of_the_inspector_incl_reinspections(feed_data):
     inspector, first, reinspection = feed_data
-    events = by_uid(parse(services.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))
+    events = by_uid(parse(calendar.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))
     assert set(events) == {f"inspection-{first.id}@portal.test", f"inspection-{reinspection.id}@portal.test"}
 
 
 def test_the_timed_event_has_start_end_summary_location_and_people(feed_data):
     inspector, first, _reinspection = feed_data
-    event = by_uid(parse(services.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[
+    event = by_uid(parse(calendar.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[
         f"inspection-{first.id}@portal.test"]
     assert event.decoded("DTSTART") == datetime(2031, 11, 27, 1, 0, tzinfo=timezone.utc)  # 09:00 in Shanghai
     assert event.decoded("DTEND") == datetime(2031, 11, 27, 2, 30, tzinfo=timezone.utc)
@@ -103,7 +103,7 @@ def test_the_timed_event_has_start_end_summary_location_and_people(feed_data):
 
 def test_the_reinspection_without_a_time_is_an_all_day_event_with_its_round(feed_data):
     inspector, _first, reinspection = feed_data
-    event = by_uid(parse(services.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[
+    event = by_uid(parse(calendar.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[
         f"inspection-{reinspection.id}@portal.test"]
     assert event.decoded("DTSTART") == date(2031, 11, 28) and event.decoded("DTEND") == date(2031, 11, 29)
     summary = str(event["SUMMARY"])
@@ -113,10 +113,10 @@ def test_the_reinspection_without_a_time_is_an_all_day_event_with_its_round(feed
 def test_uids_are_stable_and_a_move_raises_the_sequence(feed_data):
     inspector, first, _reinspection = feed_data
     uid = f"inspection-{first.id}@portal.test"
-    before = by_uid(parse(services.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[uid]
+    before = by_uid(parse(calendar.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[uid]
     services.reschedule(first, THURSDAY, time(14, 0), "业主改期", make_user(Role.OFFICE),
                         now=datetime(2031, 11, 26, 20, 0, tzinfo=COMPANY_TZ))
-    after = by_uid(parse(services.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[uid]
+    after = by_uid(parse(calendar.calendar_text(inspector, date(2031, 11, 19), stamp=STAMP)))[uid]
     assert int(before["SEQUENCE"]) == 0 and int(after["SEQUENCE"]) == 1
     assert after.decoded("DTSTART") == datetime(2031, 11, 27, 6, 0, tzinfo=timezone.utc)
 
@@ -125,7 +125,7 @@ def test_uids_are_stable_and_a_move_raises_the_sequence(feed_data):
 
 def test_the_feed_url_works_without_login_and_is_text_calendar(client, feed_data):
     inspector, first, _reinspection = feed_data
-    token = services.create_calendar_token(inspector)
+    token = calendar.create_calendar_token(inspector)
     db.session.commit()
     response = client.get(f"/schedule/ics/{token}.ics")
     assert response.status_code == 200
@@ -137,11 +137,11 @@ def test_the_feed_url_works_without_login_and_is_text_calendar(client, feed_data
 
 def test_a_wrong_or_revoked_token_is_404(client, feed_data):
     inspector = feed_data[0]
-    token = services.create_calendar_token(inspector)
+    token = calendar.create_calendar_token(inspector)
     db.session.commit()
     assert client.get("/schedule/ics/wrong-token.ics").status_code == 404
     assert client.get(f"/schedule/ics/{token[:-2]}.ics").status_code == 404
-    services.revoke_calendar_tokens(inspector)
+    calendar.revoke_calendar_tokens(inspector)
     db.session.commit()
     assert client.get(f"/schedule/ics/{token}.ics").status_code == 404
 

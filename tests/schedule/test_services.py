@@ -14,7 +14,7 @@ from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionEvent
 from portal.notifications.models import Notification
 from portal.projects.models import ProjectStatus
-from portal.schedule import services
+from portal.schedule import calendar, services
 from portal.schedule.models import CalendarToken, SubmissionEntry
 from portal.schedule.services import ScheduleError
 from portal.timeutil import COMPANY_TZ
@@ -377,34 +377,34 @@ def test_the_week_holds_first_rounds_and_reinspections_by_day_and_time(office, i
 # --- calendar tokens -------------------------------------------------------------------------
 
 def test_only_the_tokens_hash_is_stored(inspector):
-    token = services.create_calendar_token(inspector)
-    row = services.active_calendar_token(inspector)
+    token = calendar.create_calendar_token(inspector)
+    row = calendar.active_calendar_token(inspector)
     assert row.token_hash == hashlib.sha256(token.encode()).hexdigest() and token not in row.token_hash
     assert len(token) >= 40
-    assert services.calendar_owner(token) == inspector
+    assert calendar.calendar_owner(token) == inspector
 
 
 def test_wrong_revoked_and_replaced_tokens_find_nobody(inspector):
-    old = services.create_calendar_token(inspector)
-    new = services.create_calendar_token(inspector)
-    assert services.calendar_owner(old) is None and services.calendar_owner(new) == inspector
-    assert services.calendar_owner(new[:-1] + ("A" if new[-1] != "A" else "B")) is None
-    assert services.calendar_owner("") is None and services.calendar_owner("x" * 500) is None
-    assert services.revoke_calendar_tokens(inspector) == 1
-    assert services.calendar_owner(new) is None and services.active_calendar_token(inspector) is None
+    old = calendar.create_calendar_token(inspector)
+    new = calendar.create_calendar_token(inspector)
+    assert calendar.calendar_owner(old) is None and calendar.calendar_owner(new) == inspector
+    assert calendar.calendar_owner(new[:-1] + ("A" if new[-1] != "A" else "B")) is None
+    assert calendar.calendar_owner("") is None and calendar.calendar_owner("x" * 500) is None
+    assert calendar.revoke_calendar_tokens(inspector) == 1
+    assert calendar.calendar_owner(new) is None and calendar.active_calendar_token(inspector) is None
     assert db.session.scalar(select(CalendarToken).where(CalendarToken.user_id == inspector.id)
                              .order_by(CalendarToken.id.desc())).revoked_at is not None
 
 
 def test_a_deactivated_or_former_inspector_has_no_feed(inspector):
-    token = services.create_calendar_token(inspector)
+    token = calendar.create_calendar_token(inspector)
     inspector.set_roles({Role.FOREMAN})
     db.session.flush()
-    assert services.calendar_owner(token) is None
+    assert calendar.calendar_owner(token) is None
     inspector.set_roles({Role.INSPECTOR})
     inspector.active = False
     db.session.flush()
-    assert services.calendar_owner(token) is None
+    assert calendar.calendar_owner(token) is None
 
 
 # --- two office users at the same moment (PostgreSQL, real commits) ----------------------------
