@@ -6,7 +6,6 @@ and kept in the instance folder.
 """
 from __future__ import annotations
 
-import os
 import secrets
 from pathlib import Path
 from urllib.parse import urlparse
