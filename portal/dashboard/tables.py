@@ -5,8 +5,6 @@ texts in the user's language.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
@@ -146,20 +144,6 @@ def _rate_text(rate: Decimal | None) -> str:
 def _texts(rows: list[list]) -> list[list[str]]:
     """Every cell as text."""
     return [[str(cell) for cell in row] for row in rows]
-
-
-def table_csv(table: Table) -> str:
-    """The table as CSV text with a BOM (Excel opens UTF-8 correctly only with it)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([safe_cell(column.label) for column in table.columns])
-    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
-    return "\ufeff" + out.getvalue()
-
-
-def safe_cell(text: str) -> str:
-    """A cell Excel will not run as a formula: names and texts typed by users may start with = + - @."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 @dataclass(frozen=True)

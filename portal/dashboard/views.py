@@ -16,7 +16,8 @@ from portal.dashboard.charts import dashboard_charts
 from portal.dashboard.forms import AwardMonthForm, ConfirmAwardsForm, FilterForm, ReportForm
 from portal.dashboard.periods import add_months, first_of_month, report_month, report_week
 from portal.dashboard.rates import percent_text
-from portal.dashboard.tables import build_tables, headlines, table_csv
+from portal.csvexport import csv_response
+from portal.dashboard.tables import build_tables, headlines
 from portal.extensions import db
 from portal.pdf import render_pdf
 from portal.timeutil import local_now, local_today
@@ -67,9 +68,7 @@ def _csv(tables: dict, key: str) -> Response:
     table = tables.get(key)
     if table is None:
         abort(404)
-    response = Response(table_csv(table), mimetype="text/csv")  # Werkzeug adds "; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="dashboard-{key}.csv"'
-    return response
+    return csv_response(f"dashboard-{key}.csv", [column.label for column in table.columns], table.rows)
 
 
 # --- reports ------------------------------------------------------------------------------------
