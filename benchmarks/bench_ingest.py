@@ -31,6 +31,7 @@ if str(REPO_ROOT) not in sys.path:
 
 from PIL import Image, ImageDraw, ImageFilter, ImageOps  # noqa: E402
 
+from benchmarks.results import write_section  # noqa: E402
 from portal.photos import imaging  # noqa: E402
 
 WIDTH, HEIGHT = 4000, 3000
@@ -174,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     images = [("12 MP photo, q92", encode(photo_like(), quality=92)), ("12 MP noisy, q95", noisy_8mb())]
     rows = [measure(name, data, args.runs) for name, data in images]
     print(table(rows, args.runs))
+    write_section("ingest", "Photo ingest (12 MP JPEG, `portal.photos.imaging.process`)", table(rows, args.runs))
     return 0 if all(row["ok"] for row in rows) else 1
 
 

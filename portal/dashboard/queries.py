@@ -157,12 +157,12 @@ class Figures:
 def collect(period: Period, filters: Filters, as_of: date) -> Figures:
     """All figures for ``period``; workload and notices as of the day ``as_of``."""
     before = previous(period)
+    items, categories = failures(period, filters)
     earlier, current = quality_between(_bounds(before.start, period.start, period.end + timedelta(days=1)), filters)
     return Figures(
         period=period, previous=before, as_of=as_of, workload=workload(as_of, filters),
         notices=notice_counts(as_of, filters), quality=current, previous_quality=earlier,
-        trend=trend(period.end, filters), items=failed_items(period, filters),
-        categories=failed_categories(period, filters),
+        trend=trend(period.end, filters), items=items, categories=categories,
         foremen=per_person(Role.FOREMAN, period, filters, as_of),
         managers=per_person(Role.PROJECT_MANAGER, period, filters, as_of))
 
@@ -289,32 +289,57 @@ def _overdue(today: date):
 
 def failed_items(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
     """The items failed most often in inspections finished in ``period`` (ties: by item code)."""
-    columns = (ChecklistItem.code, ChecklistItem.text, ChecklistItem.text_en, ChecklistCategory.title,
-               ChecklistCategory.title_en)
-    return [Failure(code, _localized(text, text_en), _localized(title, title_en), failed, applicable)
-            for code, text, text_en, title, title_en, failed, applicable in _failures(columns, period, filters, limit)]
+    return failures(period, filters, limit)[0]
 
 
 def failed_categories(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
     """The categories with the most failed items in inspections finished in ``period``."""
-    columns = (ChecklistCategory.code, ChecklistCategory.title, ChecklistCategory.title_en)
-    return [Failure(code, _localized(title, title_en), _localized(title, title_en), failed, applicable)
-            for code, title, title_en, failed, applicable in _failures(columns, period, filters, limit)]
+    return failures(period, filters, limit)[1]
 
 
-def _failures(columns: tuple, period: Period, filters: Filters, limit: int):
-    """Failed and applicable answers grouped by ``columns``, most failed first."""
+def failures(period: Period, filters: Filters, limit: int = TOP_N) -> tuple[list[Failure], list[Failure]]:
+    """(Most failed items, most failed categories) of inspections finished in ``period``.
+
+    One pass over the answers counts per item id (integers group fast; a year is ~450,000
+    answers); items of several checklist versions with the same code and text, and their
+    categories, are then added up here from a small lookup of those items.
+    """
+    counts = _item_counts(period, filters)
+    columns = (ChecklistItem.id, ChecklistItem.code, ChecklistItem.text, ChecklistItem.text_en,
+               ChecklistCategory.code, ChecklistCategory.title, ChecklistCategory.title_en)
+    items: dict[tuple, list[int]] = {}
+    categories: dict[tuple, list[int]] = {}
+    lookup = select(*columns).join(ChecklistCategory, ChecklistCategory.id == ChecklistItem.category_id)
+    for item_id, code, text, text_en, cat_code, title, title_en in db.session.execute(
+            lookup.where(ChecklistItem.id.in_(list(counts)))) if counts else ():
+        failed, applicable = counts[item_id]
+        for totals, key in ((items, (code, text, text_en, title, title_en)), (categories, (cat_code, title, title_en))):
+            entry = totals.setdefault(key, [0, 0])
+            entry[0] += failed
+            entry[1] += applicable
+    return ([Failure(code, _localized(text, text_en), _localized(title, title_en), failed, applicable)
+             for (code, text, text_en, title, title_en), (failed, applicable) in _top(items, limit)],
+            [Failure(code, _localized(title, title_en), _localized(title, title_en), failed, applicable)
+             for (code, title, title_en), (failed, applicable) in _top(categories, limit)])
+
+
+def _item_counts(period: Period, filters: Filters) -> dict[int, tuple[int, int]]:
+    """Failed and applicable answers per checklist item id, inspections finished in ``period``."""
     start, end = utc_bounds(period)
     failed = _count_if(Answer.outcome == Outcome.FAIL.value)
     applicable = _count_if(Answer.outcome.in_([Outcome.PASS.value, Outcome.FAIL.value]))
-    query = (select(*columns, failed, applicable).select_from(Answer)
-             .join(Inspection, Inspection.id == Answer.inspection_id)
-             .join(Project, Project.id == Inspection.project_id)
-             .join(ChecklistItem, ChecklistItem.id == Answer.item_id)
-             .join(ChecklistCategory, ChecklistCategory.id == ChecklistItem.category_id)
-             .where(*_finished_between(start, end, filters))
-             .group_by(*columns).having(failed > 0).order_by(failed.desc(), columns[0]).limit(limit))
-    return db.session.execute(query).all()
+    query = select(Answer.item_id, failed, applicable).select_from(Answer).join(
+        Inspection, Inspection.id == Answer.inspection_id)
+    if _project_conditions(filters):
+        query = query.join(Project, Project.id == Inspection.project_id)
+    query = query.where(*_finished_between(start, end, filters)).group_by(Answer.item_id)
+    return {item_id: (int(f), int(a)) for item_id, f, a in db.session.execute(query)}
+
+
+def _top(totals: dict[tuple, list[int]], limit: int) -> list[tuple[tuple, list[int]]]:
+    """Entries with failures, most failed first, ties by their code (the key's first part)."""
+    ranked = sorted(((key, value) for key, value in totals.items() if value[0] > 0), key=lambda kv: (-kv[1][0], kv[0][0]))
+    return ranked[:limit]
 
 
 def per_person(role: Role, period: Period, filters: Filters, today: date) -> list[PersonFigures]:

@@ -21,7 +21,7 @@ from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
     InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
-    inspector_agenda, load_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
+    inspector_agenda, load_answers, progress, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
 from portal.photos.services import item_photos
@@ -227,10 +227,10 @@ def _item_response(inspection: Inspection, row, error: str | None, status: int, 
             flash(error, "error")
         return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{row.item_id}"))
     db.session.refresh(row)
-    summary = summarise(inspection)
-    category = next(c for c in summary.categories if c.category.id == row.item.category_id)
+    figures = progress(inspection)
+    category = next(c for c in figures.categories if c.category_id == row.item.category_id)
     return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
-                           typed=typed, summary=summary, cat=category, photos_by_item=item_photos(inspection.id, [row.item_id]),
+                           typed=typed, summary=figures, cat=category, photos_by_item=item_photos(inspection.id, [row.item_id]),
                            editable=can_answer(inspection, current_user)), status
 
 

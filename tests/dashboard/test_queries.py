@@ -103,6 +103,14 @@ def test_most_failed_categories(october):
     assert [(c.code, c.failed, c.applicable) for c in categories] == [("electrical", 6, 160), ("carpentry", 3, 32)]
 
 
+def test_failures_follow_the_filters(october):
+    """Foreman 乙: projects 4 and 5, five inspections in October; 木作01 failed in 4a, 5a, 5b, 电气01 in 5a."""
+    items, categories = queries.failures(OCTOBER, Filters(foreman_id=october["乙"].id))
+    assert [(i.code, i.failed, i.applicable) for i in items] == [("carpentry.01", 3, 5), ("electrical.01", 1, 5)]
+    assert [(c.code, c.failed, c.applicable) for c in categories] == [("carpentry", 3, 20), ("electrical", 1, 100)]
+    assert queries.failures(OCTOBER, Filters(design_studio="nobody")) == ([], [])
+
+
 def test_top_ten_only(october):
     assert len(queries.failed_items(OCTOBER, Filters(), limit=2)) == 2
 

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.inspections.models import Answer, AnswerChange, InspectionEvent, InspectionStatus
 from portal.inspections.services import (
     InspectionError, answers_version, create_inspection, finish, get_answer_or_404, has_valid_equipment,
-    load_answers, record_start, reopen, save_answer, save_note, summarise,
+    load_answers, progress, record_start, reopen, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
 from portal.penalties.models import Penalty
@@ -197,6 +197,26 @@ def test_summary_lists_unanswered_and_missing_notes():
     summary = summarise(inspection)
     assert [i.text for i in summary.notes_missing] == ["插座左零右火上接地"]
     assert len(summary.unanswered) == 4 and summary.blocking
+
+
+@pytest.mark.parametrize("outcomes", [
+    {},  # nothing answered yet
+    {"插座左零右火上接地": "fail"},
+    {"插座左零右火上接地": "na", "接缝严密": "fail"},
+    "all_pass",
+])
+def test_progress_gives_the_summarys_counts_and_rates(outcomes):
+    """The live figures after a tap come from a lighter query but must match the summary exactly."""
+    inspection = make_inspection()
+    if outcomes == "all_pass":
+        answer_all(inspection)
+    else:
+        for text, outcome in outcomes.items():
+            save_answer(by_text(inspection, text), inspection.inspector, outcome=outcome)
+    summary, figures = summarise(inspection), progress(inspection)
+    assert figures.overall == summary.overall == summary.evaluation.overall
+    assert [(c.category_id, c.answered, c.total, c.rate) for c in figures.categories] == [
+        (c.category.id, c.answered, c.total, c.rate) for c in summary.categories]
 
 
 def test_finish_freezes_result_and_grade():
