@@ -183,10 +183,10 @@ def start(inspection_id: int):
 def answer(inspection_id: int, item_id: int):
     """Save one answer the moment it is given; answers with the item (and live totals)."""
     inspection, row = _inspectors_answer(inspection_id, item_id)
-    error, status = _apply(lambda: save_answer(
+    return _apply(lambda: save_answer(
         row, current_user, outcome=request.form.get("outcome"),
-        raw_value=request.form.get("value") if "value" in request.form else None), ("bad_value", "bad_outcome"))
-    return _item_response(inspection, row, error, status, typed=request.form.get("value"))
+        raw_value=request.form.get("value") if "value" in request.form else None), ("bad_value", "bad_outcome"),
+        lambda error, status: _item_response(inspection, row, error, status, typed=request.form.get("value")))
 
 
 def _inspectors_answer(inspection_id: int, item_id: int):
@@ -198,15 +198,22 @@ def _inspectors_answer(inspection_id: int, item_id: int):
     return inspection, row
 
 
-def _apply(change, input_errors: tuple[str, ...]) -> tuple[str | None, int]:
-    """Run a service change and commit; on refusal roll back and return (message, 422 or 409)."""
+def _apply(change, input_errors: tuple[str, ...], respond):
+    """Run a service change; ``respond(error, status)`` gives the response.
+
+    On success the response is rendered from the flushed state and then committed: it shows
+    exactly what is saved, and nothing is read again after the commit (every tap on the
+    checklist comes through here). A failing commit raises, and the error page replaces the
+    rendered response. On refusal: roll back, message with 422 (bad input) or 409.
+    """
     try:
         change()
     except InspectionError as exc:
         db.session.rollback()
-        return messages.error_text(exc), 422 if exc.code in input_errors else 409
+        return respond(messages.error_text(exc), 422 if exc.code in input_errors else 409)
+    response = respond(None, 200)
     db.session.commit()
-    return None, 200
+    return response
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/note")
@@ -214,10 +221,12 @@ def _apply(change, input_errors: tuple[str, ...]) -> tuple[str | None, int]:
 def note(inspection_id: int, item_id: int):
     """Save an item's note."""
     inspection, row = _inspectors_answer(inspection_id, item_id)
-    error, status = _apply(lambda: save_note(row, current_user, request.form.get("note", "")), ("note_too_long",))
-    if not wants_fragment(f"note-state-{item_id}"):
-        return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
-    return render_template("inspections/_note_state.html", answer=row, error=error), status
+    def respond(error: str | None, status: int):
+        if not wants_fragment(f"note-state-{item_id}"):
+            return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
+        return render_template("inspections/_note_state.html", answer=row, error=error), status
+
+    return _apply(lambda: save_note(row, current_user, request.form.get("note", "")), ("note_too_long",), respond)
 
 
 def _item_response(inspection: Inspection, row, error: str | None, status: int, typed: str | None = None):
@@ -226,7 +235,6 @@ def _item_response(inspection: Inspection, row, error: str | None, status: int, 
         if error:
             flash(error, "error")
         return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{row.item_id}"))
-    db.session.refresh(row)
     figures = progress(inspection)
     category = next(c for c in figures.categories if c.category_id == row.item.category_id)
     return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
@@ -308,9 +316,8 @@ def _notice_input(inspection: Inspection):
 def reopen_carried_item(inspection_id: int, item_id: int):
     """At a reinspection: check a carried-over item again because of a regression (note required)."""
     inspection, row = _inspectors_answer(inspection_id, item_id)
-    error, status = _apply(lambda: reopen_carried(row, current_user, request.form.get("note", "")),
-                           ("reason_required",))
-    return _item_response(inspection, row, error, status)
+    return _apply(lambda: reopen_carried(row, current_user, request.form.get("note", "")), ("reason_required",),
+                  lambda error, status: _item_response(inspection, row, error, status))
 
 
 @bp.post("/<int:inspection_id>/reopen")
