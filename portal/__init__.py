@@ -22,6 +22,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
     )
     app.config.update(load_config(dict(os.environ if env is None else env), app.instance_path))
     app.config.update(config or {})
+    register_compression(app)
     register_extensions(app)
     from portal.web import install_id_converter
 
@@ -30,10 +31,18 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
+    register_static_files(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     return app
+
+
+def register_compression(app: Flask) -> None:
+    """Gzip text responses. Registered first: after-request hooks run in reverse, so it sees the final body."""
+    from portal import compression
+
+    compression.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:
@@ -99,3 +108,10 @@ def register_security(app: Flask) -> None:
     from portal import security
 
     security.init_app(app)
+
+
+def register_static_files(app: Flask) -> None:
+    """Versioned static URLs cached for a year, and /favicon.ico."""
+    from portal import static_files
+
+    static_files.init_app(app)

@@ -41,6 +41,7 @@ def load_config(env: dict[str, str], instance_path: str) -> dict:
         "SMTP_USER": env.get("SMTP_USER", ""),
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": env.get("SMTP_FROM", ""),
+        "COMPRESS_RESPONSES": _bool(env, "COMPRESS_RESPONSES", True, problems),
     }
     config.update(_fixed_settings(config))
     if problems:
@@ -132,3 +133,15 @@ def _int(env: dict, name: str, default: int, problems: list[str]) -> int:
     except ValueError:
         problems.append(f"{name} must be a whole number, not {raw!r}")
         return default
+
+
+def _bool(env: dict, name: str, default: bool, problems: list[str]) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    problems.append(f"{name} must be 1 or 0 (true/false, yes/no, on/off), not {env[name]!r}")
+    return default

@@ -26,6 +26,13 @@ class PortalSessionInterface(SecureCookieSessionInterface):
         """Secure when configured or when this request is HTTPS (also behind a proxy)."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
+    def save_session(self, app: Flask, session, response) -> None:
+        """Not for static files: they do not depend on the session, and a ``Vary: Cookie`` or a
+        refreshed cookie on them would make browsers ask again for files cached for a year."""
+        if request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
+
 
 def set_security_headers(response):
     """Add CSP and friends to every response."""

@@ -33,6 +33,7 @@ MATRIX = [
     ("GET", "/", "home.index", expect(EVERYONE, ok=302)),
     ("GET", "/healthz", "health.healthz", {r: OK for r in ALL_ROLES}),
     ("GET", "/healthz/live", "health.live", {r: OK for r in ALL_ROLES}),
+    ("GET", "/favicon.ico", "favicon", {r: 302 for r in ALL_ROLES}),
     ("GET", "/projects/", "projects.index", expect(EVERYONE)),
     ("GET", "/projects/new", "projects.create", expect({Role.OFFICE, Role.ENGINEERING})),
     ("POST", "/projects/new", "projects.create", expect({Role.OFFICE, Role.ENGINEERING}, ok=422)),

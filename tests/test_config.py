@@ -40,6 +40,7 @@ def test_development_generates_secret_once(tmp_path):
     ("RATELIMIT_STORAGE_URI", "memcached://x", "RATELIMIT_STORAGE_URI must be"),
     ("PROXY_COUNT", "two", "PROXY_COUNT must be a whole number"),
     ("PORTAL_ENV", "staging", "PORTAL_ENV must be one of"),
+    ("COMPRESS_RESPONSES", "maybe", "COMPRESS_RESPONSES must be 1 or 0"),
 ])
 def test_invalid_values_are_reported(tmp_path, name, value, message):
     env = {"PORTAL_ENV": "development", name: value}
@@ -47,10 +48,16 @@ def test_invalid_values_are_reported(tmp_path, name, value, message):
         load_config(env, str(tmp_path))
 
 
+@pytest.mark.parametrize("value, expected", [("", True), ("1", True), ("on", True), ("0", False), ("False", False)])
+def test_compress_responses_is_on_unless_turned_off(tmp_path, value, expected):
+    config = load_config({"PORTAL_ENV": "development", "COMPRESS_RESPONSES": value}, str(tmp_path))
+    assert config["COMPRESS_RESPONSES"] is expected
+
+
 def test_env_example_documents_every_variable():
     from portal.config import PROJECT_ROOT
 
     documented = (PROJECT_ROOT / ".env.example").read_text()
     for name in ("PORTAL_ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR", "BASE_URL", "COMPANY_NAME",
-                 "LANGUAGE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT"):
+                 "LANGUAGE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT", "COMPRESS_RESPONSES"):
         assert f"\n{name}=" in documented

@@ -389,7 +389,7 @@ def test_inspection_from_start_form_to_result(page: Page, live_server):
     expect(page.locator("#checklist li.item--fail:has(details.note[open])")).to_have_count(2)
     for item_id, text in ((failed, "客厅东墙新开门洞约80cm宽"), (wood, "书柜侧板实测含水率15%")):
         open_category_of(page, item_id)
-        textarea = item(page, item_id).locator("details.note textarea")
+        textarea = item(page, item_id).locator(".note-form textarea")
         expect(textarea).to_be_visible()  # opened by itself, as the note is required
         textarea.fill(text)
         textarea.press("Tab")  # saved on change

@@ -145,6 +145,18 @@ def test_note_is_saved_and_answers_with_its_state(client, login_as):
     assert db.session.get(Answer, row.id).note == "插座接反"
 
 
+def test_note_fields_follow_their_details_instead_of_sitting_inside(client, login_as):
+    """A text field inside a closed <details> costs the phone a full layout at load, once per item."""
+    inspection = make_inspection()
+    login_as(inspection.inspector)
+    html = client.get(f"/inspections/{inspection.id}").text
+    notes = re.findall(r'<details class="note"[^>]*>(.*?)</details>\s*(<form class="note-form".*?</form>)', html, re.S)
+    assert len(notes) == len(load_answers(inspection))
+    for inside, form in notes:
+        assert "<textarea" not in inside and "<input" not in inside
+        assert "<textarea" in form
+
+
 def test_summary_shows_blocking_reasons_and_finish_refuses(client, login_as):
     inspection = make_inspection()
     row = item_of(inspection, "插座左零右火上接地")
