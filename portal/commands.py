@@ -53,23 +53,30 @@ def load_checklist_command():
 @click.option("--older-than", default=3600, show_default=True, help="Seconds; younger files may be uploads in flight")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed")
 def cleanup_uploads_command(older_than: int, dry_run: bool):
-    """Remove photo files without a database row and temp files left by interrupted writes."""
-    from portal.photos.services import orphaned_files
+    """Remove photo files without a database row, temp files left by interrupted writes, and the
+    photo folders that are left empty."""
+    from portal.photos.services import finished_files, orphaned_folders
     from portal.storage import get_storage
 
     storage = get_storage()
-    orphans = orphaned_files(storage, older_than)
+    folders = orphaned_folders(storage, older_than)
+    orphans = finished_files(storage, folders)
+    temps = storage.stale_temp_files(older_than)
     for key in orphans:
         click.echo(f"orphan {key}")
         if not dry_run:
             storage.delete(key)
-    temps = [] if dry_run else storage.remove_stale_temp_files(older_than)
     for path in temps:
         click.echo(f"temp {path}")
-    if not dry_run:
-        for key in {k.rsplit("/", 1)[0] for k in orphans}:
-            folder = storage.path(key)
-            if folder.is_dir() and not any(folder.iterdir()):
+        if not dry_run:
+            path.unlink(missing_ok=True)
+    for key in folders:
+        # Also folders that were empty already: an upload killed between creating its folder
+        # and its first file, or one whose files were removed again after a failed commit.
+        folder = storage.path(key)
+        if dry_run or not any(folder.iterdir()):
+            click.echo(f"folder {key}")
+            if not dry_run:
                 folder.rmdir()
     click.echo(f"{len(orphans)} orphaned files, {len(temps)} temp files {'found' if dry_run else 'removed'}")
 

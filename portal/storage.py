@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -76,15 +77,21 @@ class FileSystemStorage:
         """True when a file is stored under ``key``."""
         return self.path(key).is_file()
 
-    def remove_stale_temp_files(self, older_than_seconds: int = 3600) -> list[Path]:
-        """Delete temp files left by a crashed write; returns what was removed."""
-        removed = []
+    def stale_temp_files(self, older_than_seconds: int = 3600) -> list[Path]:
+        """Temp files left by a crashed write, older than ``older_than_seconds`` (younger ones may be in flight)."""
         cutoff = time.time() - older_than_seconds
-        for temp in self.root.rglob(TEMP_PREFIX + "*"):
-            if temp.is_file() and temp.stat().st_mtime < cutoff:
-                temp.unlink(missing_ok=True)
-                removed.append(temp)
-        return removed
+        return sorted(temp for temp in self.root.rglob(TEMP_PREFIX + "*")
+                      if (mtime := _mtime(temp)) is not None and mtime < cutoff)
+
+
+def _mtime(path: Path) -> float | None:
+    """When a regular file was last written; None for folders and for files gone meanwhile
+    (a write in flight renames its temp file away between listing and looking)."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    return status.st_mtime if stat.S_ISREG(status.st_mode) else None
 
 
 def get_storage() -> Storage:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 from flask import abort
@@ -21,7 +22,7 @@ from portal.photos import imaging
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
 from portal.projects.models import Project
 from portal.projects.services import get_project_or_404
-from portal.storage import Storage, StorageError
+from portal.storage import TEMP_PREFIX, Storage, StorageError
 from portal.timeutil import to_local, utcnow
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -205,13 +206,11 @@ def can_upload_concealed(project: Project, user: User) -> bool:
             or project.project_manager_id == user.id)
 
 
-def orphaned_files(storage, older_than_seconds: int = 3600) -> list[str]:
-    """Photo folders in the store that no database row points to (left by a killed upload).
+def orphaned_folders(storage, older_than_seconds: int = 3600) -> list[str]:
+    """Photo folders (as keys) that no database row points to: left by a killed upload, empty or not.
 
     Only folders older than ``older_than_seconds`` count, so uploads in flight are spared.
     """
-    import time
-
     root = getattr(storage, "root", None)
     if root is None or not (root / "photos").is_dir():
         return []
@@ -220,6 +219,25 @@ def orphaned_files(storage, older_than_seconds: int = 3600) -> list[str]:
     orphans = []
     for folder in sorted((root / "photos").glob("*/*")):
         key = folder.relative_to(root).as_posix()
-        if folder.is_dir() and key not in known and folder.stat().st_mtime < cutoff:
-            orphans.extend(f"{key}/{f.name}" for f in folder.iterdir() if f.is_file())
+        if key not in known and (mtime := _folder_mtime(folder)) is not None and mtime < cutoff:
+            orphans.append(key)
     return orphans
+
+
+def orphaned_files(storage, older_than_seconds: int = 3600) -> list[str]:
+    """The finished files (keys) in orphaned photo folders; unfinished temp files are the store's to list."""
+    return finished_files(storage, orphaned_folders(storage, older_than_seconds))
+
+
+def finished_files(storage, folders: list[str]) -> list[str]:
+    """The files (keys) in ``folders``, without the temp files of unfinished writes."""
+    return [f"{key}/{file.name}" for key in folders for file in sorted(storage.path(key).iterdir())
+            if file.is_file() and not file.name.startswith(TEMP_PREFIX)]
+
+
+def _folder_mtime(path) -> float | None:
+    """When a folder's entries last changed; None for files and for folders removed meanwhile."""
+    try:
+        return path.stat().st_mtime if path.is_dir() else None
+    except FileNotFoundError:
+        return None

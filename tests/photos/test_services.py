@@ -391,6 +391,40 @@ def test_orphaned_files_lists_old_folders_without_a_row(storage):
         [*found, "photos/999/11111111-0000-4000-8000-000000000000-abcd1234/original.jpg"])
 
 
+def test_orphaned_folders_include_empty_ones_and_orphaned_files_skip_temp_files(storage):
+    """A worker killed right after creating the folder leaves it empty; one killed while writing
+    leaves a temp file, which is the store's to list (stale_temp_files), not an orphaned file."""
+    kept = make_photo()
+    empty = storage.root / "photos" / "999" / "00000000-0000-4000-8000-000000000000-abcd1234"
+    empty.mkdir(parents=True)
+    partial = storage.root / "photos" / "999" / "22222222-0000-4000-8000-000000000000-abcd1234"
+    partial.mkdir()
+    (partial / ".tmp-half").write_bytes(b"half a file")
+    (partial / "original.jpg").write_bytes(b"x")
+    for path in (empty, partial, partial / ".tmp-half", storage.path(kept.original_key).parent):
+        _age(path)
+    assert services.orphaned_folders(storage, older_than_seconds=3600) == [
+        "photos/999/00000000-0000-4000-8000-000000000000-abcd1234",
+        "photos/999/22222222-0000-4000-8000-000000000000-abcd1234"]
+    assert services.orphaned_files(storage, older_than_seconds=3600) == [
+        "photos/999/22222222-0000-4000-8000-000000000000-abcd1234/original.jpg"]
+    assert storage.stale_temp_files(3600) == [partial / ".tmp-half"]
+
+
+def test_stale_temp_files_spares_young_ones_and_skips_what_vanishes_while_listing(storage, monkeypatch):
+    old, young = storage.root / "a" / ".tmp-old", storage.root / "a" / ".tmp-young"
+    old.parent.mkdir(parents=True)
+    old.write_bytes(b"x")
+    young.write_bytes(b"x")
+    _age(old)
+    assert storage.stale_temp_files(3600) == [old]
+    # A write in flight renames its temp file away between the listing and the look at its age.
+    listed = list(storage.root.rglob(".tmp-*"))
+    old.unlink()
+    monkeypatch.setattr(type(storage.root), "rglob", lambda self, pattern: iter(listed))
+    assert storage.stale_temp_files(0) == [young]
+
+
 def test_orphaned_files_of_a_store_without_photos_is_empty(tmp_path):
     assert services.orphaned_files(FileSystemStorage(tmp_path / "empty"), 0) == []
     assert services.orphaned_files(object(), 0) == []

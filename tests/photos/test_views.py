@@ -819,7 +819,7 @@ def test_cleanup_uploads_removes_orphans_and_stale_temp_files_and_keeps_photos(a
     dry = runner.invoke(args=["cleanup-uploads", "--older-than", "0", "--dry-run"])
     assert dry.exit_code == 0, dry.output
     assert f"orphan photos/424242/{NO_PHOTO}-deadbeef/original.jpg" in dry.output
-    assert "3 orphaned files, 0 temp files found" in dry.output
+    assert f"temp {stale}" in dry.output and "3 orphaned files, 1 temp files found" in dry.output
     assert (orphan / "original.jpg").exists() and stale.exists()
 
     result = runner.invoke(args=["cleanup-uploads", "--older-than", "0"])
@@ -827,6 +827,24 @@ def test_cleanup_uploads_removes_orphans_and_stale_temp_files_and_keeps_photos(a
     assert "3 orphaned files, 1 temp files removed" in result.output
     assert not orphan.exists() and not stale.exists()
     assert all(storage.exists(key) for key in (kept.original_key, kept.display_key, kept.thumb_key))
+
+
+def test_cleanup_uploads_removes_folders_a_killed_upload_left_empty_or_half_written(app, storage):
+    empty = storage.root / "photos" / "424242" / f"{NO_PHOTO}-00000001"
+    half = storage.root / "photos" / "424242" / f"{NO_PHOTO}-00000002"
+    empty.mkdir(parents=True)
+    half.mkdir()
+    (half / ".tmp-k1ll3d").write_bytes(b"the first file, half written")
+    for path in (empty, half / ".tmp-k1ll3d", half):
+        _age(path)
+    runner = app.test_cli_runner()
+
+    dry = runner.invoke(args=["cleanup-uploads", "--older-than", "60", "--dry-run"])
+    assert f"folder photos/424242/{NO_PHOTO}-00000001" in dry.output and empty.exists()
+    result = runner.invoke(args=["cleanup-uploads", "--older-than", "60"])
+    assert result.exit_code == 0, result.output
+    assert "0 orphaned files, 1 temp files removed" in result.output
+    assert not empty.exists() and not half.exists()
 
 
 def test_cleanup_uploads_spares_young_files(app, storage):
