@@ -126,7 +126,8 @@ def free_port() -> int:
 def serve(env: dict[str, str], port: int, log: Path):
     """gunicorn with two workers on ``port`` for the ``with`` block, as in production."""
     with open(log, "wb") as output:
-        process = subprocess.Popen([str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"], cwd=ROOT,
+        process = subprocess.Popen([str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                    "--no-control-socket", "wsgi:app"], cwd=ROOT,
                                    env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
         wait_until_up(f"http://127.0.0.1:{port}/healthz/live", process, log)

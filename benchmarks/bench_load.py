@@ -56,7 +56,8 @@ def free_port() -> int:
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
     """gunicorn with WORKERS workers × THREADS threads; returns once /healthz answers 200."""
     command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "--threads", str(THREADS),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"]
+               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--no-control-socket", "wsgi:app"]  # the default socket path is shared by every instance
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +13,9 @@ from portal.extensions import db
 from portal.timeutil import utcnow
 
 PREFIX = "pat_"
+# "Last used" is kept to the minute: writing it on every call would make all calls with one
+# token queue on that row's lock and cost a commit each (the accounting system asks in bursts).
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _hash(token: str) -> str:
@@ -39,8 +43,14 @@ def authenticate(header: str | None) -> ApiToken | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash(token)))
     if row is None or row.revoked_at is not None:
         return None
-    row.last_used_at = utcnow()
+    mark_used(row, utcnow())
     return row
+
+
+def mark_used(row: ApiToken, now: datetime) -> None:
+    """Record the use unless it was recorded less than LAST_USED_RESOLUTION ago."""
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+        row.last_used_at = now
 
 
 def revoke_token(row: ApiToken) -> None:

@@ -176,6 +176,21 @@ def test_a_used_token_records_when(client, token):
     assert row.last_used_at is not None
 
 
+def test_last_use_is_recorded_to_the_minute():
+    """Calls within a minute of the recorded use do not write the token row again."""
+    from datetime import datetime, timedelta
+
+    from portal.api.tokens import mark_used
+
+    row = ApiToken(name="t", token_hash="x" * 64, prefix="pat_x", created_by_id=1)
+    first = datetime(2026, 11, 24, 9, 0, 0)
+    mark_used(row, first)
+    mark_used(row, first + timedelta(seconds=59))
+    assert row.last_used_at == first
+    mark_used(row, first + timedelta(seconds=60))
+    assert row.last_used_at == first + timedelta(seconds=60)
+
+
 # --- tokens: admin creates (shown once, stored hashed) and revokes --------------------------------
 
 def test_admin_creates_a_token_that_is_shown_once_and_stored_hashed(client, login_as):
