@@ -27,6 +27,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from sqlalchemy import case
 
 from portal.auth.roles import Role
 from portal.dashboard import queries
@@ -109,6 +110,24 @@ def test_failures_follow_the_filters(october):
     assert [(i.code, i.failed, i.applicable) for i in items] == [("carpentry.01", 3, 5), ("electrical.01", 1, 5)]
     assert [(c.code, c.failed, c.applicable) for c in categories] == [("carpentry", 3, 20), ("electrical", 1, 100)]
     assert queries.failures(OCTOBER, Filters(design_studio="nobody")) == ([], [])
+
+
+def test_failures_agree_with_counting_every_answer(october):
+    """The counts derived from failed/N/A answers and checklist versions equal a count of all answers."""
+    from sqlalchemy import func, select
+
+    from portal.checklists.models import ChecklistItem
+    from portal.inspections.models import Answer, Inspection
+
+    start, end = utc_bounds(OCTOBER)
+    brute = {code: (int(failed), int(applicable)) for code, failed, applicable in db.session.execute(
+        select(ChecklistItem.code, func.sum(case((Answer.outcome == "fail", 1), else_=0)),
+               func.sum(case((Answer.outcome.in_(["pass", "fail"]), 1), else_=0)))
+        .join(Answer, Answer.item_id == ChecklistItem.id).join(Inspection, Inspection.id == Answer.inspection_id)
+        .where(Inspection.status == "completed", Inspection.finished_at >= start, Inspection.finished_at < end)
+        .group_by(ChecklistItem.code))}
+    items, _categories = queries.failures(OCTOBER, Filters(), limit=1000)
+    assert {i.code: (i.failed, i.applicable) for i in items} == {c: v for c, v in brute.items() if v[0]}
 
 
 def test_top_ten_only(october):
