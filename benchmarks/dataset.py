@@ -28,7 +28,7 @@ import urllib.parse
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
+from datetime import date, datetime, time as dtime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -289,7 +289,7 @@ class Generator:
     def make_history(self) -> None:
         """Completed rounds over 12 months with answers, notices, penalties, certificates, payments."""
         from portal.certificates.models import PassCertificate, SettlementPayment
-        from portal.inspections.models import Answer, Inspection, InspectionEquipment, InspectionEvent
+        from portal.inspections.models import Inspection, InspectionEquipment, InspectionEvent
         from portal.penalties.models import Penalty
         from portal.rectification.escalation import rules_for_round
         from portal.rectification.models import NoticeItem, RectificationNotice
@@ -415,16 +415,13 @@ class Generator:
 
     def make_open_inspections(self) -> None:
         """One started inspection today per benchmark inspector, on a project with no rounds yet."""
-        from sqlalchemy import select
-
         from portal.auth.models import User
+        from portal.auth.roles import Role
+        from portal.auth.services import create_user
         from portal.extensions import db
         from portal.inspections.services import create_inspection, record_start
         from portal.projects.models import Project
         from portal.timeutil import local_today
-
-        from portal.auth.services import create_user
-        from portal.auth.roles import Role
 
         foreman = create_user("bench-fm-open", "孙师傅", PASSWORD, {Role.FOREMAN})
         for n, (uid, username) in enumerate(self.inspectors):
