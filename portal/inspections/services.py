@@ -260,24 +260,6 @@ class CategorySummary:
 
 
 @dataclass
-class CategoryProgress:
-    """Answered count and rate of one category, without the category object."""
-
-    category_id: int
-    answered: int = 0
-    total: int = 0
-    rate: scoring.Rate = field(default_factory=lambda: scoring.Rate(0, 0))
-
-
-@dataclass
-class Progress:
-    """The live figures of the checklist (answered counts, rates), redrawn after every tap."""
-
-    categories: list[CategoryProgress]
-    overall: scoring.Rate
-
-
-@dataclass
 class Summary:
     """What the inspector sees before finishing."""
 
@@ -292,7 +274,7 @@ class Summary:
 
     @property
     def overall(self) -> scoring.Rate:
-        """The overall rate (as in :class:`Progress`)."""
+        """The overall rate (as in :class:`portal.inspections.progress.Progress`)."""
         return self.evaluation.overall
 
     @property
@@ -308,26 +290,6 @@ def load_answers(inspection: Inspection) -> list[Answer]:
         .where(Answer.inspection_id == inspection.id)
         .options(selectinload(Answer.item).selectinload(ChecklistItem.category))
         .order_by(ChecklistCategory.position, ChecklistItem.position)))
-
-
-def progress(inspection: Inspection) -> Progress:
-    """Answered counts and rates by the rules of :func:`summarise`, from one query of plain rows.
-
-    Every tap on the checklist redraws these figures; loading 90 answers with their items
-    as objects would cost most of the request.
-    """
-    rows = db.session.execute(
-        select(ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome)
-        .join(ChecklistItem, Answer.item_id == ChecklistItem.id).join(ChecklistCategory)
-        .where(Answer.inspection_id == inspection.id)
-        .order_by(ChecklistCategory.position, ChecklistItem.position)).all()
-    rates = scoring.category_rates((code, outcome) for _id, code, outcome in rows)
-    categories: dict[int, CategoryProgress] = {}
-    for category_id, code, outcome in rows:
-        cat = categories.setdefault(category_id, CategoryProgress(category_id, rate=rates.get(code, scoring.Rate(0, 0))))
-        cat.total += 1
-        cat.answered += outcome is not None
-    return Progress(categories=list(categories.values()), overall=scoring.rate(outcome for *_, outcome in rows))
 
 
 def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Summary:

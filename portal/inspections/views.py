@@ -21,9 +21,10 @@ from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
     InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
-    inspector_agenda, load_answers, progress, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
+    inspector_agenda, load_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
+from portal.inspections.progress import progress
 from portal.photos.services import item_photos
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects

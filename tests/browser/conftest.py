@@ -8,13 +8,10 @@ created, so the ``test`` database of the other tests is never touched.
 """
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,12 +20,11 @@ import pytest
 
 from portal import create_app
 from tests.conftest import TEST_SECRET
+from tests.live import REPO_ROOT, free_port, postgres_urls, recreate_postgres_database, run_checked, server_env
 
 HERE = Path(__file__).resolve().parent
-REPO_ROOT = HERE.parent.parent
 BROWSER_DB_NAME = "portal_browser"
 SERVER_START_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 180.0
 DEMO_PASSWORD = "demo1234"
 
 # Each demo user, the page he lands on after logging in and its heading in Chinese and English.
@@ -58,37 +54,7 @@ class LiveServer:
 
 def run_flask(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
     """``python -m flask --app wsgi <args>`` in the repository root; fails the test on a non-zero exit."""
-    cmd = [sys.executable, "-m", "flask", "--app", "wsgi", *args]
-    result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd[2:])} exited with {result.returncode}\n"
-                    f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}", pytrace=False)
-    return result
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _postgres_urls(test_url: str) -> tuple[str, str]:
-    """(admin conninfo for the ``postgres`` database, DATABASE_URL of the browser database)."""
-    parsed = urllib.parse.urlsplit(test_url)
-    scheme = parsed.scheme.split("+", 1)[0]  # psycopg wants plain postgresql://
-    admin = urllib.parse.urlunsplit((scheme, parsed.netloc, "/postgres", parsed.query, ""))
-    browser = urllib.parse.urlunsplit((scheme, parsed.netloc, f"/{BROWSER_DB_NAME}", parsed.query, ""))
-    return admin, browser
-
-
-def _recreate_postgres_database(admin_url: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(BROWSER_DB_NAME)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BROWSER_DB_NAME)))
+    return run_checked(env, [sys.executable, "-m", "flask", "--app", "wsgi", *args])
 
 
 def _get(url: str, timeout: float = 2.0) -> int:
@@ -101,31 +67,16 @@ def _get(url: str, timeout: float = 2.0) -> int:
 def live_server(tmp_path_factory) -> LiveServer:
     """The portal served by ``flask run`` on a database built by ``db upgrade`` + ``seed-demo``."""
     tmp = tmp_path_factory.mktemp("live_server")
-    port = _free_port()
+    port = free_port()
     base_url = f"http://127.0.0.1:{port}"
 
-    admin_url = None
-    test_url = os.environ.get("TEST_DATABASE_URL")
-    if test_url:
-        admin_url, database_url = _postgres_urls(test_url)
-        _recreate_postgres_database(admin_url)
+    postgres = postgres_urls(BROWSER_DB_NAME)
+    if postgres:
+        admin_url, database_url = postgres
+        recreate_postgres_database(admin_url, BROWSER_DB_NAME)
     else:
-        database_url = f"sqlite:///{tmp / 'portal.db'}"
-
-    env = dict(os.environ)
-    for name in ("FLASK_DEBUG", "FLASK_APP", "FLASK_RUN_HOST", "FLASK_RUN_PORT", "PROXY_COUNT", "TEST_DATABASE_URL"):
-        env.pop(name, None)
-    env.update({
-        "PORTAL_ENV": "development",
-        "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": database_url,
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "BASE_URL": base_url,
-        "COMPANY_NAME": "测试装饰工程有限公司",
-        "LANGUAGE": "zh_CN",  # a shell's gettext LANGUAGE (e.g. en_US:en) would be rejected
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONUNBUFFERED": "1",
-    })
+        admin_url, database_url = None, f"sqlite:///{tmp / 'portal.db'}"
+    env = server_env(tmp, database_url, base_url, "development")
 
     server = LiveServer(url=base_url, env=env)
     server.setup_output["upgrade"] = run_flask(env, "db", "upgrade").stdout
@@ -160,7 +111,7 @@ def live_server(tmp_path_factory) -> LiveServer:
             proc.kill()
             proc.wait(timeout=10)
         if admin_url:
-            _recreate_postgres_database(admin_url, drop_only=True)
+            recreate_postgres_database(admin_url, BROWSER_DB_NAME, drop_only=True)
 
 
 @pytest.fixture(scope="session")

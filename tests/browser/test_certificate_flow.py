@@ -19,7 +19,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import COMMAND_TIMEOUT, REPO_ROOT, login
+from tests.browser.conftest import login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 CONTRACT_NO = "Y26112601"
 ADDRESS = "西安市雁塔区曲江池南路证书测试小区8号楼3单元1202室"

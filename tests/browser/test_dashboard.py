@@ -27,7 +27,8 @@ import sys
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COMMAND_TIMEOUT, DEMO_PASSWORD, REPO_ROOT, login
+from tests.browser.conftest import DEMO_PASSWORD, login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 from tests.browser.test_layout import check_page
 
 DESKTOP = {"width": 1280, "height": 900}

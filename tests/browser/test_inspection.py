@@ -19,7 +19,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COMMAND_TIMEOUT, REPO_ROOT, login
+from tests.browser.conftest import login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 ITEM_POSTS = "**/inspections/*/items/*"
 ANSWER_CHANGES = "ol.history > li:has(span.mono)"  # history rows of answer changes (events have none)

@@ -30,7 +30,8 @@ import pytest
 from babel.support import Translations
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COMMAND_TIMEOUT, REPO_ROOT, login
+from tests.browser.conftest import login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 CONTRACT_NO = "B26110301"
 FAILED_CODES = ("carpets.laid_flat", "carpets.seams_pattern")

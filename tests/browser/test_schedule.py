@@ -17,7 +17,8 @@ import pytest
 from babel.support import Translations
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COMMAND_TIMEOUT, REPO_ROOT, login
+from tests.browser.conftest import login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 CONTRACT_NO = "S26112401"
 INSPECTOR_NAME = "王建国"

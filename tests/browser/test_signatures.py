@@ -17,7 +17,8 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import COMMAND_TIMEOUT, REPO_ROOT, login
+from tests.browser.conftest import login
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 CONTRACT_NO = "A26101502"
 INSPECTOR_NAME = "王建国"

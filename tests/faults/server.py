@@ -15,10 +15,8 @@ from __future__ import annotations
 import html
 import http.client
 import json
-import os
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -34,11 +32,10 @@ import pytest
 
 from portal import create_app
 from tests.conftest import TEST_SECRET
+from tests.live import REPO_ROOT, free_port, postgres_urls, recreate_postgres_database, run_checked, server_env
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "demo1234"
 START_TIMEOUT = 60.0
-COMMAND_TIMEOUT = 180.0
 
 
 # --- the server -----------------------------------------------------------------------------
@@ -119,63 +116,6 @@ def call_in_app(env: dict[str, str], function: str, *args) -> object:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def run_checked(env: dict[str, str], cmd: list[str]) -> subprocess.CompletedProcess:
-    """Run ``cmd`` in the repository root; fails the test on a non-zero exit."""
-    result = subprocess.run(cmd, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
-    if result.returncode != 0:
-        pytest.fail(f"{' '.join(cmd[1:4])} … exited with {result.returncode}\n"
-                    f"--- stdout ---\n{result.stdout}\n--- stderr ---\n{result.stderr}", pytrace=False)
-    return result
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _postgres_admin_and_database_url(database: str) -> tuple[str, str] | None:
-    """(admin URL of the ``postgres`` database, URL of ``database``) on TEST_DATABASE_URL's server."""
-    test_url = os.environ.get("TEST_DATABASE_URL", "")
-    if not test_url.startswith("postgres"):
-        return None
-    parsed = urllib.parse.urlsplit(test_url)
-    scheme = parsed.scheme.split("+", 1)[0]  # psycopg wants plain postgresql://
-    admin = urllib.parse.urlunsplit((scheme, parsed.netloc, "/postgres", parsed.query, ""))
-    own = urllib.parse.urlunsplit((scheme, parsed.netloc, f"/{database}", parsed.query, ""))
-    return admin, own
-
-
-def _recreate_postgres_database(admin_url: str, database: str, drop_only: bool = False) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        if not drop_only:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
-
-
-def server_env(tmp: Path, database_url: str, base_url: str) -> dict[str, str]:
-    """The environment of the server and its commands: production settings, this test's database."""
-    env = dict(os.environ)
-    for name in ("FLASK_DEBUG", "FLASK_APP", "PROXY_COUNT", "TEST_DATABASE_URL", "GUNICORN_CMD_ARGS"):
-        env.pop(name, None)
-    env.update({
-        "PORTAL_ENV": "production",
-        "SECRET_KEY": TEST_SECRET,
-        "DATABASE_URL": database_url,
-        "UPLOAD_DIR": str(tmp / "uploads"),
-        "BASE_URL": base_url,
-        "COMPANY_NAME": "测试装饰工程有限公司",
-        "LANGUAGE": "zh_CN",  # a shell's gettext LANGUAGE (e.g. en_US:en) would be rejected
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
 @contextmanager
 def start_gunicorn(tmp: Path, database: str, workers: int, prepare=None):
     """Serve a freshly seeded portal with ``workers`` sync workers; yields the GunicornServer.
@@ -184,11 +124,11 @@ def start_gunicorn(tmp: Path, database: str, workers: int, prepare=None):
     ``prepare(env)`` runs after seeding, before the server starts (e.g. to add users).
     """
     port = free_port()
-    postgres = _postgres_admin_and_database_url(database)
+    postgres = postgres_urls(database)
     if postgres:
-        _recreate_postgres_database(postgres[0], database)
+        recreate_postgres_database(postgres[0], database)
     database_url = postgres[1] if postgres else f"sqlite:///{tmp / (database + '.db')}"
-    env = server_env(tmp, database_url, f"http://127.0.0.1:{port}")
+    env = server_env(tmp, database_url, f"http://127.0.0.1:{port}", "production")
     try:
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         run_checked(env, [*flask, "db", "upgrade"])
@@ -210,7 +150,7 @@ def start_gunicorn(tmp: Path, database: str, workers: int, prepare=None):
             _stop(master)
     finally:
         if postgres:
-            _recreate_postgres_database(postgres[0], database, drop_only=True)
+            recreate_postgres_database(postgres[0], database, drop_only=True)
 
 
 def _stop(master: subprocess.Popen) -> None:

@@ -10,9 +10,10 @@ from portal.extensions import db
 from portal.inspections.models import Answer, AnswerChange, InspectionEvent, InspectionStatus
 from portal.inspections.services import (
     InspectionError, answers_version, create_inspection, finish, get_answer_or_404, has_valid_equipment,
-    load_answers, progress, record_start, reopen, save_answer, save_note, summarise,
+    load_answers, record_start, reopen, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
+from portal.inspections.progress import progress
 from portal.penalties.models import Penalty
 from portal.timeutil import local_today
 from tests.factories import make_equipment, make_inspection, make_project, make_template, make_user
