@@ -17,22 +17,20 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.server import THREADS, WORKERS, free_port, gunicorn  # noqa: E402
 AUDIT_DIR = ROOT / "benchmarks" / "audit"
 REPORTS = AUDIT_DIR / "reports"
 LIGHTHOUSE = AUDIT_DIR / "node_modules" / ".bin" / "lighthouse"
-GUNICORN = Path(sys.executable).parent / "gunicorn"
 CHROME_PATH = os.environ.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
 PASSWORD = "demo1234"
@@ -69,7 +67,7 @@ def main() -> int:
         prepare_database(env)
         checklist = start_demo_inspection(env)
         port = free_port()
-        with serve(env, port, tmp / "gunicorn.log"):
+        with gunicorn(env, port, tmp / "gunicorn.log"):
             results = audit_all(f"http://127.0.0.1:{port}", checklist)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -113,46 +111,6 @@ def start_demo_inspection(env: dict[str, str]) -> str:
                      others_present="", handbook_present=True, equipment=equipment)
         db.session.commit()
         return f"/inspections/{inspection.id}"
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def serve(env: dict[str, str], port: int, log: Path):
-    """gunicorn with two workers on ``port`` for the ``with`` block, as in production."""
-    with open(log, "wb") as output:
-        process = subprocess.Popen([str(GUNICORN), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                    "--no-control-socket", "wsgi:app"], cwd=ROOT,
-                                   env=env, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/healthz/live", process, log)
-        yield
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-
-
-def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    """Poll ``url`` until it answers 200; fail when the server exits or the time runs out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited:\n{log.read_text(errors='replace')[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"gunicorn did not answer {url} within {timeout:.0f} s")
 
 
 def login(base: str, username: str) -> str:
@@ -226,7 +184,8 @@ def failing_audits(report: dict, category: str) -> list[tuple[str, str]]:
 def report_markdown(results: list[dict]) -> str:
     """The score table, then what made each page miss a target."""
     lines = [f"Lighthouse {results[0]['report']['lighthouseVersion']}, mobile form factor (simulated throttling), "
-             "headless Chromium, demo data served by gunicorn (2 workers), logged in per role. "
+             f"headless Chromium, demo data served by gunicorn ({WORKERS} workers × {THREADS} threads), "
+             "logged in per role. "
              f"Targets: performance ≥ {TARGETS['performance']}, accessibility ≥ {TARGETS['accessibility']}, "
              f"best practices ≥ {TARGETS['best-practices']}, at most {MAX_KB} KB transferred (photos excluded).", "",
              "| page | role | path | performance | accessibility | best practices | transferred | targets |",

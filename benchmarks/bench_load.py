@@ -23,12 +23,9 @@ import argparse
 import csv
 import gzip
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,41 +33,13 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import dataset  # noqa: E402
 from benchmarks.results import write_section  # noqa: E402
+from benchmarks.server import THREADS, WORKERS, free_port, gunicorn  # noqa: E402
 
-WORKERS = 2
-THREADS = 4
 # Budgets (ms unless noted): endpoint name → p95 limit.
 P95_BUDGETS = {"answer save": 50, "checklist page": 150, "dashboard (12 months)": 300, "finance API": 30}
 THROUGHPUT_RATIO_BUDGET = 0.4
 PAGE_BUDGET_KB = 60
 MIXED_USERS = {"InspectorUser": 20, "ForemanUser": 3, "OfficeUser": 2, "FinanceUser": 2, "BaselineUser": 20}
-
-
-def free_port() -> int:
-    """An unused TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
-    """gunicorn with WORKERS workers × THREADS threads; returns once /healthz answers 200."""
-    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "--threads", str(THREADS),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--no-control-socket", "wsgi:app"]  # the default socket path is shared by every instance
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"gunicorn exited:\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                if response.status == 200:
-                    return process
-        except OSError:
-            time.sleep(0.3)
-    process.terminate()
-    raise SystemExit("gunicorn did not answer /healthz within 60 s")
 
 
 def run_locust(phase: str, users: dict[str, int], seconds: int, host: str, manifest: Path, work: Path) -> dict:
@@ -214,17 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     port = free_port()
     host = f"http://127.0.0.1:{port}"
     env = {**os.environ, **dataset.app_env(url, Path(manifest.upload_dir)), "BASE_URL": host}
-    server = start_server(env, port, work / "gunicorn.log")
-    try:
+    with gunicorn(env, port, work / "gunicorn.log"):
         run_locust("warmup", {"InspectorUser": 20, "OfficeUser": 1, "FinanceUser": 1, "ForemanUser": 1}, 15, host,
                    manifest_path, work)
         mixed = run_locust("mixed", MIXED_USERS, args.seconds, host, manifest_path, work)
         save = run_locust("save", {"InspectorUser": 20}, args.saturation_seconds, host, manifest_path, work)
         baseline = run_locust("baseline", {"BaselineUser": 20}, args.saturation_seconds, host, manifest_path, work)
         pages = page_weights(host, manifest)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     body = report(mixed, save, baseline, pages, manifest, {"mixed": args.seconds, "saturation": args.saturation_seconds})
     write_section("load", "Load on the generated dataset (PostgreSQL, gunicorn, locust)", body)
     print(body)
