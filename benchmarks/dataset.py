@@ -288,7 +288,8 @@ class Generator:
 
     def make_history(self) -> None:
         """Completed rounds over 12 months with answers, notices, penalties, certificates, payments."""
-        from portal.certificates.models import PassCertificate, SettlementPayment
+        from portal.certificates.models import PassCertificate
+        from portal.finance.models import SettlementPayment
         from portal.inspections.models import Inspection, InspectionEquipment, InspectionEvent
         from portal.penalties.models import Penalty
         from portal.rectification.escalation import rules_for_round

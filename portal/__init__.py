@@ -28,6 +28,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
 
     install_id_converter(app)
     register_blueprints(app)
+    register_features(app)
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
@@ -87,6 +88,27 @@ def register_blueprints(app: Flask) -> None:
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
                signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp):
         app.register_blueprint(bp)
+
+
+def register_features(app: Flask) -> None:
+    """Features plug into the packages below them: signal receivers, record types, registry entries.
+
+    Every ``register()`` is idempotent (create_app may run more than once per process).
+    Receivers of one signal run in this order: on finishing, the inspection's own handbook
+    penalty comes before rectification's notice and round penalties, as it always did.
+    """
+    from portal.certificates import hooks as certificate_hooks
+    from portal.finance import hooks as finance_hooks
+    from portal.inspections import hooks as inspection_hooks
+    from portal.inspections import signing as inspection_signing
+    from portal.penalties import hooks as penalty_hooks
+    from portal.photos import signing as photo_signing
+    from portal.rectification import hooks as rectification_hooks
+    from portal.rectification import signing as rectification_signing
+
+    for feature in (inspection_hooks, rectification_hooks, inspection_signing, photo_signing,
+                    rectification_signing, certificate_hooks, finance_hooks, penalty_hooks):
+        feature.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -11,8 +11,10 @@ from portal.auth.roles import Role
 from portal.auth.services import create_user
 from portal.extensions import db
 from portal.checklists.models import ChecklistTemplate
+from portal.checklists.services import load_default_template
 from portal.equipment.models import Equipment
 from portal.inspections.models import Inspection
+from portal.inspections.services import create_inspection
 from portal.projects.models import Project, ProjectStatus
 from portal.timeutil import local_today
 
@@ -60,8 +62,6 @@ def seed_demo() -> bool:
     Idempotent: a second run the same day changes nothing. Run on a later day, it moves
     the demo inspection to today, so that the inspector always has one to open.
     """
-    from portal.checklists.services import load_default_template
-
     created = _seed_people_and_projects()
     template_count = db.session.scalar(select(func.count()).select_from(ChecklistTemplate))
     load_default_template()
@@ -100,8 +100,6 @@ def _seed_equipment() -> bool:
 
 def _seed_todays_inspection() -> bool:
     """The demo inspector has an inspection of A26101201 today."""
-    from portal.inspections.services import create_inspection
-
     today = local_today()
     inspector = db.session.scalar(select(User).where(User.username == "inspector"))
     project = db.session.scalar(select(Project).where(Project.contract_no == DEMO_PROJECTS[0][0]))

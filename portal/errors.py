@@ -1,7 +1,7 @@
 """Error pages by status code: a full page, or a fragment for htmx requests."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, render_template
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -43,11 +43,7 @@ def render_error(status: int, detail: str | None = None):
 
 
 def handle_http_exception(error: HTTPException):
-    """Any HTTP error raised with abort()."""
-    if error.code == 429 and request.endpoint == "auth.login":
-        from portal.auth.views import login_throttled_response
-
-        return login_throttled_response(_("Too many failed attempts for this username. Please wait 15 minutes and try again."))
+    """Any HTTP error raised with abort() (a blueprint may answer its own codes first, e.g. auth's 429)."""
     return render_error(error.code or 500)
 
 
@@ -58,8 +54,6 @@ def handle_csrf_error(_error: CSRFError):
 
 def handle_database_unavailable(error: OperationalError):
     """The database went away (or is locked): log, roll back and answer 503; the pool reconnects by itself."""
-    from flask import current_app
-
     current_app.logger.error("database unavailable: %s", error)
     db.session.rollback()
     return render_error(503)

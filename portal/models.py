@@ -1,8 +1,10 @@
 """Import every feature's models, so that migrations and the app see the whole schema."""
+from portal.api.models import ApiToken  # noqa: F401
 from portal.auth.models import User, UserRole  # noqa: F401
-from portal.certificates.models import ApiToken, PassCertificate, SettlementPayment  # noqa: F401
+from portal.certificates.models import PassCertificate  # noqa: F401
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate  # noqa: F401
 from portal.equipment.models import Equipment  # noqa: F401
+from portal.finance.models import SettlementPayment  # noqa: F401
 from portal.inspections.models import (  # noqa: F401
     Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent,
 )

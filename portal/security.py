@@ -1,7 +1,7 @@
 """Security headers and the session cookie's Secure flag."""
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask.sessions import SecureCookieSessionInterface
 
 CONTENT_SECURITY_POLICY = "; ".join([
@@ -48,8 +48,6 @@ def set_security_headers(response):
 
 def reject_nul_bytes():
     """NUL characters never belong in form or query input (PostgreSQL refuses them in text): 400."""
-    from flask import abort
-
     for values in (request.args, request.form):
         for value in values.values():
             if "\x00" in value:

@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import make_response, render_template, request
+from flask import current_app, has_request_context, make_response, render_template, request, url_for
+from sqlalchemy.exc import IntegrityError
+from werkzeug.routing import IntegerConverter
 
-from portal.extensions import htmx
+from portal.extensions import db, htmx
 
 
 def wants_fragment(target_id: str) -> bool:
@@ -45,8 +47,6 @@ def is_htmx_request() -> bool:
 
 def path_for(endpoint: str, **values) -> str:
     """The URL path of ``endpoint``, also outside a request (CLI reminders, background work)."""
-    from flask import current_app, has_request_context, url_for
-
     if has_request_context():
         return url_for(endpoint, **values)
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
@@ -54,10 +54,6 @@ def path_for(endpoint: str, **values) -> str:
 
 def commit_or_field_error(field, message: str) -> bool:
     """Commit; when a unique value was taken by another request meanwhile, put ``message`` on ``field``."""
-    from sqlalchemy.exc import IntegrityError
-
-    from portal.extensions import db
-
     try:
         db.session.commit()
     except IntegrityError:
@@ -82,8 +78,6 @@ def db_id(value) -> int:
 
 def install_id_converter(app) -> None:
     """``<int:…>`` in routes accepts only numbers that can be ids; bigger ones are a plain 404."""
-    from werkzeug.routing import IntegerConverter
-
     class IdConverter(IntegerConverter):
         def __init__(self, url_map, fixed_digits=0, min=None, max=MAX_ID, signed=False):  # noqa: A002
             super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)

@@ -375,7 +375,7 @@ def fake_pdf(certificate) -> bytes:
 def make_payment(project, *, user: User | None = None, paid_on: date | None = None,
                  amount: Decimal = Decimal("100000.00"), reference: str = "BANK-0001", certificate=None):
     """A recorded settlement payment of ``project``."""
-    from portal.certificates.models import SettlementPayment
+    from portal.finance.models import SettlementPayment
     from portal.timeutil import local_today
 
     payment = SettlementPayment(project_id=project.id, certificate_id=certificate.id if certificate else None,

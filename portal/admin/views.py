@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from portal.admin.forms import NewUserForm, PasswordResetForm, UserForm
+from portal.api.models import ApiToken
+from portal.api.tokens import create_token, revoke_token
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import create_user, reset_password
@@ -87,8 +89,6 @@ def reset_user_password(user_id: int):
 @roles_required(Role.ADMIN)
 def api_tokens():
     """Tokens of the accounting API (the token itself is shown only when created)."""
-    from portal.certificates.models import ApiToken
-
     rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
     return render_template("admin/api_tokens.html", rows=rows, new_token=None)
 
@@ -97,9 +97,6 @@ def api_tokens():
 @roles_required(Role.ADMIN)
 def create_api_token():
     """Create a token and show it once."""
-    from portal.api.tokens import create_token
-    from portal.certificates.models import ApiToken
-
     _row, token = create_token(request.form.get("name", ""), current_user)
     db.session.commit()
     rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
@@ -110,9 +107,6 @@ def create_api_token():
 @roles_required(Role.ADMIN)
 def revoke_api_token(token_id: int):
     """The token stops working at once."""
-    from portal.api.tokens import revoke_token
-    from portal.certificates.models import ApiToken
-
     row = db.session.get(ApiToken, token_id)
     if row is None:
         abort(404)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.certificates.models import ApiToken
+from portal.api.models import ApiToken
 from portal.extensions import db
 from portal.timeutil import utcnow
 

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash
 
-from portal.auth.models import User
+from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db
 
@@ -26,8 +27,6 @@ def authenticate(username: str, password: str) -> User | None:
     """The active user matching the credentials, or None (same answer for every failure)."""
     user = find_user(username)
     if user is None:
-        from werkzeug.security import check_password_hash
-
         check_password_hash(_DUMMY_HASH, password)
         return None
     if not user.check_password(password) or not user.active:
@@ -58,8 +57,6 @@ def reset_password(user: User, password: str) -> None:
 
 def users_with_role(role: Role, active_only: bool = True) -> list[User]:
     """Users holding ``role``, by name (for assignment drop-downs)."""
-    from portal.auth.models import UserRole
-
     query = select(User).join(UserRole).where(UserRole.role == str(role))
     if active_only:
         query = query.where(User.active.is_(True))

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 
+from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
 
@@ -24,8 +25,6 @@ def init_login(app: Flask, login_manager: LoginManager) -> None:
 
 def unauthorized():
     """Pages redirect to the login; htmx and upload requests get 401, so scripts can tell."""
-    from flask import redirect, render_template, request, url_for
-
     if request.headers.get("HX-Request"):
         return render_template("errors/_error.html", status=401, title=_l("Logged out"),
                                text=_l("Your session has ended. Please log in again; nothing was lost on this phone.")), 401
@@ -34,8 +33,6 @@ def unauthorized():
 
 def load_user(user_id: str):
     """Load the user of a session id ``"<id>:<session_version>"``; stale ids log out."""
-    from portal.auth.models import User
-
     try:
         pk, version = (int(part) for part in user_id.split(":"))
     except ValueError:

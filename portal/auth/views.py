@@ -7,6 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth.forms import LoginForm
 from portal.auth.services import authenticate, normalise_username
+from portal.errors import render_error
 from portal.extensions import db, limiter
 from portal.i18n import LANGUAGE_NAMES
 from portal.web import safe_next_url
@@ -67,6 +68,14 @@ def set_language():
             db.session.commit()
     target = safe_next_url(request.form.get("next")) or url_for("home.index")
     return redirect(target)
+
+
+@bp.errorhandler(429)
+def too_many_requests(_error):
+    """Too many failed logins for a username: the login form again, with the message."""
+    if request.endpoint == "auth.login":
+        return login_throttled_response(_("Too many failed attempts for this username. Please wait 15 minutes and try again."))
+    return render_error(429)
 
 
 def login_throttled_response(message: str):

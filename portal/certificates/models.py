@@ -1,7 +1,7 @@
-"""Pass certificates, settlement payments and accounting API tokens."""
+"""Pass certificates."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import ForeignKey, Numeric, String, Text
@@ -42,33 +42,3 @@ class PassCertificate(db.Model):
     def is_revoked(self) -> bool:
         """Revoked certificates stay on record but prove nothing."""
         return self.revoked_at is not None
-
-
-class SettlementPayment(db.Model):
-    """Finance recorded that the completion settlement was paid."""
-
-    __tablename__ = "settlement_payments"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
-    certificate_id: Mapped[int | None] = mapped_column(ForeignKey("pass_certificates.id"))
-    paid_on: Mapped[date]
-    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    reference: Mapped[str] = mapped_column(String(100))
-    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class ApiToken(db.Model):
-    """A bearer token of the accounting system; only its hash is stored, the token is shown once."""
-
-    __tablename__ = "api_tokens"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    prefix: Mapped[str] = mapped_column(String(12))
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked_at: Mapped[datetime | None]

@@ -1,6 +1,7 @@
 """The pass certificate PDF: one A4 page with the grade, rates, signatures, QR code and fingerprint."""
 from __future__ import annotations
 
+import segno
 from flask import current_app
 from flask_babel import force_locale
 
@@ -8,8 +9,9 @@ from portal.certificates.models import PassCertificate
 from portal.checklists.models import ChecklistCategory
 from portal.extensions import db
 from portal.inspections.messages import grade_label
+from portal.inspections.signing import INSPECTION_RECORD
 from portal.pdf import render_pdf
-from portal.signatures.records import RECORD_TYPES, SLOT_LABELS
+from portal.signatures.records import SLOT_LABELS
 from portal.signatures.services import record_signatures
 from portal.timeutil import to_local
 from sqlalchemy import select
@@ -22,8 +24,6 @@ def verify_url(number: str) -> str:
 
 def certificate_data(certificate: PassCertificate) -> dict:
     """Plain data for the template."""
-    import segno
-
     inspection = certificate.inspection
     project = inspection.project
     titles = dict(db.session.execute(select(ChecklistCategory.code, ChecklistCategory.title)
@@ -33,7 +33,7 @@ def certificate_data(certificate: PassCertificate) -> dict:
     signatures = []
     with force_locale("zh_CN"):
         grade = grade_label(inspection.grade)
-        for slot in record_signatures(RECORD_TYPES["inspection"], inspection).slots:
+        for slot in record_signatures(INSPECTION_RECORD, inspection).slots:
             sig = slot.signature
             if sig is None:
                 continue

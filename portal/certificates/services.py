@@ -3,21 +3,27 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.certificates.models import PassCertificate, SettlementPayment
+from portal.certificates.models import PassCertificate
 from portal.extensions import db
 from portal.inspections.models import Inspection
+from portal.inspections.signing import INSPECTION_RECORD
 from portal.numbering import next_number
 from portal.signatures.content import fingerprint
-from portal.signatures.records import RECORD_TYPES
 from portal.signatures.services import record_signatures
+from portal.registry import Registry
 from portal.storage import Storage
 from portal.timeutil import local_today, utcnow
 
 NUMBER_RE = re.compile(r"YS-\d{4}-\d{6}")
+
+# Where a settlement payment against a certificate's project is recorded (finance registers one):
+# each returns the latest payment, or None.
+PAYMENT_LOOKUPS: Registry[Callable[[PassCertificate], object | None]] = Registry("settlement payment lookup")
 
 
 class CertificateError(Exception):
@@ -36,7 +42,7 @@ def check_issuable(inspection: Inspection) -> None:
         raise CertificateError("failed")
     if db.session.scalar(select(PassCertificate.id).where(PassCertificate.inspection_id == inspection.id)):
         raise CertificateError("already_certified")
-    state = record_signatures(RECORD_TYPES["inspection"], inspection)
+    state = record_signatures(INSPECTION_RECORD, inspection)
     if not state.locked:
         raise CertificateError("unsigned")
 
@@ -50,7 +56,7 @@ def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple
     check_issuable(inspection)
     year = local_today().year
     number = f"YS-{year}-{next_number(f'YS-{year}'):06d}"
-    content = RECORD_TYPES["inspection"].content(inspection)
+    content = INSPECTION_RECORD.content(inspection)
     certificate = PassCertificate(
         number=number, project=inspection.project, inspection=inspection,
         fingerprint=fingerprint(content), grade=inspection.grade, overall_rate=inspection.overall_rate,
@@ -67,10 +73,9 @@ def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple
     return certificate, certificate.pdf_key
 
 
-def paid(certificate: PassCertificate) -> SettlementPayment | None:
-    """The settlement payment recorded against this certificate's project, if any."""
-    return db.session.scalar(select(SettlementPayment).where(SettlementPayment.project_id == certificate.project_id)
-                             .order_by(SettlementPayment.id.desc()).limit(1))
+def paid(certificate: PassCertificate):
+    """The settlement payment recorded against this certificate's project, if any (see PAYMENT_LOOKUPS)."""
+    return next((payment for lookup in PAYMENT_LOOKUPS.values() if (payment := lookup(certificate)) is not None), None)
 
 
 def revoke(certificate: PassCertificate, user: User, reason: str, confirm_paid: bool = False) -> None:

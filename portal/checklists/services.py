@@ -6,6 +6,7 @@ the draft the version new inspections start on; every inspection keeps its own v
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from uuid import uuid4
 
@@ -14,9 +15,13 @@ from sqlalchemy import func, select
 from portal.checklists import default_template
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate, ItemKind, TemplateStatus
 from portal.extensions import db
+from portal.registry import Registry
 from portal.timeutil import utcnow
 
 DEFAULT_FAMILY = "default"
+
+# Features whose records use a checklist version (inspections registers one): each counts those records.
+TEMPLATE_USERS: Registry[Callable[[ChecklistTemplate], int]] = Registry("checklist user")
 
 
 class TemplateError(ValueError):
@@ -174,7 +179,5 @@ def set_item_retired(item: ChecklistItem, retired: bool) -> None:
 
 
 def template_in_use(template: ChecklistTemplate) -> int:
-    """How many inspections use this version."""
-    from portal.inspections.models import Inspection
-
-    return db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.template_id == template.id))
+    """How many records (inspections) use this version; see TEMPLATE_USERS."""
+    return sum(count(template) for count in TEMPLATE_USERS.values())

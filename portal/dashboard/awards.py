@@ -21,8 +21,10 @@ from portal.auth.models import User
 from portal.dashboard.periods import first_of_month, month_of, utc_bounds
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionStatus
+from portal.notifications.services import notify
 from portal.projects.models import Project
 from portal.schedule.models import Award
+from portal.web import path_for
 from portal.timeutil import to_local
 
 AWARD_PERCENT = 10
@@ -186,9 +188,6 @@ def confirm(month: date, seen: list[int], user: User, today: date) -> list[Award
 
 def _tell_foremen(chosen: list[Candidate], month: date) -> None:
     """Notify each awarded project's foreman (in his language), linking to his awards page."""
-    from portal.notifications.services import notify
-    from portal.web import path_for
-
     projects = {p.id: p for p in db.session.scalars(select(Project).options(selectinload(Project.foreman)).where(
         Project.id.in_([c.project_id for c in chosen])))}
     for rank, candidate in enumerate(chosen, start=1):

@@ -8,6 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from sqlalchemy import func, select
+
+from portal.certificates.models import PassCertificate
+from portal.extensions import db
+from portal.inspections.models import Inspection
+from portal.rectification.models import NoticeStatus, RectificationNotice
+from portal.timeutil import to_local
+
 
 @dataclass(frozen=True)
 class ProjectFacts:
@@ -52,14 +60,6 @@ def settlement(facts: ProjectFacts, today: date) -> Settlement:
 
 def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
     """ProjectFacts for many projects in four aggregate queries (no per-project queries)."""
-    from sqlalchemy import func, select
-
-    from portal.certificates.models import PassCertificate
-    from portal.extensions import db
-    from portal.inspections.models import Inspection
-    from portal.rectification.models import NoticeStatus, RectificationNotice
-    from portal.timeutil import to_local
-
     if not project_ids:
         return {}
     inspected = set(db.session.scalars(select(Inspection.project_id).where(Inspection.project_id.in_(project_ids))

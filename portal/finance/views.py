@@ -11,9 +11,10 @@ from sqlalchemy import select
 
 from portal.auth.roles import Role
 from portal.auth.sessions import roles_required
-from portal.certificates.models import PassCertificate, SettlementPayment
+from portal.certificates.models import PassCertificate
 from portal.csvexport import csv_response
 from portal.extensions import db
+from portal.finance.models import SettlementPayment
 from portal.finance.settlement import load_facts, settlement
 from portal.inspections.messages import grade_label
 from portal.projects.models import Project

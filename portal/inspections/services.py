@@ -1,6 +1,7 @@
 """Inspection operations: create, start, answer, summarise, finish, reopen. Services flush; views commit."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_DOWN, Decimal
@@ -16,16 +17,20 @@ from portal.checklists.models import ChecklistCategory, ChecklistItem
 from portal.checklists.services import current_template
 from portal.equipment.models import Equipment
 from portal.extensions import db
-from portal.inspections import scoring
+from portal.inspections import scoring, signals
 from portal.inspections.models import (
     Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent, InspectionStatus, Outcome,
 )
-from portal.penalties.models import PenaltyKind
-from portal.penalties.services import HANDBOOK_MISSING, record_penalty
+from portal.photos.services import item_photo_counts
 from portal.projects.models import Project
+from portal.registry import Registry
 from portal.timeutil import local_today, to_local, utcnow
 
 NOTE_MAX = 2000
+
+# Rules that carry outcomes of a previous round into a reinspection (rectification registers one):
+# each returns item id → (outcome, inspection id it comes from).
+CARRY_OVER_RULES: Registry[Callable[[Inspection], dict[int, tuple[str, int]]]] = Registry("carry-over rule")
 
 
 class InspectionError(Exception):
@@ -109,8 +114,6 @@ def record_start(inspection: Inspection, user: User, *, foreman_present: bool, p
     inspection.handbook_present = handbook_present
     _set_equipment(inspection, equipment, user)
     if not inspection.is_started:
-        from portal.rectification.services import carried_outcomes
-
         inspection.status = InspectionStatus.IN_PROGRESS.value
         inspection.started_at = utcnow()
         carried = carried_outcomes(inspection)
@@ -119,6 +122,14 @@ def record_start(inspection: Inspection, user: User, *, foreman_present: bool, p
                            for item in active_items(inspection))
         _event(inspection, user, "started")
     db.session.flush()
+
+
+def carried_outcomes(inspection: Inspection) -> dict[int, tuple[str, int]]:
+    """Outcomes a reinspection takes over from the previous round, by item id (see CARRY_OVER_RULES)."""
+    carried: dict[int, tuple[str, int]] = {}
+    for rule in CARRY_OVER_RULES.values():
+        carried.update(rule(inspection))
+    return carried
 
 
 def _set_equipment(inspection: Inspection, equipment: list[Equipment], user: User) -> None:
@@ -294,8 +305,6 @@ def load_answers(inspection: Inspection) -> list[Answer]:
 
 def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Summary:
     """Rates, grade or fail reasons, and what still blocks finishing."""
-    from portal.photos.services import item_photo_counts
-
     answers = load_answers(inspection) if answers is None else answers
     equipment_ok = has_valid_equipment(inspection)
     photo_counts = item_photo_counts(inspection.id)
@@ -318,11 +327,22 @@ def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Su
         version=answers_version(inspection))
 
 
-def finish(inspection: Inspection, user: User, seen_version: int, notice_input=None) -> Summary:
+@dataclass
+class NoticeInput:
+    """What the inspector decides on site when an inspection fails (checked and used by rectification)."""
+
+    deadline: date
+    reinspection_date: date
+    fixes: dict[int, str] = field(default_factory=dict)  # checklist item id → required fix
+
+
+def finish(inspection: Inspection, user: User, seen_version: int, notice_input: NoticeInput | None = None) -> Summary:
     """Freeze the result. Finishing a finished inspection changes nothing.
 
     Raises InspectionError("changed") when answers changed since the summary the inspector
-    saw, and InspectionError("blocked") while something is missing.
+    saw, and InspectionError("blocked") while something is missing; receivers of
+    ``inspection_finishing`` may refuse too (rectification: "notice_invalid"). Receivers of
+    ``inspection_finished`` then do the rest (notice, penalties, notifications).
     """
     inspection = _lock(inspection)
     if inspection.is_completed:
@@ -333,24 +353,14 @@ def finish(inspection: Inspection, user: User, seen_version: int, notice_input=N
         raise InspectionError("changed", summary)
     if summary.blocking:
         raise InspectionError("blocked", summary)
-    if not summary.evaluation.passed and notice_input is not None:
-        from portal.rectification.services import validate_notice_input
-
-        errors = validate_notice_input(notice_input)
-        if errors:
-            raise InspectionError("notice_invalid", errors)
+    signals.inspection_finishing.send(inspection, user=user, summary=summary, notice_input=notice_input)
     _freeze(inspection, summary.evaluation)
     inspection.status = InspectionStatus.COMPLETED.value
     inspection.finished_at = utcnow()
     inspection.finished_by_id = user.id
-    if inspection.handbook_present is False and inspection.project.foreman is not None:
-        record_penalty(inspection.project.foreman, Role.FOREMAN.value, PenaltyKind.SERIOUS_FAULT,
-                       HANDBOOK_MISSING, inspection)
     _event(inspection, user, "finished", "pass" if inspection.passed else "fail")
     db.session.flush()
-    from portal.rectification.services import after_finish
-
-    after_finish(inspection, load_answers(inspection), notice_input)
+    signals.inspection_finished.send(inspection, user=user, notice_input=notice_input)
     return summary
 
 
@@ -374,7 +384,11 @@ def _freeze(inspection: Inspection, evaluation: scoring.Evaluation) -> None:
 
 
 def reopen(inspection: Inspection, user: User, reason: str) -> None:
-    """Office reopens a completed inspection with a written reason (logged); the result is cleared."""
+    """Office reopens a completed inspection with a written reason (logged); the result is cleared.
+
+    Receivers of ``inspection_reopening`` may refuse (certificates: "certified"); receivers of
+    ``inspection_reopened`` undo what finishing started (notices withdrawn, signatures voided).
+    """
     reason = reason.strip()
     if not reason:
         raise InspectionError("reason_required")
@@ -384,21 +398,13 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
     if db.session.scalar(select(Inspection.id).where(Inspection.project_id == inspection.project_id,
                                                      Inspection.round > inspection.round)):
         raise InspectionError("later_round")  # the next round is planned on this result already
-    from portal.certificates.models import PassCertificate
-
-    if db.session.scalar(select(PassCertificate.id).where(PassCertificate.inspection_id == inspection.id,
-                                                          PassCertificate.revoked_at.is_(None))):
-        raise InspectionError("certified")  # revoke the certificate first: it proves this result
+    signals.inspection_reopening.send(inspection, user=user, reason=reason)
     inspection.status = InspectionStatus.IN_PROGRESS.value
     for name in ("passed", "grade", "passed_count", "applicable_count", "overall_rate", "category_scores",
                  "fail_reasons", "finished_at", "finished_by_id"):
         setattr(inspection, name, None)
     _event(inspection, user, "reopened", reason[:2000])
-    from portal.rectification.services import withdraw_notices_of
-    from portal.signatures.services import void_signatures
-
-    withdraw_notices_of(inspection)
-    void_signatures("inspection", inspection.id, user, reason)
+    signals.inspection_reopened.send(inspection, user=user, reason=reason)
     db.session.flush()
 
 

@@ -20,12 +20,13 @@ from portal.inspections import messages
 from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
-    InspectionError, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
+    InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
     inspector_agenda, load_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
 from portal.inspections.progress import progress
-from portal.photos.services import item_photos
+from portal.photos.services import PhotoTarget, item_photos
+from portal.photos.uploads import receive_upload, upload_error
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects
 from portal.inspections.scoring import percent_text
@@ -255,14 +256,6 @@ def summary(inspection_id: int):
                                    editable=can_answer(inspection, current_user), reopen_form=ReopenForm())
 
 
-@bp.app_context_processor
-def notice_helpers() -> dict:
-    """The default deadline, reinspection date and fixes offered when an inspection fails."""
-    from portal.rectification.services import default_notice_input
-
-    return {"default_notice": lambda summary: default_notice_input([a.item for a in summary.failed])}
-
-
 @bp.post("/<int:inspection_id>/finish")
 @login_required
 def finish_inspection(inspection_id: int):
@@ -295,8 +288,6 @@ def _notice_input(inspection: Inspection):
     Without the fields (a passing inspection) there is no input; unreadable dates are errors,
     never silently replaced by the defaults.
     """
-    from portal.rectification.services import NoticeInput
-
     if "deadline" not in request.form and "reinspection_date" not in request.form:
         return None, {}
     values, errors = {}, {}
@@ -310,6 +301,19 @@ def _notice_input(inspection: Inspection):
     fixes = {int(key[4:]): value[:2000] for key, value in request.form.items()
              if key.startswith("fix-") and key[4:].isdigit()}
     return NoticeInput(values["deadline"], values["reinspection_date"], fixes), {}
+
+
+@bp.post("/<int:inspection_id>/items/<int:item_id>/photos")
+@login_required
+def upload_item_photo(inspection_id: int, item_id: int):
+    """A photo of a checklist item (evidence of a failed item), through the photos' upload queue."""
+    inspection = get_inspection_or_404(inspection_id, current_user)
+    answer = get_answer_or_404(inspection, item_id)
+    if not can_answer(inspection, current_user):
+        return upload_error("locked" if inspection.is_completed else "not_allowed",
+                            409 if inspection.is_completed else 403)
+    return receive_upload(PhotoTarget(project=inspection.project, inspection_id=inspection.id,
+                                      item_id=answer.item_id, location=answer.item.display_text[:100]))
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")

@@ -1,99 +1,32 @@
-"""Photo uploads (concealed works, checklist items), serving, deleting, and the owner's archive."""
+"""Concealed-works photo uploads and closure tests, serving and deleting photos, the owner's archive."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from flask import (
-    Blueprint, Response, abort, current_app, flash, redirect, render_template, request, send_file,
-    stream_with_context, url_for,
+    Blueprint, Response, abort, flash, redirect, render_template, request, send_file, stream_with_context, url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
 from portal.auth.roles import Role
 from portal.extensions import db
-from portal.inspections.services import can_answer, get_answer_or_404, get_inspection_or_404
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
-from portal.photos.imaging import ImageRejected
-from portal.photos.messages import rejection_text
+from portal.photos.locks import closure_locked, photo_locked, record_locked
 from portal.photos.models import ClosureTest, Photo, System
+from portal.photos.rules import closure_end_error
+from portal.photos.uploads import receive_upload, upload_error
 from portal.projects.services import get_project_or_404
-from portal.storage import StorageError, get_storage
+from portal.storage import get_storage
 from portal.timeutil import COMPANY_TZ, local_now, to_local, utcnow
 
 bp = Blueprint("photos", __name__)
 
-CLOSURE_HOURS = 24
-
 
 # --- uploading ------------------------------------------------------------------------------
-
-def receive_upload(target: services.PhotoTarget):
-    """Store the uploaded file for ``target``: 201 new, 200 same UUID again, 4xx/507 with a message."""
-    try:
-        photo_uuid = services.normalise_uuid(request.form.get("uuid"))
-        upload = request.files.get("file")
-        if upload is None:
-            raise services.PhotoError("no_file")
-        photo, created = _store(target, photo_uuid, upload.read())
-    except services.PhotoError as exc:
-        return _upload_error(exc.code, 409 if exc.code == "uuid_conflict" else 422)
-    except ImageRejected as exc:
-        return _upload_error(exc.code, 422)
-    except StorageError:
-        current_app.logger.exception("photo storage failed")
-        return _upload_error("storage", 507)
-    return render_template("photos/_photo.html", photo=photo, can_delete=False), 201 if created else 200
-
-
-def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[Photo, bool]:
-    """Write files and row, commit; on any failure remove the files again."""
-    storage = get_storage()
-    try:
-        photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
-    except IntegrityError:
-        # The same UUID was stored by a concurrent retry a moment ago: answer with that photo.
-        db.session.rollback()
-        photo = services.find_by_uuid(photo_uuid)
-        if photo is None or not target.matches(photo):
-            raise services.PhotoError("uuid_conflict") from None
-        return photo, False
-    try:
-        db.session.commit()
-    except IntegrityError:
-        db.session.rollback()
-        services.discard_files(storage, written)
-        photo = services.find_by_uuid(photo_uuid)
-        if photo is None or not target.matches(photo):
-            raise services.PhotoError("uuid_conflict") from None
-        return photo, False
-    except BaseException:
-        db.session.rollback()
-        services.discard_files(storage, written)
-        raise
-    return photo, created
-
-
-def _upload_error(code: str, status: int):
-    return render_template("photos/_upload_error.html", message=rejection_text(code)), status
-
-
-@bp.post("/inspections/<int:inspection_id>/items/<int:item_id>/photos")
-@login_required
-def upload_item_photo(inspection_id: int, item_id: int):
-    """A photo of a checklist item (evidence of a failed item)."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    answer = get_answer_or_404(inspection, item_id)
-    if not can_answer(inspection, current_user):
-        return _upload_error("locked" if inspection.is_completed else "not_allowed",
-                             409 if inspection.is_completed else 403)
-    return receive_upload(services.PhotoTarget(project=inspection.project, inspection_id=inspection.id,
-                                               item_id=answer.item_id, location=answer.item.display_text[:100]))
-
 
 @bp.post("/projects/<int:project_id>/concealed/photos")
 @login_required
@@ -101,17 +34,17 @@ def upload_concealed_photo(project_id: int):
     """A concealed-works photo, tagged with system, room, stage (and closure test)."""
     project = get_project_or_404(project_id, current_user)
     if not services.can_upload_concealed(project, current_user):
-        return _upload_error("not_allowed", 403)
+        return upload_error("not_allowed", 403)
     record = services.concealed_record(project)
     if record_locked(record):
-        return _upload_error("locked", 409)
+        return upload_error("locked", 409)
     form = _concealed_form(record)
     if not form.validate():
         return render_template("photos/_upload_error.html",
                                message=" ".join(e for errors in form.errors.values() for e in errors)), 422
     closure = next((t for t in _closure_tests(record) if t.id == form.closure_test_id.data), None)
     if closure is not None and closure_locked(closure):
-        return _upload_error("locked", 409)
+        return upload_error("locked", 409)
     return receive_upload(services.PhotoTarget(
         project=project, record=record, closure_test=closure, system=form.system.data,
         location=form.location.data.strip(), stage=form.stage.data, note=(form.note.data or "").strip()))
@@ -160,45 +93,16 @@ def delete(photo_uuid: str):
     photo = services.get_photo_or_404(photo_uuid, current_user)
     form = DeletePhotoForm()
     if not form.validate_on_submit():
-        return _upload_error("reason_required", 422)
+        return upload_error("reason_required", 422)
     try:
-        services.soft_delete(photo, current_user, form.reason.data, locked=_locked(photo))
+        services.soft_delete(photo, current_user, form.reason.data, locked=photo_locked(photo))
     except services.PhotoError as exc:
-        return _upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
+        return upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
     db.session.commit()
     if request.headers.get("HX-Request"):
         return "", 200
     flash(_("Photo deleted."), "success")
     return redirect(request.referrer or url_for("home.index"))
-
-
-def _locked(photo: Photo) -> bool:
-    """Photos of finished inspections and finished concealed-works records no longer change."""
-    if photo.inspection_id is not None:
-        from portal.inspections.models import Inspection
-
-        return db.session.get(Inspection, photo.inspection_id).is_completed
-    if photo.record_id is not None:
-        from portal.photos.models import ConcealedWorksRecord
-
-        return record_locked(db.session.get(ConcealedWorksRecord, photo.record_id))
-    return False
-
-
-def closure_locked(test) -> bool:
-    """A closure test signed by owner and foreman no longer changes (result, photos)."""
-    from portal.signatures.records import RECORD_TYPES
-    from portal.signatures.services import is_locked
-
-    return test.ended_at is not None and is_locked(RECORD_TYPES["closure_test"], test)
-
-
-def record_locked(record) -> bool:
-    """A concealed-works record no longer changes once finished or fully signed (owner and foreman)."""
-    from portal.signatures.records import RECORD_TYPES
-    from portal.signatures.services import is_locked
-
-    return record.is_finished or is_locked(RECORD_TYPES["concealed"], record)
 
 
 # --- the concealed-works record -------------------------------------------------------------
@@ -259,9 +163,10 @@ def end_closure_test(project_id: int, test_id: int):
     form = ClosureEndForm()
     if form.validate_on_submit():
         ended = _utc(form.ended_at.data)
-        if ended > utcnow() + timedelta(minutes=5):
+        refusal = closure_end_error(test.started_at, ended, utcnow())
+        if refusal == "future":
             form.ended_at.errors = [_("The end of the closure test cannot be in the future.")]
-        elif ended - test.started_at < timedelta(hours=CLOSURE_HOURS):
+        elif refusal == "too_short":
             form.ended_at.errors = [_("The closure test must last at least 24 hours (started %(start)s).",
                                       start=f"{to_local(test.started_at):%Y-%m-%d %H:%M}")]
         else:
@@ -301,8 +206,6 @@ def _editable_record(project_id: int):
 
 def _utc(local_naive):
     """A datetime typed in company time, as stored (UTC, naive)."""
-    from datetime import timezone
-
     return local_naive.replace(tzinfo=COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)
 
 

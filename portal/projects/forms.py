@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -9,14 +11,21 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
+from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
 from portal.projects.contract_no import parse_contract_no
 from portal.projects.models import STATUS_LABELS, ProjectStatus
 from portal.projects.services import contract_no_taken
+from portal.registry import Registry
+from portal.timeutil import local_today
 from portal.web import db_id
 
 PHONE_RE = re.compile(r"\+?[0-9][0-9 \-]{5,18}[0-9]")
+
+# Labels that flag people offered for a project (penalties registers the foremen's order stops):
+# (role, users, today) → user id → the label shown instead of the name.
+ASSIGNEE_LABELS: Registry[Callable[[Role, list[User], date], dict[int, str]]] = Registry("assignee label")
 
 
 def _strip(value):
@@ -26,18 +35,15 @@ def _strip(value):
 def _choices(role: Role, assigned) -> list[SelectChoice]:
     """Active users holding ``role``, plus whoever is assigned now (even if deactivated since).
 
-    Foremen under an order stop (停单, round 3 failed) are flagged with its end date.
+    Some are flagged (see ASSIGNEE_LABELS), e.g. foremen under an order stop with its end date.
     """
-    from portal.penalties.services import active_order_stops
-    from portal.timeutil import local_today
-
     users = users_with_role(role)
     if assigned is not None and assigned not in users:
         users.append(assigned)
-    stops = active_order_stops(local_today()) if role == Role.FOREMAN else {}
-    return [SelectChoice(u.id, _l("%(name)s — no new orders until %(date)s", name=u.display_name,
-                                   date=stops[u.id].isoformat()) if u.id in stops else u.display_name)
-            for u in users]
+    labels: dict[int, str] = {}
+    for label in ASSIGNEE_LABELS.values():
+        labels.update(label(role, users, local_today()))
+    return [SelectChoice(u.id, labels.get(u.id, u.display_name)) for u in users]
 
 
 class ProjectForm(FlaskForm):

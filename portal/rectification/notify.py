@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.notifications.services import notify
 from portal.rectification.models import NoticeStatus, RectificationNotice
 from portal.timeutil import local_today
+from portal.web import path_for
 
 
 def _office() -> list[User]:
@@ -23,31 +24,31 @@ def _site_team(notice: RectificationNotice) -> list[User]:
     return [notice.project.foreman, notice.project.project_manager]
 
 
-def _link(notice: RectificationNotice) -> str:
-    from portal.rectification.services import notice_url
+def notice_url(notice: RectificationNotice) -> str:
+    """Where a notification about the notice points."""
+    return path_for("rectification.notice", notice_id=notice.id)
 
-    return notice_url(notice)
 
 
 def notice_created(notice: RectificationNotice) -> None:
     """New notice: foreman and project manager."""
     notify(_site_team(notice), "notice_created", lambda: _(
         "New rectification notice %(no)s for %(contract)s: %(n)s items, deadline %(date)s.", no=notice.number,
-        contract=notice.project.contract_no, n=len(notice.items), date=notice.deadline.isoformat()), _link(notice))
+        contract=notice.project.contract_no, n=len(notice.items), date=notice.deadline.isoformat()), notice_url(notice))
 
 
 def reinspection_requested(notice: RectificationNotice) -> None:
     """The foreman asks for reinspection: office."""
     notify(_office(), "reinspection_requested", lambda: _(
         "Reinspection requested for %(contract)s (notice %(no)s).", contract=notice.project.contract_no,
-        no=notice.number), _link(notice))
+        no=notice.number), notice_url(notice))
 
 
 def reinspection_scheduled(notice: RectificationNotice, inspection) -> None:
     """Reinspection planned: foreman and the inspector."""
     notify([notice.project.foreman, db.session.get(User, inspection.inspector_id)], "reinspection_scheduled", lambda: _(
         "Reinspection (round %(round)s) of %(contract)s scheduled for %(date)s.", round=inspection.round,
-        contract=notice.project.contract_no, date=inspection.scheduled_date.isoformat()), _link(notice))
+        contract=notice.project.contract_no, date=inspection.scheduled_date.isoformat()), notice_url(notice))
 
 
 def send_deadline_reminders(today=None) -> int:
@@ -60,9 +61,9 @@ def send_deadline_reminders(today=None) -> int:
         if notice.deadline == today + timedelta(days=1):
             sent += len(notify(_site_team(notice) + _office(), "deadline_tomorrow", lambda n=notice: _(
                 "Deadline tomorrow: notice %(no)s for %(contract)s.", no=n.number, contract=n.project.contract_no),
-                _link(notice), dedupe=f"deadline-tomorrow:{notice.id}"))
+                notice_url(notice), dedupe=f"deadline-tomorrow:{notice.id}"))
         elif notice.deadline < today:
             sent += len(notify(_site_team(notice) + _office(), "overdue", lambda n=notice: _(
                 "Overdue: notice %(no)s for %(contract)s (deadline %(date)s).", no=n.number,
-                contract=n.project.contract_no, date=n.deadline.isoformat()), _link(notice), dedupe=f"overdue:{notice.id}"))
+                contract=n.project.contract_no, date=n.deadline.isoformat()), notice_url(notice), dedupe=f"overdue:{notice.id}"))
     return sent

@@ -8,7 +8,7 @@ from portal.extensions import db
 from portal.pdf import render_pdf
 from portal.photos.models import Photo
 from portal.rectification.models import RectificationNotice
-from portal.signatures.records import RECORD_TYPES
+from portal.rectification.signing import NOTICE_RECORD
 from portal.signatures.services import record_signatures
 from portal.timeutil import to_local
 
@@ -23,7 +23,7 @@ def notice_data(notice: RectificationNotice) -> dict:
         thumbs.setdefault(photo.item_id, []).append(photo.thumb_key)
     project = notice.project
     signatures = []
-    state = record_signatures(RECORD_TYPES["notice"], notice)
+    state = record_signatures(NOTICE_RECORD, notice)
     for slot in state.slots:
         sig = slot.signature
         signatures.append({"slot": slot.slot, "name": sig.signer_name if sig else "", "image": sig.image_key if sig else None,

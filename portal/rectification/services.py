@@ -4,7 +4,6 @@ Services flush; the views commit once per request.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from flask import abort, current_app
@@ -13,18 +12,20 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
+from portal.checklists.models import ChecklistItem
 from portal.extensions import db
 from portal.inspections.models import Answer, Inspection, Outcome
+from portal.inspections.services import NoticeInput
 from portal.numbering import next_number
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.penalties.services import record_penalty
 from portal.photos.models import Photo
 from portal.projects.models import Project
 from portal.projects.services import visible_projects
+from portal.rectification import notify
 from portal.rectification.escalation import add_months, rules_for_round
 from portal.rectification.models import ItemState, NoticeItem, NoticeStatus, RectificationNotice
 from portal.timeutil import local_today, utcnow
-from portal.web import path_for
 
 
 class NoticeError(Exception):
@@ -34,15 +35,6 @@ class NoticeError(Exception):
         super().__init__(code)
         self.code = code
         self.detail = detail
-
-
-@dataclass
-class NoticeInput:
-    """What the inspector decides on site when an inspection fails."""
-
-    deadline: date
-    reinspection_date: date
-    fixes: dict[int, str] = field(default_factory=dict)  # checklist item id → required fix
 
 
 def default_notice_input(failed_items, today: date | None = None) -> NoticeInput:
@@ -132,9 +124,7 @@ def after_finish(inspection: Inspection, answers: list[Answer], data: NoticeInpu
     notice = create_notice(inspection, answers, data or default_notice_input(
         [a.item for a in answers if a.outcome == Outcome.FAIL.value]))
     escalate(inspection)
-    from portal.rectification.notify import notice_created
-
-    notice_created(notice)
+    notify.notice_created(notice)
     return notice
 
 
@@ -212,8 +202,6 @@ def after_photo_count(item: NoticeItem) -> int:
 
 def photo_required(item: NoticeItem) -> bool:
     """Items whose checklist item requires a photo need an "after" photo too."""
-    from portal.checklists.models import ChecklistItem
-
     return bool(db.session.get(ChecklistItem, item.item_id).photo_required_on_fail)
 
 
@@ -238,9 +226,7 @@ def request_reinspection(notice: RectificationNotice, user: User) -> bool:
         raise NoticeError("items_open", open_items)
     notice.status, notice.requested_at, notice.requested_by_id = NoticeStatus.REQUESTED.value, utcnow(), user.id
     db.session.flush()
-    from portal.rectification.notify import reinspection_requested
-
-    reinspection_requested(notice)
+    notify.reinspection_requested(notice)
     return True
 
 
@@ -268,9 +254,7 @@ def schedule_reinspection(notice: RectificationNotice, day: date, inspector: Use
     db.session.flush()
     notice.reinspection_id = reinspection.id
     notice.status = NoticeStatus.SCHEDULED.value
-    from portal.rectification.notify import reinspection_scheduled
-
-    reinspection_scheduled(notice, reinspection)
+    notify.reinspection_scheduled(notice, reinspection)
     return reinspection
 
 
@@ -287,10 +271,5 @@ def carried_outcomes(inspection: Inspection) -> dict[int, tuple[str, int]]:
         Answer.inspection_id == notice.inspection_id,
         Answer.outcome.in_([Outcome.PASS.value, Outcome.NA.value]))).all()
     return {item_id: (outcome, notice.inspection_id) for item_id, outcome in rows if item_id not in on_notice}
-
-
-def notice_url(notice: RectificationNotice) -> str:
-    """Where a notification about the notice points."""
-    return path_for("rectification.notice", notice_id=notice.id)
 
 

@@ -14,9 +14,11 @@ from portal.auth.sessions import roles_required
 from portal.extensions import db
 from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
+from portal.photos.uploads import receive_upload, upload_error
 from portal.rectification import messages, services
 from portal.rectification.forms import RectifiedForm, ScheduleReinspectionForm
 from portal.rectification.models import NoticeItem, NoticeStatus, RectificationNotice
+from portal.rectification.pdf import render_notice_pdf
 from portal.timeutil import local_today
 
 bp = Blueprint("rectification", __name__, url_prefix="/notices")
@@ -24,9 +26,10 @@ bp = Blueprint("rectification", __name__, url_prefix="/notices")
 
 @bp.app_context_processor
 def notice_helpers() -> dict:
-    """Deadline helpers for the notice templates."""
+    """Deadline helpers for the notice templates; the notice defaults offered when an inspection fails."""
     return {"notice_overdue": services.is_overdue, "items_left": services.items_left,
-            "notice_error_text": messages.error_text}
+            "notice_error_text": messages.error_text,
+            "default_notice": lambda summary: services.default_notice_input([a.item for a in summary.failed])}
 
 
 @bp.get("/mine")
@@ -94,11 +97,9 @@ def _rework_item(notice_id: int, item_id: int) -> tuple[RectificationNotice, Not
 @login_required
 def upload_after_photo(notice_id: int, item_id: int):
     """An "after" photo of a rectified item (same upload queue as every photo)."""
-    from portal.photos.views import _upload_error, receive_upload
-
     notice, item = _rework_item(notice_id, item_id)
     if notice.status != NoticeStatus.OPEN.value:
-        return _upload_error("locked", 409)
+        return upload_error("locked", 409)
     return receive_upload(PhotoTarget(project=notice.project, notice_item_id=item.id, location=item.item_text[:100]))
 
 
@@ -162,8 +163,6 @@ def schedule_reinspection(notice_id: int):
 @login_required
 def pdf(notice_id: int):
     """The printable notice: two copies (office/inspector and project manager), A4, Chinese fonts embedded."""
-    from portal.rectification.pdf import render_notice_pdf
-
     notice = services.get_notice_or_404(notice_id, current_user)
     response = Response(render_notice_pdf(notice), mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'

@@ -245,8 +245,6 @@ def reschedule(inspection: Inspection, day: date, slot: time, reason: str, user:
 
 def _move_agreed_reinspection_date(inspection: Inspection, day: date) -> None:
     """A moved reinspection moves the date agreed on its rectification notice too."""
-    from portal.rectification.models import RectificationNotice
-
     notice = db.session.scalar(select(RectificationNotice).where(RectificationNotice.reinspection_id == inspection.id))
     if notice is not None:
         notice.reinspection_date = day

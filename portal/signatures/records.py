@@ -1,16 +1,19 @@
-"""Which records take signatures, who must sign them, and how to load and describe them.
+"""Which records take signatures: a registry that the features fill at start-up.
 
-The required set of signers is a property of the record type, here and nowhere else.
+Signatures knows nothing of inspections, photos or notices. Each feature describes its
+signable records as a :class:`RecordType` (who must sign, how to load the record, what its
+signatures are bound to, when it may be signed) and registers it from its own ``signing.py``.
+The required set of signers is a property of the record type, there and nowhere else.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
 from portal.extensions import db
-from portal.signatures import content
+from portal.registry import Registry
 
 SLOT_LABELS = {
     "inspector": _l("Inspector"),
@@ -18,6 +21,10 @@ SLOT_LABELS = {
     "project_manager": _l("Project manager"),
     "owner": _l("Owner"),
 }
+
+
+def _no_figures(_record) -> dict:
+    return {}
 
 
 @dataclass(frozen=True)
@@ -28,10 +35,14 @@ class RecordType:
     title: object
     required: tuple[str, ...]
     optional: tuple[str, ...]
-    model: Callable[[], type]
-    content: Callable[[object], dict]
-    project: Callable[[object], object]
+    model: type
+    content: Callable[[object], dict]  # canonical content; its fingerprint is what a signature is bound to
+    project: Callable[[object], object]  # the record's project (whose foreman and PM sign)
     ready: Callable[[object], bool]  # may it be signed now (e.g. the inspection is finished)?
+    check_access: Callable[[object, object], None]  # (record, user): aborts 404 unless the user may see it
+    lock_effect: str  # what the owning feature refuses to change once every required slot is signed
+    run_by: Callable[[object], int | None] | None = None  # id of the inspector who runs it: he collects alone
+    figures: Callable[[object], dict] = field(default=_no_figures)  # extra figures of the record summary
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -40,57 +51,15 @@ class RecordType:
 
     def load(self, record_id: int):
         """The record, or None."""
-        return db.session.get(self.model(), record_id)
+        return db.session.get(self.model, record_id)
 
 
-def _inspection_model():
-    from portal.inspections.models import Inspection
-
-    return Inspection
+RECORD_TYPES: Registry[RecordType] = Registry("signable record type")
 
 
-def _record_model():
-    from portal.photos.models import ConcealedWorksRecord
-
-    return ConcealedWorksRecord
-
-
-def _closure_model():
-    from portal.photos.models import ClosureTest
-
-    return ClosureTest
-
-
-def _project_of_record(record):
-    from portal.projects.models import Project
-
-    return db.session.get(Project, record.project_id)
-
-
-def _notice_model():
-    from portal.rectification.models import RectificationNotice
-
-    return RectificationNotice
-
-
-RECORD_TYPES: dict[str, RecordType] = {
-    "inspection": RecordType(
-        name="inspection", title=_l("Inspection result"), required=("inspector", "foreman", "project_manager"),
-        optional=("owner",), model=_inspection_model, content=content.inspection_content,
-        project=lambda inspection: inspection.project, ready=lambda inspection: inspection.is_completed),
-    "concealed": RecordType(
-        name="concealed", title=_l("Concealed-works record"), required=("owner", "foreman"), optional=(),
-        model=_record_model, content=content.concealed_content, project=_project_of_record,
-        ready=lambda record: True),
-    "closure_test": RecordType(
-        name="closure_test", title=_l("24-hour closure test"), required=("owner", "foreman"), optional=(),
-        model=_closure_model, content=content.closure_test_content,
-        project=lambda test: _project_of_record(test.record), ready=lambda test: test.ended_at is not None),
-    "notice": RecordType(
-        name="notice", title=_l("Receipt of the rectification notice"), required=("foreman", "project_manager"),
-        optional=(), model=_notice_model, content=content.notice_content, project=lambda notice: notice.project,
-        ready=lambda notice: True),
-}
+def register_record_type(rtype: RecordType) -> RecordType:
+    """Make ``rtype`` signable (registering the same name again replaces it)."""
+    return RECORD_TYPES.add(rtype.name, rtype)
 
 
 def record_type(name: str) -> RecordType | None:

@@ -95,8 +95,8 @@ def may_collect(rtype: RecordType, record, user: User) -> bool:
     """The person who runs the record on site (or office) collects everybody's signatures on his phone."""
     if user.has_role(Role.OFFICE):
         return True
-    if rtype.name == "inspection":
-        return record.inspector_id == user.id
+    if rtype.run_by is not None:
+        return rtype.run_by(record) == user.id
     project = rtype.project(record)
     return user.has_role(Role.INSPECTOR) or project.foreman_id == user.id or project.project_manager_id == user.id
 
@@ -105,7 +105,7 @@ def own_slots(rtype: RecordType, record, user: User) -> set[str]:
     """The slots that are this user's own on this record."""
     project = rtype.project(record)
     slots = set()
-    if rtype.name == "inspection" and record.inspector_id == user.id:
+    if rtype.run_by is not None and rtype.run_by(record) == user.id:
         slots.add("inspector")
     if project.foreman_id == user.id:
         slots.add("foreman")

@@ -1,6 +1,7 @@
 """Signature pages: collect on site, refuse with a witness, single-use links for absent signers."""
 from __future__ import annotations
 
+import segno
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -9,13 +10,13 @@ from wtforms import SelectChoice
 
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
-from portal.projects.services import get_project_or_404
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
 from portal.signatures.models import Signature, SigningLink
 from portal.signatures.records import RecordType, record_type
 from portal.storage import StorageError, get_storage
+from portal.timeutil import utcnow
 
 bp = Blueprint("signatures", __name__)
 
@@ -34,7 +35,7 @@ def get_signable_or_404(type_name: str, record_id: int, user) -> tuple[RecordTyp
     record = rtype.load(record_id) if rtype else None
     if record is None:
         abort(404)
-    get_project_or_404(rtype.project(record).id, user)
+    rtype.check_access(record, user)
     if not services.may_collect(rtype, record, user) and not services.own_slots(rtype, record, user):
         abort(404)
     return rtype, record
@@ -61,23 +62,10 @@ def _panel(rtype: RecordType, record, status: int = 200, form: SignForm | None =
     return render_template(
         "signatures/panel.html", rtype=rtype, record=record, project=rtype.project(record), state=state,
         signable=signable if rtype.ready(record) else [], collector=collector, form=form or SignForm(),
-        error=error, link_form=link_form, links=links, new_link=new_link, now=_now(),
-        own_slots=services.own_slots(rtype, record, current_user), **_record_extras(rtype, record)), status
+        error=error, link_form=link_form, links=links, new_link=new_link, now=utcnow(),
+        own_slots=services.own_slots(rtype, record, current_user), **rtype.figures(record)), status
 
 
-def _record_extras(rtype: RecordType, record) -> dict:
-    """Figures the record summary shows (the number of photos of a concealed-works record)."""
-    if rtype.name == "concealed":
-        from portal.photos.services import record_photos
-
-        return {"photo_count": len(record_photos(record))}
-    return {}
-
-
-def _now():
-    from portal.timeutil import utcnow
-
-    return utcnow()
 
 
 @bp.post("/signatures/<type_name>/<int:record_id>/sign")
@@ -140,8 +128,6 @@ def create_link(type_name: str, record_id: int):
 
 def _qr_svg(url: str) -> Markup:
     """The link as an inline SVG QR code (segno), for the owner to scan with his phone."""
-    import segno
-
     return Markup(segno.make(url, error="m").svg_inline(scale=5, dark="#111827", light="#ffffff"))
 
 
@@ -210,4 +196,4 @@ def public_sign(token: str):
     state_now = services.record_signatures(rtype, record)
     return render_template("signatures/public.html", link=link, rtype=rtype, record=record,
                            project=rtype.project(record), state=state_now, form=form, error=error,
-                           token=token, **_record_extras(rtype, record)), status
+                           token=token, **rtype.figures(record)), status

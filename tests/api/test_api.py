@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal.api import tokens
 from portal.auth.roles import Role
 from portal.certificates import services
-from portal.certificates.models import ApiToken
+from portal.api.models import ApiToken
 from portal.extensions import db
 from portal.timeutil import to_local
 from tests.factories import (

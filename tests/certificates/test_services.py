@@ -20,7 +20,7 @@ from portal.extensions import db
 from portal.inspections.services import answers_version, finish, reopen
 from portal.numbering import NumberSequence
 from portal.signatures.content import fingerprint
-from portal.signatures.records import RECORD_TYPES
+from portal.inspections.signing import INSPECTION_RECORD
 from portal.storage import FileSystemStorage
 from portal.timeutil import local_today
 from tests.factories import (
@@ -28,7 +28,7 @@ from tests.factories import (
     make_signed_inspection, make_user, sign_fully,
 )
 
-INSPECTION = RECORD_TYPES["inspection"]
+INSPECTION = INSPECTION_RECORD
 
 
 @pytest.fixture

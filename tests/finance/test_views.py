@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from portal.auth.roles import Role
 from portal.certificates import services
-from portal.certificates.models import PassCertificate, SettlementPayment
+from portal.certificates.models import PassCertificate
+from portal.finance.models import SettlementPayment
 from portal.extensions import db
 from portal.storage import FileSystemStorage
 from portal.timeutil import local_today, to_local

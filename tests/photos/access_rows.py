@@ -53,14 +53,14 @@ ROWS = [
     ("GET", f"{NO_PHOTO}/original", "photos.serve", expect(set(), denied=HIDDEN)),
     ("GET", "/photos/not-a-uuid/display", "photos.serve", expect(set(), denied=HIDDEN)),
     ("POST", f"{NO_PHOTO}/delete", "photos.delete", expect(set(), denied=HIDDEN)),
-    ("POST", "/inspections/{insp_own}/items/{item}/photos", "photos.upload_item_photo",
+    ("POST", "/inspections/{insp_own}/items/{item}/photos", "inspections.upload_item_photo",
      inspection_rows(ok=422, office=DENIED)),
-    ("POST", "/inspections/{insp_own}/items/999999/photos", "photos.upload_item_photo",
+    ("POST", "/inspections/{insp_own}/items/999999/photos", "inspections.upload_item_photo",
      inspection_rows(ok=HIDDEN, office=HIDDEN)),
     # {item} belongs to {insp_own}'s checklist version: other inspections have no such answer row.
-    ("POST", "/inspections/{insp_other}/items/{item}/photos", "photos.upload_item_photo",
+    ("POST", "/inspections/{insp_other}/items/{item}/photos", "inspections.upload_item_photo",
      {**expect(set(), denied=HIDDEN), Role.OFFICE: HIDDEN}),
-    ("POST", "/inspections/{insp_done}/items/{item}/photos", "photos.upload_item_photo",
+    ("POST", "/inspections/{insp_done}/items/{item}/photos", "inspections.upload_item_photo",
      inspection_rows(ok=HIDDEN, office=HIDDEN)),
 ]
 

@@ -10,7 +10,9 @@ import pytest
 
 from portal.extensions import db
 from portal.inspections.services import answers_version, finish, load_answers, save_answer, save_note
-from portal.signatures.content import canonical_json, closure_test_content, concealed_content, fingerprint, inspection_content
+from portal.inspections.signing import inspection_content
+from portal.photos.signing import closure_test_content, concealed_content
+from portal.signatures.content import canonical_json, fingerprint
 from tests.factories import make_image_bytes, make_inspection, make_photo, make_project
 
 SAMPLE = {

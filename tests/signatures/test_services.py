@@ -17,7 +17,8 @@ from portal.inspections.services import reopen
 from portal.photos.services import concealed_record
 from portal.signatures import services
 from portal.signatures.models import Signature, SigningLink
-from portal.signatures.records import RECORD_TYPES
+from portal.inspections.signing import INSPECTION_RECORD
+from portal.photos.signing import CLOSURE_TEST_RECORD, CONCEALED_RECORD
 from portal.signatures.services import SignatureError, SignatureInput
 from portal.storage import FileSystemStorage
 from tests.factories import (
@@ -25,8 +26,8 @@ from tests.factories import (
     make_strokes, make_user, signature_data_url,
 )
 
-INSPECTION = RECORD_TYPES["inspection"]
-CONCEALED = RECORD_TYPES["concealed"]
+INSPECTION = INSPECTION_RECORD
+CONCEALED = CONCEALED_RECORD
 T0 = datetime(2026, 5, 1, 8, 0, 0)
 
 
@@ -236,7 +237,7 @@ def test_closure_test_needs_owner_and_foreman_and_an_end(storage):
                        created_by_id=project.foreman_id)
     db.session.add(test)
     db.session.flush()
-    rtype = RECORD_TYPES["closure_test"]
+    rtype = CLOSURE_TEST_RECORD
     assert rtype.required == ("owner", "foreman") and rtype.optional == ()
     with pytest.raises(SignatureError) as info:
         services.sign(rtype, test, data_for(rtype, test, "owner"), storage)

@@ -20,7 +20,8 @@ from portal.photos.models import ClosureTest
 from portal.photos.services import concealed_record
 from portal.signatures import services
 from portal.signatures.models import Signature, SigningLink
-from portal.signatures.records import RECORD_TYPES
+from portal.inspections.signing import INSPECTION_RECORD
+from portal.photos.signing import CLOSURE_TEST_RECORD
 from portal.storage import FileSystemStorage
 from portal.timeutil import utcnow
 from tests.factories import (
@@ -28,7 +29,7 @@ from tests.factories import (
     make_strokes, make_user, signature_data_url,
 )
 
-INSPECTION = RECORD_TYPES["inspection"]
+INSPECTION = INSPECTION_RECORD
 LINK_RE = re.compile(r"https://portal\.test/sign/([A-Za-z0-9_.\-]+)")
 
 
@@ -339,7 +340,7 @@ def _signed_closure_test(project):
     test.ended_at, test.leak = test.started_at + timedelta(hours=25), False
     make_signature("closure_test", test, "owner")
     make_signature("closure_test", test, "foreman", user=project.foreman)
-    assert services.is_locked(RECORD_TYPES["closure_test"], test)
+    assert services.is_locked(CLOSURE_TEST_RECORD, test)
     db.session.commit()
     return test
 

@@ -1,0 +1,42 @@
+"""How inspections plug into the packages below them: penalties, checklists, photos.
+
+Connected at start-up by :func:`register` (idempotent).
+"""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from portal.auth.roles import Role
+from portal.checklists.models import ChecklistTemplate
+from portal.checklists.services import TEMPLATE_USERS
+from portal.extensions import db
+from portal.inspections import signals
+from portal.inspections.models import Inspection
+from portal.penalties.models import PenaltyKind
+from portal.penalties.services import HANDBOOK_MISSING, record_penalty
+from portal.photos.locks import PHOTO_LOCKS
+from portal.photos.models import Photo
+
+
+def penalise_missing_handbook(inspection: Inspection, **_extra) -> None:
+    """Receiver of ``inspection_finished``: no construction handbook on site is a serious fault of the foreman."""
+    if inspection.handbook_present is False and inspection.project.foreman is not None:
+        record_penalty(inspection.project.foreman, Role.FOREMAN.value, PenaltyKind.SERIOUS_FAULT,
+                       HANDBOOK_MISSING, inspection)
+
+
+def inspections_on(template: ChecklistTemplate) -> int:
+    """How many inspections use this checklist version."""
+    return db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.template_id == template.id))
+
+
+def finished_inspection_photo(photo: Photo) -> bool:
+    """Photos of a finished inspection no longer change."""
+    return photo.inspection_id is not None and db.session.get(Inspection, photo.inspection_id).is_completed
+
+
+def register() -> None:
+    """Connect the receivers and fill the registries."""
+    signals.inspection_finished.connect(penalise_missing_handbook)
+    TEMPLATE_USERS.add("inspections", inspections_on)
+    PHOTO_LOCKS.add("inspections", finished_inspection_photo)
