@@ -28,6 +28,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
 
     install_id_converter(app)
     register_blueprints(app)
+    register_permissions(app)
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
@@ -87,6 +88,27 @@ def register_blueprints(app: Flask) -> None:
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
                signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp):
         app.register_blueprint(bp)
+
+
+def register_permissions(app: Flask) -> None:
+    """Each feature registers the access rules for its own objects; templates get ``can`` and the menu."""
+    from portal.admin import permissions as admin_rules
+    from portal.auth import navigation, permissions
+    from portal.certificates import permissions as certificate_rules
+    from portal.checklists import permissions as checklist_rules
+    from portal.equipment import permissions as equipment_rules
+    from portal.inspections import permissions as inspection_rules
+    from portal.photos import permissions as photo_rules
+    from portal.projects import permissions as project_rules
+    from portal.rectification import permissions as notice_rules
+    from portal.schedule import permissions as schedule_rules
+    from portal.signatures import permissions as signature_rules
+
+    for feature in (project_rules, admin_rules, checklist_rules, equipment_rules, inspection_rules, photo_rules,
+                    notice_rules, schedule_rules, signature_rules, certificate_rules):
+        feature.register()
+    permissions.init_app(app)
+    navigation.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
