@@ -29,6 +29,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
     install_id_converter(app)
     register_blueprints(app)
     register_features(app)
+    register_permissions(app)
     register_errorhandlers(app)
     register_commands(app)
     register_security(app)
@@ -109,6 +110,27 @@ def register_features(app: Flask) -> None:
     for feature in (inspection_hooks, rectification_hooks, inspection_signing, photo_signing,
                     rectification_signing, certificate_hooks, finance_hooks, penalty_hooks):
         feature.register()
+
+
+def register_permissions(app: Flask) -> None:
+    """Each feature registers the access rules for its own objects; templates get ``can`` and the menu."""
+    from portal.admin import permissions as admin_rules
+    from portal.auth import navigation, permissions
+    from portal.certificates import permissions as certificate_rules
+    from portal.checklists import permissions as checklist_rules
+    from portal.equipment import permissions as equipment_rules
+    from portal.inspections import permissions as inspection_rules
+    from portal.photos import permissions as photo_rules
+    from portal.projects import permissions as project_rules
+    from portal.rectification import permissions as notice_rules
+    from portal.schedule import permissions as schedule_rules
+    from portal.signatures import permissions as signature_rules
+
+    for feature in (project_rules, admin_rules, checklist_rules, equipment_rules, inspection_rules, photo_rules,
+                    notice_rules, schedule_rules, signature_rules, certificate_rules):
+        feature.register()
+    permissions.init_app(app)
+    navigation.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

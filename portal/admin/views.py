@@ -10,24 +10,22 @@ from portal.admin.forms import NewUserForm, PasswordResetForm, UserForm
 from portal.api.models import ApiToken
 from portal.api.tokens import create_token, revoke_token
 from portal.auth.models import User
+from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import create_user, reset_password
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def get_user_or_404(user_id: int) -> User:
-    """Load a user for administration (the views are admin-only already)."""
-    user = db.session.get(User, user_id)
-    if user is None:
-        abort(404)
-    return user
+def get_user_or_404(user_id: int, admin: User, action: str = "view") -> User:
+    """Load an account ``admin`` may ``action`` (404 when there is none or hidden, 403 otherwise)."""
+    return authorise(admin, db.session.get(User, user_id), action)
 
 
 @bp.get("/users")
-@roles_required(Role.ADMIN)
+@permission_required("users")
 def users():
     """All accounts, active first."""
     rows = db.session.scalars(select(User).order_by(User.active.desc(), User.username)).all()
@@ -58,7 +56,7 @@ def new_user():
 @roles_required(Role.ADMIN)
 def edit_user(user_id: int):
     """Change name, phone, roles, or deactivate (never delete)."""
-    user = get_user_or_404(user_id)
+    user = get_user_or_404(user_id, current_user)
     form = UserForm(obj=user)
     if form.validate_on_submit():
         user.display_name, user.phone, user.active = form.display_name.data, form.phone.data or None, form.active.data
@@ -75,7 +73,7 @@ def edit_user(user_id: int):
 @roles_required(Role.ADMIN)
 def reset_user_password(user_id: int):
     """Set a new password; the user's open sessions end."""
-    user = get_user_or_404(user_id)
+    user = get_user_or_404(user_id, current_user)
     form = PasswordResetForm()
     if form.validate_on_submit():
         reset_password(user, form.password.data)
@@ -86,7 +84,7 @@ def reset_user_password(user_id: int):
 
 
 @bp.get("/api-tokens")
-@roles_required(Role.ADMIN)
+@permission_required("api_tokens")
 def api_tokens():
     """Tokens of the accounting API (the token itself is shown only when created)."""
     rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()

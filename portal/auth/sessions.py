@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required
 
 from portal.auth.models import User
+from portal.auth.permissions import can
 from portal.auth.roles import Role
 from portal.extensions import db
 
@@ -51,6 +52,25 @@ def roles_required(*roles: Role):
         @login_required
         def wrapped(*args, **kwargs):
             if not current_user.has_role(*roles):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def permission_required(area: str, action: str = "view"):
+    """Allow the view only to logged-in users who ``can`` do ``action`` in ``area`` (403 otherwise).
+
+    Reads the same table (:data:`portal.auth.permissions.AREAS`) as the menu and the templates.
+    """
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if not can(current_user, area, action):
                 abort(403)
             return view(*args, **kwargs)
 

@@ -1,14 +1,14 @@
 """Issuing, showing and revoking certificates (office), and the public verification page."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.permissions import authorise
+from portal.auth.sessions import permission_required
 from portal.certificates import services
 from portal.certificates.models import PassCertificate
 from portal.certificates.pdf import inspection_date, render_certificate_pdf
@@ -22,7 +22,6 @@ from portal.timeutil import to_local
 bp = Blueprint("certificates", __name__)
 
 VERIFY_LIMIT = "20 per minute"
-CERT_ROLES = (Role.OFFICE, Role.FINANCE)
 
 
 def error_text(code: str) -> str:
@@ -39,7 +38,7 @@ def error_text(code: str) -> str:
 
 
 @bp.post("/inspections/<int:inspection_id>/certificate")
-@roles_required(Role.OFFICE)
+@permission_required("certificates", "issue")
 def issue(inspection_id: int):
     """Issue the pass certificate of a passed, fully signed inspection."""
     inspection = get_inspection_or_404(inspection_id, current_user)
@@ -62,16 +61,13 @@ def issue(inspection_id: int):
     return redirect(url_for("certificates.detail", number=certificate.number))
 
 
-def get_certificate_or_404(number: str) -> PassCertificate:
-    """A certificate by number (office and finance see all)."""
-    certificate = services.find_by_number(number)
-    if certificate is None:
-        abort(404)
-    return certificate
+def get_certificate_or_404(number: str, user, action: str = "view") -> PassCertificate:
+    """A certificate by number that ``user`` may ``action`` (office and finance see all; 404 / 403)."""
+    return authorise(user, services.find_by_number(number), action)
 
 
 @bp.get("/certificates/")
-@roles_required(*CERT_ROLES)
+@permission_required("certificates")
 def index():
     """Issued certificates, newest first."""
     rows = db.session.scalars(select(PassCertificate).order_by(PassCertificate.id.desc()).limit(200)).all()
@@ -79,19 +75,19 @@ def index():
 
 
 @bp.get("/certificates/<number>")
-@roles_required(*CERT_ROLES)
+@permission_required("certificates")
 def detail(number: str):
     """One certificate: facts, download, revocation."""
-    certificate = get_certificate_or_404(number)
+    certificate = get_certificate_or_404(number, current_user)
     return render_template("certificates/detail.html", c=certificate, paid=services.paid(certificate),
                            grade_label=grade_label, error=None)
 
 
 @bp.get("/certificates/<number>/pdf")
-@roles_required(*CERT_ROLES)
+@permission_required("certificates")
 def pdf(number: str):
     """The PDF exactly as issued (byte-identical; never re-rendered)."""
-    certificate = get_certificate_or_404(number)
+    certificate = get_certificate_or_404(number, current_user)
     with get_storage().open(certificate.pdf_key) as handle:
         data = handle.read()
     response = Response(data, mimetype="application/pdf")
@@ -102,10 +98,10 @@ def pdf(number: str):
 
 
 @bp.post("/certificates/<number>/revoke")
-@roles_required(Role.OFFICE)
+@permission_required("certificates", "revoke")
 def revoke(number: str):
     """Revoke with a written reason (a warning first when the settlement was already paid)."""
-    certificate = get_certificate_or_404(number)
+    certificate = get_certificate_or_404(number, current_user, "revoke")
     try:
         services.revoke(certificate, current_user, request.form.get("reason", ""),
                         confirm_paid=bool(request.form.get("confirm_paid")))

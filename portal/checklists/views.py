@@ -15,8 +15,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.auth.permissions import authorise
 from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.checklists import services
 from portal.checklists.forms import ItemForm, RetireForm, item_form
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate, TemplateStatus
@@ -55,12 +56,9 @@ def summarise(version: ChecklistTemplate) -> VersionSummary:
 
 # --- loading ------------------------------------------------------------------------------
 
-def get_template_or_404(template_id: int) -> ChecklistTemplate:
-    """The template version ``template_id``; 404 when there is none."""
-    version = db.session.get(ChecklistTemplate, template_id)
-    if version is None:
-        abort(404)
-    return version
+def get_template_or_404(template_id: int, user, action: str = "view") -> ChecklistTemplate:
+    """The template version ``template_id`` if ``user`` may ``action`` it; 404 when there is none (or hidden), 403 otherwise."""
+    return authorise(user, db.session.get(ChecklistTemplate, template_id), action)
 
 
 def get_item_or_404(version: ChecklistTemplate, item_id: int) -> ChecklistItem:
@@ -93,7 +91,7 @@ def get_family_or_404(family: str) -> list[ChecklistTemplate]:
 # --- versions -----------------------------------------------------------------------------
 
 @bp.get("/")
-@roles_required(Role.OFFICE)
+@permission_required("checklists")
 def index():
     """Every checklist family with its versions, newest first."""
     families = db.session.scalars(select(ChecklistTemplate.family).distinct().order_by(ChecklistTemplate.family))
@@ -105,7 +103,7 @@ def index():
 @roles_required(Role.OFFICE)
 def detail(template_id: int):
     """One version: its categories and items; editable when it is the draft."""
-    return _detail_page(get_template_or_404(template_id), RetireForm())
+    return _detail_page(get_template_or_404(template_id, current_user), RetireForm())
 
 
 @bp.post("/<family>/draft")
@@ -135,7 +133,7 @@ def draft(family: str):
 @roles_required(Role.OFFICE)
 def publish(template_id: int):
     """Publish the draft: new inspections start on it from now on."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     try:
         services.publish(version)
     except services.TemplateError as exc:
@@ -153,7 +151,7 @@ def publish(template_id: int):
 @roles_required(Role.OFFICE)
 def retire(template_id: int):
     """Retire a published version, after the office confirmed it."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     if version.status != TemplateStatus.PUBLISHED.value:
         return _conflict(version, "not_published")
     form = RetireForm()
@@ -171,7 +169,7 @@ def retire(template_id: int):
 @roles_required(Role.OFFICE)
 def new_item(template_id: int):
     """Add an item to a category of the draft (``?category=<id>``, default the first)."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     if not version.is_draft:
         return _conflict(version, "not_draft")
     category = get_category_or_404(version, request.args.get("category", type=db_id))
@@ -182,7 +180,7 @@ def new_item(template_id: int):
 @roles_required(Role.OFFICE)
 def edit_item(template_id: int, item_id: int):
     """Reword an item, change its kind, limits, flags, or move it to another category."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     item = get_item_or_404(version, item_id)
     if not version.is_draft:
         return _conflict(version, "not_draft")
@@ -193,7 +191,7 @@ def edit_item(template_id: int, item_id: int):
 @roles_required(Role.OFFICE)
 def move_item(template_id: int, item_id: int):
     """Move an item one place up or down within its category."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     item = get_item_or_404(version, item_id)
     steps = {"up": -1, "down": 1}
     if request.form.get("direction") not in steps:
@@ -221,7 +219,7 @@ def restore_item(template_id: int, item_id: int):
 
 def _set_retired(template_id: int, item_id: int, retired: bool):
     """Retire or restore an item of a draft."""
-    version = get_template_or_404(template_id)
+    version = get_template_or_404(template_id, current_user)
     item = get_item_or_404(version, item_id)
     if not version.is_draft:
         return _conflict(version, "not_draft")

@@ -9,7 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.dashboard import awards as site_awards
 from portal.dashboard import queries
 from portal.dashboard.charts import dashboard_charts
@@ -32,7 +32,7 @@ ONE_DAY = timedelta(days=1)
 # --- dashboard ----------------------------------------------------------------------------------
 
 @bp.get("/")
-@roles_required(Role.OFFICE)
+@permission_required("dashboard")
 def index():
     """Office home: today and this week, quality, most failed items, per person; ``?format=csv&table=<key>``."""
     form = _filter_form()
@@ -112,7 +112,7 @@ def _report_data(kind: str, day: date | None) -> dict:
 # --- awards -------------------------------------------------------------------------------------
 
 @bp.get("/awards")
-@roles_required(Role.OFFICE)
+@permission_required("awards")
 def awards():
     """A month's ranking and award proposal (default: last month), or its confirmed awards."""
     form = AwardMonthForm(formdata=request.args)
@@ -168,7 +168,7 @@ def _awards_page(month: date, *, status: int = 200, error: str | None = None,
 
 
 @bp.get("/awards/mine")
-@roles_required(Role.FOREMAN)
+@permission_required("my_awards")
 def my_awards():
     """A foreman's excellent-site awards."""
     return render_template("dashboard/my_awards.html", awards=site_awards.awards_of_foreman(current_user.id))

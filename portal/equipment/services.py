@@ -5,10 +5,10 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import NamedTuple
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.auth.permissions import authorise
 from portal.equipment.models import Equipment
 from portal.extensions import db
 
@@ -83,12 +83,9 @@ def equipment_register(today: date) -> list[RegisterEntry]:
     return sort_register(entries)
 
 
-def get_equipment_or_404(equipment_id: int) -> Equipment:
-    """Load an instrument (404 when there is none); access is checked by the office-only views."""
-    equipment = db.session.get(Equipment, equipment_id)
-    if equipment is None:
-        abort(404)
-    return equipment
+def get_equipment_or_404(equipment_id: int, user, action: str = "view") -> Equipment:
+    """An instrument ``user`` may ``action`` (404 when there is none or he may not see it; 403 otherwise)."""
+    return authorise(user, db.session.get(Equipment, equipment_id), action)
 
 
 def serial_no_taken(serial_no: str, except_id: int | None = None) -> bool:

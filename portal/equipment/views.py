@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.equipment.forms import EquipmentEditForm, EquipmentForm
 from portal.equipment.models import Equipment
 from portal.equipment.services import equipment_register, get_equipment_or_404
@@ -17,7 +18,7 @@ bp = Blueprint("equipment", __name__, url_prefix="/equipment")
 
 
 @bp.get("/")
-@roles_required(Role.OFFICE)
+@permission_required("equipment")
 def index():
     """The register with each instrument's calibration state, problems first."""
     return render_template("equipment/index.html", entries=equipment_register(local_today()))
@@ -42,7 +43,7 @@ def create():
 @roles_required(Role.OFFICE)
 def edit(equipment_id: int):
     """Edit an instrument: correct it, enter a recalibration's dates, or retire it."""
-    equipment = get_equipment_or_404(equipment_id)
+    equipment = get_equipment_or_404(equipment_id, current_user)
     form = EquipmentEditForm(obj=equipment, equipment_id=equipment.id)
     if form.validate_on_submit():
         form.populate_obj(equipment)

@@ -9,8 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required
 from portal.certificates.models import PassCertificate
 from portal.csvexport import csv_response
 from portal.extensions import db
@@ -23,7 +22,6 @@ from portal.timeutil import local_day_start_utc, local_today, to_local
 from portal.web import render_page_or_fragment
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
-FINANCE_ROLES = (Role.FINANCE, Role.OFFICE)
 
 
 def status_text(result, facts) -> str:
@@ -67,7 +65,7 @@ def _rows(projects: list[Project]) -> list[dict]:
 
 
 @bp.get("/")
-@roles_required(*FINANCE_ROLES)
+@permission_required("settlement")
 def lookup():
     """Search by 档案号, address or owner; each project with its status and whether settlement is allowed."""
     q = request.args.get("q", "")[:100]
@@ -90,7 +88,7 @@ def _period() -> tuple[date, date]:
 
 
 @bp.get("/ready")
-@roles_required(*FINANCE_ROLES)
+@permission_required("settlement")
 def ready():
     """Projects whose certificate was issued in a period and is valid: ready for settlement (CSV: UTF-8 BOM)."""
     start, end = _period()
@@ -117,7 +115,7 @@ def _ready_csv(rows, paid) -> Response:
 
 
 @bp.post("/projects/<int:project_id>/payment")
-@roles_required(Role.FINANCE)
+@permission_required("settlement", "record_payment")
 def record_payment(project_id: int):
     """Finance records the settlement payment (only when the settlement is allowed)."""
     project = get_project_or_404(project_id, current_user)

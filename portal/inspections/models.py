@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.checklists.models import ChecklistItem, ChecklistTemplate
@@ -82,7 +82,8 @@ class Inspection(db.Model):
     category_scores: Mapped[list | None] = mapped_column(JSON)
     fail_reasons: Mapped[list | None] = mapped_column(JSON)
 
-    project: Mapped[Project] = relationship()
+    # Project.inspections (read-only): the access rules read which inspectors a project was assigned.
+    project: Mapped[Project] = relationship(backref=backref("inspections", viewonly=True))
     template: Mapped[ChecklistTemplate] = relationship()
     inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
     finished_by: Mapped[User | None] = relationship(foreign_keys=[finished_by_id])

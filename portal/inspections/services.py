@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
-from portal.auth.roles import Role
+from portal.auth.permissions import authorise, can
 from portal.checklists.limits import MeasurementError, parse_measurement
 from portal.checklists.models import ChecklistCategory, ChecklistItem
 from portal.checklists.services import current_template
@@ -44,22 +44,15 @@ class InspectionError(Exception):
 
 # --- loading and access -------------------------------------------------------------------
 
-def get_inspection_or_404(inspection_id: int, user: User) -> Inspection:
-    """The inspection if ``user`` is its inspector or office; 404 for everybody else."""
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None or not can_view(inspection, user):
-        abort(404)
-    return inspection
-
-
-def can_view(inspection: Inspection, user: User) -> bool:
-    """Office sees every inspection; an inspector only his own."""
-    return user.has_role(Role.OFFICE) or inspection.inspector_id == user.id
+def get_inspection_or_404(inspection_id: int, user: User, action: str = "view") -> Inspection:
+    """The inspection if ``user`` may see it (its inspector, office; 404 for everybody else)
+    and do ``action`` on it (403 otherwise; see :mod:`portal.inspections.permissions`)."""
+    return authorise(user, db.session.get(Inspection, inspection_id), action)
 
 
 def can_answer(inspection: Inspection, user: User) -> bool:
     """Only the assigned inspector answers, and only while the inspection is in progress."""
-    return inspection.inspector_id == user.id and inspection.status == InspectionStatus.IN_PROGRESS.value
+    return can(user, inspection, "answer")
 
 
 def inspector_agenda(user: User, today: date) -> tuple[list[Inspection], list[Inspection]]:

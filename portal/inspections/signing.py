@@ -14,7 +14,6 @@ from portal.inspections import signals
 from portal.inspections.models import Inspection
 from portal.inspections.services import load_answers
 from portal.photos.models import Photo
-from portal.projects.services import get_project_or_404
 from portal.signatures.records import RecordType, register_record_type
 from portal.signatures.services import void_signatures
 
@@ -45,7 +44,6 @@ INSPECTION_RECORD = RecordType(
     name="inspection", title=_l("Inspection result"), required=("inspector", "foreman", "project_manager"),
     optional=("owner",), model=Inspection, content=inspection_content,
     project=lambda inspection: inspection.project, ready=lambda inspection: inspection.is_completed,
-    check_access=lambda inspection, user: get_project_or_404(inspection.project_id, user),
     lock_effect="the pass certificate may be issued (it proves this result)",
     run_by=lambda inspection: inspection.inspector_id)
 

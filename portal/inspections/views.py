@@ -4,16 +4,17 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal.auth.models import User
+from portal.auth.permissions import authorise, can
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.equipment.models import Equipment
 from portal.extensions import db
 from portal.inspections import messages
@@ -60,7 +61,7 @@ def local_time_text(value) -> str:
 
 
 @bp.get("/today")
-@roles_required(*INSPECTION_ROLES)
+@permission_required("inspections")
 def today():
     """The inspector's home: overdue and today's inspections first, then upcoming ones."""
     todays, upcoming = inspector_agenda(current_user, local_today())
@@ -149,16 +150,14 @@ def _equipment_choices(inspection: Inspection) -> list[Equipment]:
 
 def _start_page(inspection: Inspection, form: StartForm, status: int = 200):
     return render_template("inspections/start.html", inspection=inspection, form=form,
-                           editable=inspection.inspector_id == current_user.id), status
+                           editable=can(current_user, inspection, "conduct")), status
 
 
 @bp.post("/<int:inspection_id>/start")
 @login_required
 def start(inspection_id: int):
     """Record presence, equipment and handbook; the first time this opens the checklist."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    if inspection.inspector_id != current_user.id:
-        abort(403)
+    inspection = get_inspection_or_404(inspection_id, current_user, "conduct")
     form = _start_form(inspection, request.form)
     if form.validate_on_submit():
         chosen = db.session.scalars(select(Equipment).where(Equipment.id.in_(form.equipment_ids.data))).all()
@@ -195,8 +194,7 @@ def _inspectors_answer(inspection_id: int, item_id: int):
     """Inspection and answer row for a change by its inspector (404 when hidden, 403 for office)."""
     inspection = get_inspection_or_404(inspection_id, current_user)
     row = get_answer_or_404(inspection, item_id)
-    if inspection.inspector_id != current_user.id:
-        abort(403)
+    authorise(current_user, inspection, "conduct")  # after the row: another version's item is 404 for office too
     return inspection, row
 
 
@@ -260,9 +258,7 @@ def summary(inspection_id: int):
 @login_required
 def finish_inspection(inspection_id: int):
     """Freeze the result, if nothing changed since the summary was shown and nothing is missing."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    if inspection.inspector_id != current_user.id:
-        abort(403)
+    inspection = get_inspection_or_404(inspection_id, current_user, "conduct")
     notice_input, input_errors = _notice_input(inspection)
     try:
         if input_errors:
@@ -329,9 +325,7 @@ def reopen_carried_item(inspection_id: int, item_id: int):
 @login_required
 def reopen_inspection(inspection_id: int):
     """Office reopens a completed inspection with a written reason."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    if not current_user.has_role(Role.OFFICE):
-        abort(403)
+    inspection = get_inspection_or_404(inspection_id, current_user, "reopen")
     form = ReopenForm()
     if form.validate_on_submit():
         try:

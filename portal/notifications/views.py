@@ -3,6 +3,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select, update
 
+from portal.auth.sessions import permission_required
 from portal.extensions import db
 from portal.notifications.models import Notification
 from portal.notifications.services import unread_count
@@ -19,7 +20,7 @@ def unread() -> dict:
 
 
 @bp.get("/")
-@login_required
+@permission_required("notifications")
 def index():
     """The latest notifications, newest first."""
     rows = db.session.scalars(select(Notification).where(Notification.user_id == current_user.id)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.roles import Role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.csvexport import csv_response
 from portal.extensions import db
 from portal.penalties.models import Penalty, PenaltyKind
@@ -56,7 +56,7 @@ def _filtered():
 
 
 @bp.get("/")
-@roles_required(Role.OFFICE)
+@permission_required("penalties")
 def index():
     """The register (HTML), or CSV for HR with ?format=csv (UTF-8 with BOM, opens in Excel)."""
     rows = db.session.scalars(_filtered().limit(5000)).all()

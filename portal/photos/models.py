@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
 from portal.extensions import db
+from portal.projects.models import Project
 from portal.timeutil import utcnow
 
 
@@ -132,6 +133,7 @@ class Photo(db.Model):
     deleted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     delete_reason: Mapped[str] = mapped_column(Text, default="")
 
+    project: Mapped[Project] = relationship()
     uploaded_by: Mapped[User] = relationship(foreign_keys=[uploaded_by_id])
 
     @property

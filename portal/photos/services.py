@@ -16,18 +16,16 @@ from flask import abort
 from sqlalchemy import func, select
 
 from portal.auth.models import User
-from portal.auth.roles import Role
+from portal.auth.permissions import authorise, can
 from portal.extensions import db
 from portal.photos import imaging
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
 from portal.projects.models import Project
-from portal.projects.services import get_project_or_404
 from portal.storage import TEMP_PREFIX, Storage, StorageError
 from portal.timeutil import to_local, utcnow
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 VARIANTS = ("thumb", "display", "original")
-ORIGINAL_ROLES = (Role.OFFICE, Role.INSPECTOR)
 
 
 class PhotoError(Exception):
@@ -132,16 +130,13 @@ def discard_files(storage: Storage, keys: list[str]) -> None:
 
 
 def get_photo_or_404(photo_uuid: str, user: User, variant: str = "thumb") -> Photo:
-    """A photo the user may see: its project must be visible to him; originals only for office and inspectors."""
+    """A photo the user may see: its project must be visible to him; originals only for office and inspectors.
+
+    Every refusal is 404: a photo URL reveals nothing (see :mod:`portal.photos.permissions`).
+    """
     if variant not in VARIANTS or not UUID_RE.fullmatch(photo_uuid or ""):
         abort(404)
-    photo = find_by_uuid(photo_uuid)
-    if photo is None or (photo.is_deleted and not user.has_role(Role.OFFICE)):
-        abort(404)
-    get_project_or_404(photo.project_id, user)
-    if variant == "original" and not user.has_role(*ORIGINAL_ROLES):
-        abort(404)
-    return photo
+    return authorise(user, find_by_uuid(photo_uuid), "original" if variant == "original" else "view", denied=404)
 
 
 def key_for(photo: Photo, variant: str) -> str:
@@ -153,7 +148,7 @@ def soft_delete(photo: Photo, user: User, reason: str, locked: bool) -> None:
     """Hide a photo with a reason (kept in history); only the uploader or office, only while open."""
     if locked:
         raise PhotoError("locked")
-    if photo.uploaded_by_id != user.id and not user.has_role(Role.OFFICE):
+    if not can(user, photo, "delete"):
         raise PhotoError("not_yours")
     reason = reason.strip()
     if not reason:
@@ -202,8 +197,7 @@ def item_photo_counts(inspection_id: int) -> dict[int, int]:
 
 def can_upload_concealed(project: Project, user: User) -> bool:
     """The project's foreman and project manager, inspectors and office add concealed-works photos."""
-    return (user.has_role(Role.OFFICE, Role.INSPECTOR) or project.foreman_id == user.id
-            or project.project_manager_id == user.id)
+    return can(user, project, "upload_concealed")
 
 
 def orphaned_folders(storage, older_than_seconds: int = 3600) -> list[str]:

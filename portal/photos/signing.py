@@ -12,7 +12,6 @@ from portal.extensions import db
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
 from portal.photos.services import record_photos
 from portal.projects.models import Project
-from portal.projects.services import get_project_or_404
 from portal.signatures.records import RecordType, register_record_type
 
 
@@ -41,7 +40,6 @@ def _project_of_record(record: ConcealedWorksRecord) -> Project:
 CONCEALED_RECORD = RecordType(
     name="concealed", title=_l("Concealed-works record"), required=("owner", "foreman"), optional=(),
     model=ConcealedWorksRecord, content=concealed_content, project=_project_of_record, ready=lambda record: True,
-    check_access=lambda record, user: get_project_or_404(record.project_id, user),
     lock_effect="no photo of the record is added or deleted, no closure test started",
     figures=lambda record: {"photo_count": len(record_photos(record))})
 
@@ -49,7 +47,6 @@ CLOSURE_TEST_RECORD = RecordType(
     name="closure_test", title=_l("24-hour closure test"), required=("owner", "foreman"), optional=(),
     model=ClosureTest, content=closure_test_content, project=lambda test: _project_of_record(test.record),
     ready=lambda test: test.ended_at is not None,
-    check_access=lambda test, user: get_project_or_404(test.record.project_id, user),
     lock_effect="the result stays as signed and no photo is added to the test")
 
 

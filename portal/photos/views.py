@@ -11,7 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
-from portal.auth.roles import Role
+from portal.auth.permissions import authorise
 from portal.extensions import db
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
@@ -130,7 +130,7 @@ def _concealed_page(project, record, status: int = 200, **forms):
         "start_form": forms.get("start_form") or ClosureStartForm(data={"started_at": now}),
         "end_form": forms.get("end_form") or ClosureEndForm(data={"ended_at": now}),
         "finish_form": forms.get("finish_form") or FinishRecordForm(),
-        "is_office": current_user.has_role(Role.OFFICE), "systems": list(System), "locked": record_locked(record),
+        "systems": list(System), "locked": record_locked(record),
     }
     return render_template("photos/concealed.html", **context), status
 
@@ -182,8 +182,7 @@ def end_closure_test(project_id: int, test_id: int):
 def finish_record(project_id: int):
     """Office or an inspector declares the record complete: photos are then locked."""
     project, record = _editable_record(project_id)
-    if not current_user.has_role(Role.OFFICE, Role.INSPECTOR):
-        abort(403)
+    authorise(current_user, project, "finish_concealed")  # after the uploader and lock checks, as they answer first
     form = FinishRecordForm()
     if not form.validate_on_submit():
         return _concealed_page(project, record, 422, finish_form=form)
@@ -195,9 +194,7 @@ def finish_record(project_id: int):
 
 def _editable_record(project_id: int):
     """Load project and record for a change: uploaders only, and only while the record is open."""
-    project = get_project_or_404(project_id, current_user)
-    if not services.can_upload_concealed(project, current_user):
-        abort(403)
+    project = get_project_or_404(project_id, current_user, "upload_concealed")
     record = services.concealed_record(project)
     if record_locked(record):
         abort(409)
@@ -213,9 +210,7 @@ def _utc(local_naive):
 @login_required
 def owner_archive(project_id: int):
     """All concealed-works photos of the project as a ZIP for the owner (office)."""
-    project = get_project_or_404(project_id, current_user)
-    if not current_user.has_role(Role.OFFICE):
-        abort(403)
+    project = get_project_or_404(project_id, current_user, "download_archive")
     record = services.concealed_record(project)
     photos = services.record_photos(record)
     title = _("Concealed works %(no)s · %(address)s", no=project.contract_no, address=project.address)

@@ -1,11 +1,11 @@
 """Who may see which project, searching, and saving projects."""
 from __future__ import annotations
 
-from flask import abort
 from sqlalchemy import Select, or_, select
 
 from portal.auth.models import User
-from portal.auth.roles import ALL_PROJECT_ROLES, PROJECT_EDITOR_ROLES, Role
+from portal.auth.permissions import authorise, can
+from portal.auth.roles import ALL_PROJECT_ROLES, Role
 from portal.extensions import db
 from portal.projects.models import Project
 
@@ -25,20 +25,15 @@ def visible_projects(user: User) -> Select:
 
 def can_edit_projects(user: User) -> bool:
     """Office and engineering create and edit projects."""
-    return user.has_role(*PROJECT_EDITOR_ROLES)
+    return can(user, "projects", "edit")
 
 
-def get_project_or_404(project_id: int, user: User, for_edit: bool = False) -> Project:
+def get_project_or_404(project_id: int, user: User, action: str = "view") -> Project:
     """Load a project the user may see (404 otherwise, never revealing it exists).
 
-    ``for_edit`` additionally requires an editor role (403: the user can see it anyway).
+    Any other ``action`` (e.g. ``"edit"``) must be allowed too (403: the user can see it anyway).
     """
-    project = db.session.scalar(visible_projects(user).where(Project.id == project_id))
-    if project is None:
-        abort(404)
-    if for_edit and not can_edit_projects(user):
-        abort(403)
-    return project
+    return authorise(user, db.session.get(Project, project_id), action)
 
 
 def search_projects(user: User, text: str = "") -> Select:

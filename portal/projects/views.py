@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal.auth.roles import PROJECT_EDITOR_ROLES
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db
 from portal.projects.forms import ProjectForm
 from portal.projects.models import Project
@@ -19,7 +19,7 @@ PER_PAGE = 20
 
 
 @bp.get("/")
-@login_required
+@permission_required("projects")
 def index():
     """Projects the user may see, with search by 档案号, address or owner."""
     q = request.args.get("q", "")[:100]
@@ -55,7 +55,7 @@ def detail(project_id: int):
 @login_required
 def edit(project_id: int):
     """Edit a project (office, engineering)."""
-    project = get_project_or_404(project_id, current_user, for_edit=True)
+    project = get_project_or_404(project_id, current_user, "edit")
     form = ProjectForm(obj=project, project_id=project.id)
     if form.validate_on_submit():
         form.populate_obj(project)

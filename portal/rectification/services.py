@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import abort, current_app
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
+from portal.auth.permissions import authorise, can
 from portal.checklists.models import ChecklistItem
 from portal.extensions import db
 from portal.inspections.models import Answer, Inspection, Outcome
@@ -21,7 +22,6 @@ from portal.penalties.models import Penalty, PenaltyKind
 from portal.penalties.services import record_penalty
 from portal.photos.models import Photo
 from portal.projects.models import Project
-from portal.projects.services import visible_projects
 from portal.rectification import notify
 from portal.rectification.escalation import add_months, rules_for_round
 from portal.rectification.models import ItemState, NoticeItem, NoticeStatus, RectificationNotice
@@ -155,20 +155,14 @@ def _decide_items(notice: RectificationNotice, answers: list[Answer]) -> None:
 
 # --- finding and authorising ----------------------------------------------------------------
 
-def get_notice_or_404(notice_id: int, user: User) -> RectificationNotice:
-    """A notice of a project the user may see (404 otherwise)."""
-    notice = db.session.scalar(select(RectificationNotice).join(Project)
-                               .where(RectificationNotice.id == notice_id,
-                                      Project.id.in_(visible_projects(user).with_only_columns(Project.id))))
-    if notice is None:
-        abort(404)
-    return notice
+def get_notice_or_404(notice_id: int, user: User, action: str = "view") -> RectificationNotice:
+    """A notice of a project the user may see (404 otherwise), on which he may do ``action`` (403 otherwise)."""
+    return authorise(user, db.session.get(RectificationNotice, notice_id), action)
 
 
 def can_rework(notice: RectificationNotice, user: User) -> bool:
     """The project's foreman and project manager mark items rectified and ask for reinspection."""
-    project = notice.project
-    return user.id in (project.foreman_id, project.project_manager_id)
+    return can(user, notice, "rework")
 
 
 def my_open_notices(user: User) -> list[RectificationNotice]:

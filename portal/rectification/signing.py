@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from portal.projects.services import get_project_or_404
 from portal.rectification.models import RectificationNotice
 from portal.signatures.records import RecordType, register_record_type
 
@@ -21,7 +20,7 @@ def notice_content(notice: RectificationNotice) -> dict:
 NOTICE_RECORD = RecordType(
     name="notice", title=_l("Receipt of the rectification notice"), required=("foreman", "project_manager"),
     optional=(), model=RectificationNotice, content=notice_content, project=lambda notice: notice.project,
-    ready=lambda notice: True, check_access=lambda notice, user: get_project_or_404(notice.project_id, user),
+    ready=lambda notice: True,
     lock_effect="nothing: the signatures prove the site team received the notice as printed")
 
 

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal.auth.models import User
+from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db
 from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
@@ -33,7 +34,7 @@ def notice_helpers() -> dict:
 
 
 @bp.get("/mine")
-@roles_required(Role.FOREMAN, Role.PROJECT_MANAGER)
+@permission_required("my_notices")
 def my_notices():
     """Home of foremen and project managers: their open notices by deadline; overdue ones stand out."""
     return render_template("rectification/my_notices.html", notices=services.my_open_notices(current_user),
@@ -41,7 +42,7 @@ def my_notices():
 
 
 @bp.get("/")
-@roles_required(Role.OFFICE, Role.INSPECTOR)
+@permission_required("notices")
 def index():
     """Office and inspectors: every open notice (or all, with ?all=1), by deadline."""
     query = select(RectificationNotice).order_by(RectificationNotice.deadline, RectificationNotice.id)
@@ -70,7 +71,7 @@ def _notice_page(notice: RectificationNotice, status: int = 200, error: str | No
     form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in users_with_role(Role.INSPECTOR)]
     return render_template(
         "rectification/notice.html", notice=notice, before=before, after=after, error=error,
-        can_rework=services.can_rework(notice, current_user), is_office=current_user.has_role(Role.OFFICE),
+        can_rework=services.can_rework(notice, current_user),
         schedule_form=form, rectified_form=RectifiedForm(), today=local_today(),
         photo_required={i.id: services.photo_required(i) for i in notice.items}), status
 
@@ -88,8 +89,7 @@ def _rework_item(notice_id: int, item_id: int) -> tuple[RectificationNotice, Not
     item = db.session.scalar(select(NoticeItem).where(NoticeItem.id == item_id, NoticeItem.notice_id == notice.id))
     if item is None:
         abort(404)
-    if not services.can_rework(notice, current_user):
-        abort(403)
+    authorise(current_user, notice, "rework")
     return notice, item
 
 
@@ -125,9 +125,7 @@ def mark_rectified(notice_id: int, item_id: int):
 @login_required
 def request_reinspection(notice_id: int):
     """Ask the office for the reinspection (once; asking again changes nothing)."""
-    notice = services.get_notice_or_404(notice_id, current_user)
-    if not services.can_rework(notice, current_user):
-        abort(403)
+    notice = services.get_notice_or_404(notice_id, current_user, "rework")
     try:
         asked = services.request_reinspection(notice, current_user)
     except services.NoticeError as exc:
@@ -142,7 +140,7 @@ def request_reinspection(notice_id: int):
 @roles_required(Role.OFFICE)
 def schedule_reinspection(notice_id: int):
     """Office schedules the next round on the same checklist version."""
-    notice = services.get_notice_or_404(notice_id, current_user)
+    notice = services.get_notice_or_404(notice_id, current_user, "schedule_reinspection")
     form = ScheduleReinspectionForm()
     form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in users_with_role(Role.INSPECTOR)]
     if not form.validate_on_submit():

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone
 
-from flask import abort
 from flask_babel import gettext as _
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
+from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
 from portal.extensions import db
@@ -165,12 +165,9 @@ def scheduled_inspections(entries: list[SubmissionEntry]) -> dict[int, Inspectio
     return {i.id: i for i in rows}
 
 
-def get_entry_or_404(entry_id: int) -> SubmissionEntry:
-    """A list entry (the views check the role first)."""
-    entry = db.session.get(SubmissionEntry, entry_id)
-    if entry is None:
-        abort(404)
-    return entry
+def get_entry_or_404(entry_id: int, user: User, action: str = "view") -> SubmissionEntry:
+    """A list entry ``user`` may see and do ``action`` on (404 / 403; see :mod:`portal.schedule.permissions`)."""
+    return authorise(user, db.session.get(SubmissionEntry, entry_id), action)
 
 
 # --- scheduling and rescheduling (office) ----------------------------------------------------
@@ -301,14 +298,6 @@ def by_day(inspections: list[Inspection], week_start: date) -> list[tuple[date, 
 
 def _schedule_order(inspection: Inspection):
     return inspection.scheduled_date, inspection.scheduled_time or time.min, inspection.id
-
-
-def get_schedulable_inspection_or_404(inspection_id: int) -> Inspection:
-    """An inspection office may move (the view checks the role)."""
-    inspection = db.session.get(Inspection, inspection_id)
-    if inspection is None:
-        abort(404)
-    return inspection
 
 
 # --- notifications ---------------------------------------------------------------------------

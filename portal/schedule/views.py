@@ -10,10 +10,12 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.auth.models import User
+from portal.auth.permissions import can
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import roles_required
+from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db, limiter
+from portal.inspections.services import get_inspection_or_404
 from portal.projects.models import Project
 from portal.schedule import calendar as feeds
 from portal.schedule import rules, services
@@ -90,7 +92,7 @@ def weekday_name(day: date) -> str:
 # --- engineering's weekly list ---------------------------------------------------------------
 
 @bp.get("/submissions")
-@roles_required(Role.ENGINEERING, Role.OFFICE)
+@permission_required("weekly_list")
 def submissions():
     """Engineering's home: next week's list, due Wednesday; office sees it read-only."""
     return _submissions_page(AddEntryForm())
@@ -106,11 +108,11 @@ def _submissions_page(form: AddEntryForm, status: int = 200, error: str | None =
         thursday=rules.inspection_day(start), submission=submission, deadline=rules.submission_deadline(start),
         entries=entries, scheduled=services.scheduled_inspections(entries),
         past_deadline=rules.is_late(local_now(), start),
-        can_edit=current_user.has_role(Role.ENGINEERING), added_late=services.entry_added_late, error=error), status
+        can_edit=can(current_user, "weekly_list", "edit"), added_late=services.entry_added_late, error=error), status
 
 
 @bp.post("/submissions/entries")
-@roles_required(Role.ENGINEERING)
+@permission_required("weekly_list", "edit")
 def add_entry():
     """Put a project on next week's list (work complete, or the owner's delay with its reason)."""
     form = AddEntryForm()
@@ -137,10 +139,10 @@ def add_entry():
 
 
 @bp.post("/submissions/entries/<int:entry_id>/remove")
-@roles_required(Role.ENGINEERING)
+@permission_required("weekly_list", "edit")
 def remove_entry(entry_id: int):
     """Take a project off the list before office schedules it."""
-    entry = services.get_entry_or_404(entry_id)
+    entry = services.get_entry_or_404(entry_id, current_user, "remove")
     contract_no = entry.project.contract_no
     try:
         services.remove_entry(entry)
@@ -153,7 +155,7 @@ def remove_entry(entry_id: int):
 
 
 @bp.post("/submissions/submit")
-@roles_required(Role.ENGINEERING)
+@permission_required("weekly_list", "edit")
 def submit():
     """Hand next week's list to office (late after Wednesday)."""
     submission = services.find_submission(rules.next_week_start(local_today()))
@@ -177,7 +179,7 @@ def submit():
 # --- office's week ---------------------------------------------------------------------------
 
 @bp.get("/week")
-@roles_required(Role.OFFICE)
+@permission_required("week_schedule")
 def week():
     """The office's week: submitted projects to schedule, then every inspection by day."""
     return _week_response(_week_param())
@@ -232,7 +234,7 @@ def _reschedule_form(inspection, formdata=None) -> RescheduleForm:
 @roles_required(Role.OFFICE)
 def schedule_entry(entry_id: int):
     """Office gives a listed project its inspector, date and time; foreman and PM are notified."""
-    entry = services.get_entry_or_404(entry_id)
+    entry = services.get_entry_or_404(entry_id, current_user, "schedule")
     start = entry.submission.week_start
     form = ScheduleEntryForm(prefix=f"entry-{entry.id}")
     form.inspector_id.choices = inspector_choices(users_with_role(Role.INSPECTOR))
@@ -254,7 +256,7 @@ def schedule_entry(entry_id: int):
 @roles_required(Role.OFFICE)
 def reschedule(inspection_id: int):
     """Move an inspection; less than 24 hours before its slot only with a reason, flagged as late."""
-    inspection = services.get_schedulable_inspection_or_404(inspection_id)
+    inspection = get_inspection_or_404(inspection_id, current_user, "reschedule")
     start = _week_param() if request.args.get("start") else rules.week_start(inspection.scheduled_date)
     form = RescheduleForm(prefix=f"insp-{inspection.id}")
     if not form.validate_on_submit():
@@ -283,7 +285,7 @@ def _after_change(start: date, message: str):
 # --- the inspector's week and calendar feed --------------------------------------------------
 
 @bp.get("/mine")
-@roles_required(Role.INSPECTOR)
+@permission_required("my_week")
 def mine():
     """The inspector's week on the phone, by day."""
     start = rules.parse_week(request.args.get("start"), rules.week_start(local_today()))

@@ -39,7 +39,6 @@ class RecordType:
     content: Callable[[object], dict]  # canonical content; its fingerprint is what a signature is bound to
     project: Callable[[object], object]  # the record's project (whose foreman and PM sign)
     ready: Callable[[object], bool]  # may it be signed now (e.g. the inspection is finished)?
-    check_access: Callable[[object, object], None]  # (record, user): aborts 404 unless the user may see it
     lock_effect: str  # what the owning feature refuses to change once every required slot is signed
     run_by: Callable[[object], int | None] | None = None  # id of the inspector who runs it: he collects alone
     figures: Callable[[object], dict] = field(default=_no_figures)  # extra figures of the record summary

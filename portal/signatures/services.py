@@ -16,10 +16,12 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import select
 
 from portal.auth.models import User
-from portal.auth.roles import Role
+from portal.auth.permissions import can
 from portal.extensions import db
 from portal.signatures.content import fingerprint
+from portal.signatures import permissions
 from portal.signatures.models import Signature, SigningLink
+from portal.signatures.permissions import Signable
 from portal.signatures.records import RecordType
 from portal.storage import Storage
 from portal.timeutil import utcnow
@@ -91,27 +93,22 @@ def is_locked(rtype: RecordType, record) -> bool:
 
 # --- who may do what ----------------------------------------------------------------------
 
+def signable(rtype: RecordType, record) -> Signable:
+    """The record with what its access rule reads: its project and the inspectors assigned to that project."""
+    project = rtype.project(record)
+    return Signable(type_name=rtype.name, slots=rtype.slots, record=record, project=project,
+                    run_by=rtype.run_by(record) if rtype.run_by is not None else None,
+                    inspector_ids=frozenset(inspection.inspector_id for inspection in project.inspections))
+
+
 def may_collect(rtype: RecordType, record, user: User) -> bool:
     """The person who runs the record on site (or office) collects everybody's signatures on his phone."""
-    if user.has_role(Role.OFFICE):
-        return True
-    if rtype.run_by is not None:
-        return rtype.run_by(record) == user.id
-    project = rtype.project(record)
-    return user.has_role(Role.INSPECTOR) or project.foreman_id == user.id or project.project_manager_id == user.id
+    return can(user, signable(rtype, record), "collect")
 
 
 def own_slots(rtype: RecordType, record, user: User) -> set[str]:
     """The slots that are this user's own on this record."""
-    project = rtype.project(record)
-    slots = set()
-    if rtype.run_by is not None and rtype.run_by(record) == user.id:
-        slots.add("inspector")
-    if project.foreman_id == user.id:
-        slots.add("foreman")
-    if project.project_manager_id == user.id:
-        slots.add("project_manager")
-    return slots & set(rtype.slots)
+    return permissions.own_slots(user, signable(rtype, record))
 
 
 def may_sign(rtype: RecordType, record, user: User, slot: str) -> bool:

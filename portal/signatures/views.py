@@ -8,12 +8,14 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
 from portal.signatures.models import Signature, SigningLink
+from portal.signatures.permissions import Signable
 from portal.signatures.records import RecordType, record_type
 from portal.storage import StorageError, get_storage
 from portal.timeutil import utcnow
@@ -29,16 +31,21 @@ def signature_helpers() -> dict:
     return {"slot_label": slot_label}
 
 
-def get_signable_or_404(type_name: str, record_id: int, user) -> tuple[RecordType, object]:
-    """The record if the user may see its signatures: he runs it (collector) or has a slot on it."""
+def get_signable_or_404(type_name: str, record_id: int, user, action: str = "view") -> tuple[RecordType, object]:
+    """The record if the user may see its signatures (he runs it or has a slot on it; 404 otherwise)
+    and do ``action`` (``"collect"``: 403 otherwise). See :mod:`portal.signatures.permissions`."""
     rtype = record_type(type_name)
     record = rtype.load(record_id) if rtype else None
     if record is None:
         abort(404)
-    rtype.check_access(record, user)
-    if not services.may_collect(rtype, record, user) and not services.own_slots(rtype, record, user):
-        abort(404)
+    authorise(user, services.signable(rtype, record), action)
     return rtype, record
+
+
+@bp.app_template_global()
+def signable_of(type_name: str, record) -> Signable:
+    """A record as its signatures' rule reads it, for templates: ``can(current_user, signable_of(...), 'view')``."""
+    return services.signable(record_type(type_name), record)
 
 
 @bp.get("/signatures/<type_name>/<int:record_id>")
@@ -113,9 +120,7 @@ def _store(rtype: RecordType, record, form: SignForm, user=None, link=None):
 @login_required
 def create_link(type_name: str, record_id: int):
     """A single-use signing link (and QR code) for a signer who is not on site."""
-    rtype, record = get_signable_or_404(type_name, record_id, current_user)
-    if not services.may_collect(rtype, record, current_user):
-        abort(403)
+    rtype, record = get_signable_or_404(type_name, record_id, current_user, "collect")
     form = LinkForm()
     form.slot.choices = [SelectChoice(slot, slot_label(slot)) for slot in rtype.slots]
     if not form.validate_on_submit():
@@ -138,9 +143,7 @@ def revoke_link(link_id: int):
     link = db.session.get(SigningLink, link_id)
     if link is None:
         abort(404)
-    rtype, record = get_signable_or_404(link.record_type, link.record_id, current_user)
-    if not services.may_collect(rtype, record, current_user):
-        abort(403)
+    rtype, record = get_signable_or_404(link.record_type, link.record_id, current_user, "collect")
     services.revoke_link(link)
     db.session.commit()
     flash(_("Signing link withdrawn."), "success")

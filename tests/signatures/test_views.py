@@ -25,7 +25,7 @@ from portal.photos.signing import CLOSURE_TEST_RECORD
 from portal.storage import FileSystemStorage
 from portal.timeutil import utcnow
 from tests.factories import (
-    make_finished_inspection, make_image_bytes, make_photo, make_project, make_signature, make_signature_png,
+    make_failed_inspection, make_finished_inspection, make_image_bytes, make_photo, make_project, make_signature, make_signature_png,
     make_strokes, make_user, signature_data_url,
 )
 
@@ -550,3 +550,62 @@ def test_two_phones_using_one_link_at_the_same_moment_sign_once(app, monkeypatch
         used = db.session.scalars(select(Signature).where(Signature.link_id == link_id)).all()
         db.session.remove()
     assert statuses.count(200) == 1 and len(used) == 1, (statuses, errors)
+
+
+# --- who collects on notices, concealed-works records and closure tests ------------------------
+
+def _project_records():
+    """A failed inspection's project with its notice, concealed-works record and an ended closure test."""
+    inspection, notice = make_failed_inspection()
+    project = inspection.project
+    record = concealed_record(project)
+    test = ClosureTest(record_id=record.id, location="主卫", started_at=datetime(2026, 5, 1, 2, 0),
+                       ended_at=datetime(2026, 5, 2, 3, 0), leak=False, created_by_id=project.foreman_id)
+    db.session.add(test)
+    db.session.commit()
+    return inspection, {"notice": notice, "concealed": record, "closure_test": test}
+
+
+@pytest.mark.parametrize("type_name", ["notice", "concealed", "closure_test"])
+def test_an_inspector_not_assigned_to_the_project_cannot_collect_or_create_links(client, login_as, type_name):
+    _inspection, records = _project_records()
+    record = records[type_name]
+    login_as(Role.INSPECTOR)
+    assert client.get(panel_url(type_name, record)).status_code == 404
+    assert client.post(f"{panel_url(type_name, record)}/sign", data=pad_form("0" * 64, "owner")).status_code == 404
+    response = client.post(f"{panel_url(type_name, record)}/links", data={"slot": "foreman", "signer_name": "李工长"})
+    assert response.status_code == 404
+    assert db.session.scalars(select(SigningLink)).all() == []
+    assert signatures_of(type_name, record) == []
+
+
+@pytest.mark.parametrize("type_name", ["notice", "concealed", "closure_test"])
+def test_the_inspector_assigned_to_the_project_collects_and_creates_links(client, login_as, type_name):
+    inspection, records = _project_records()
+    login_as(inspection.inspector)
+    slot = "foreman"
+    assert sign_on_panel(client, type_name, records[type_name], slot).status_code == 302
+    assert create_link_on_panel(client, type_name, records[type_name], "owner" if type_name != "notice"
+                                else "project_manager", "赵六")
+
+
+@pytest.mark.parametrize("role, shown", [(Role.OFFICE, True), (Role.ENGINEERING, False), (Role.FINANCE, False),
+                                         (Role.ADMIN, False), (Role.INSPECTOR, False)])
+def test_the_concealed_page_shows_the_signature_buttons_only_to_who_may_open_them(client, login_as, role, shown):
+    _inspection, records = _project_records()
+    project = records["concealed"].project_id
+    login_as(role)
+    html = client.get(f"/projects/{project}/concealed").text
+    for type_name in ("concealed", "closure_test"):
+        assert (panel_url(type_name, records[type_name]) in html) is shown
+        if shown:
+            assert client.get(panel_url(type_name, records[type_name])).status_code == 200
+
+
+def test_the_projects_foreman_and_assigned_inspector_see_the_signature_buttons(client, login_as):
+    inspection, records = _project_records()
+    for person in (inspection.project.foreman, inspection.inspector):
+        login_as(person)
+        html = client.get(f"/projects/{inspection.project_id}/concealed").text
+        assert panel_url("concealed", records["concealed"]) in html
+        assert panel_url("closure_test", records["closure_test"]) in html

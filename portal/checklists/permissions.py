@@ -1,0 +1,15 @@
+"""Who edits checklist templates (rules of :func:`portal.auth.permissions.can` for ChecklistTemplate)."""
+from __future__ import annotations
+
+from portal.auth import permissions
+from portal.checklists.models import ChecklistTemplate
+
+
+def may_manage(user, template) -> bool:
+    """Office keeps the checklist templates (the checklists area)."""
+    return permissions.can(user, "checklists", "view")
+
+
+def register() -> None:
+    """Register the checklist rules (called by the app factory)."""
+    permissions.register(ChecklistTemplate, {"view": may_manage, "edit": may_manage})
