@@ -16,7 +16,7 @@ from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
 from portal.rectification import messages, services
 from portal.rectification.forms import RectifiedForm, ScheduleReinspectionForm
-from portal.rectification.models import NoticeItem, NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, NoticeItem, NoticeStatus, RectificationNotice
 from portal.timeutil import local_today
 
 bp = Blueprint("rectification", __name__, url_prefix="/notices")
@@ -43,8 +43,7 @@ def index():
     """Office and inspectors: every open notice (or all, with ?all=1), by deadline."""
     query = select(RectificationNotice).order_by(RectificationNotice.deadline, RectificationNotice.id)
     if not request.args.get("all"):
-        query = query.where(RectificationNotice.status.in_(
-            [NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value]))
+        query = query.where(RectificationNotice.status.in_(OPEN_NOTICE_STATES))
     notices = db.session.scalars(query.limit(500)).all()
     return render_template("rectification/index.html", notices=notices, today=local_today(),
                            show_all=bool(request.args.get("all")))

@@ -32,13 +32,13 @@ from sqlalchemy import case
 from portal.auth.roles import Role
 from portal.dashboard import queries
 from portal.dashboard.periods import (
-    Period, PeriodKind, add_months, last_months, local_midnight_utc, month_of, previous, report_month, report_week,
-    utc_bounds, week_of,
+    Period, PeriodKind, last_months, month_of, previous, report_month, report_week, shift_month, utc_bounds, week_of,
 )
 from portal.dashboard.queries import Filters, Quality
 from portal.dashboard.rates import number_text, percent_text, ratio
 from portal.extensions import db
 from portal.rectification.models import NoticeStatus
+from portal.timeutil import local_day_start_utc
 from tests.factories import (
     make_failed_inspection, make_graded_template, make_project_rounds, make_user,
 )
@@ -252,14 +252,15 @@ def test_previous_periods():
 
 
 def test_utc_bounds_are_company_midnights():
-    assert local_midnight_utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 16, 0)
+    assert local_day_start_utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 16, 0)
     assert utc_bounds(Period(date(2026, 10, 1), date(2026, 10, 31))) == \
         (datetime(2026, 9, 30, 16), datetime(2026, 10, 31, 16))
 
 
 def test_month_arithmetic():
-    assert add_months(date(2026, 11, 1), 2) == date(2027, 1, 1)
-    assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2026, 11, 1), 2) == date(2027, 1, 1)
+    assert shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2026, 1, 31), 1) == date(2026, 2, 1)  # a month, not a day: always the first
     assert last_months(date(2026, 3, 15), 3) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
 
 

@@ -111,6 +111,18 @@ def test_rate_without_applicable_items_has_no_value():
     assert Rate(0, 0).percent is None
 
 
+@pytest.mark.parametrize(("r", "expected"), [
+    (Rate(17, 20), True),            # exactly 85 %
+    (Rate(84, 100), False),
+    (Rate(849_999, 1_000_000), False),
+    (Rate(20, 20), True),
+    (Rate(0, 0), False),             # nothing applicable: no colour of success
+])
+def test_reaches_pass_is_the_pass_threshold(r, expected):
+    """The rule the templates colour category rates by (rate-ok / rate-bad)."""
+    assert r.reaches_pass is expected
+
+
 # --- category_rates -------------------------------------------------------------------
 
 
