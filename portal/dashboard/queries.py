@@ -285,18 +285,8 @@ def _overdue(today: date):
     return and_(RectificationNotice.status == NoticeStatus.OPEN.value, RectificationNotice.deadline < today)
 
 
-def failed_items(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
-    """The items failed most often in inspections finished in ``period`` (ties: by item code)."""
-    return failures(period, filters, limit)[0]
-
-
-def failed_categories(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
-    """The categories with the most failed items in inspections finished in ``period``."""
-    return failures(period, filters, limit)[1]
-
-
 def failures(period: Period, filters: Filters, limit: int = TOP_N) -> tuple[list[Failure], list[Failure]]:
-    """(Most failed items, most failed categories) of inspections finished in ``period``.
+    """(Most failed items, most failed categories) of inspections finished in ``period``; ties by code.
 
     A year holds ~450,000 answers, and reading them all made the dashboard the heaviest
     request on the server. Only the failed and N/A answers are read (a few percent, from the

@@ -89,7 +89,7 @@ def test_month_boundaries_are_company_midnights(october):
 
 
 def test_most_failed_items_in_order_with_ties_by_code(october):
-    items = queries.failed_items(OCTOBER, Filters())
+    items, _categories = queries.failures(OCTOBER, Filters())
     assert [(i.code, i.text, i.category, i.failed, i.applicable) for i in items] == [
         ("carpentry.01", "木作01", "木作", 3, 8),
         ("electrical.01", "电气01", "电气", 3, 8),
@@ -100,7 +100,7 @@ def test_most_failed_items_in_order_with_ties_by_code(october):
 
 
 def test_most_failed_categories(october):
-    categories = queries.failed_categories(OCTOBER, Filters())
+    _items, categories = queries.failures(OCTOBER, Filters())
     assert [(c.code, c.failed, c.applicable) for c in categories] == [("electrical", 6, 160), ("carpentry", 3, 32)]
 
 
@@ -131,7 +131,8 @@ def test_failures_agree_with_counting_every_answer(october):
 
 
 def test_top_ten_only(october):
-    assert len(queries.failed_items(OCTOBER, Filters(), limit=2)) == 2
+    items, categories = queries.failures(OCTOBER, Filters(), limit=2)
+    assert (len(items), len(categories)) == (2, 2)
 
 
 def test_per_foreman(october):
