@@ -12,18 +12,6 @@ from portal.checklists.limits import MAX_ABS_VALUE, Limit, MeasurementError, par
 D = Decimal
 
 
-# These tests need neither the app nor the database: replace the suite's autouse
-# fixtures (tests/conftest.py) with no-ops for this module only.
-@pytest.fixture(autouse=True)
-def _transaction():
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _reset_limits():
-    yield
-
-
 # --- Limit.accepts ----------------------------------------------------------------------
 
 MAX_ONLY = Limit(maximum=D("12"))                   # wood moisture ≤ 12 %

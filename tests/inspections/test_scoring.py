@@ -29,18 +29,6 @@ from portal.inspections.scoring import (
 )
 
 
-# These tests need neither the app nor the database: replace the suite's autouse
-# fixtures (tests/conftest.py) with no-ops for this module only.
-@pytest.fixture(autouse=True)
-def _transaction():
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _reset_limits():
-    yield
-
-
 # --- helpers -------------------------------------------------------------------------
 
 GRADE_RANK = {None: 0, Grade.PASS: 1, Grade.GOOD: 2, Grade.EXCELLENT: 3}

@@ -29,31 +29,9 @@ from portal.photos.services import PhotoError, PhotoTarget
 from portal.storage import FileSystemStorage, StorageError
 from portal.timeutil import to_local
 from tests.factories import make_image_bytes, make_inspection, make_photo, make_project, make_user
+from tests.fakes import FailingStorage
 
 GPS_PHOTO = dict(orientation=6, captured="2026:05:01 10:30:00", model="TestCam X1", gps=True)
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
-
-
-class FailingStorage(FileSystemStorage):
-    """A store whose ``fail_on``-th put fails, like a disk filling up in the middle of an upload."""
-
-    def __init__(self, root, fail_on: int = 2):
-        super().__init__(root)
-        self.fail_on, self.puts = fail_on, 0
-
-    def put(self, key: str, data: bytes) -> None:
-        self.puts += 1
-        if self.puts == self.fail_on:
-            raise StorageError("No space left on device")
-        super().put(key, data)
 
 
 def stored_files(store: FileSystemStorage) -> list[str]:
