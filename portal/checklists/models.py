@@ -29,6 +29,12 @@ class TemplateStatus(StrEnum):
                     TemplateStatus.RETIRED: _l("Retired")}[self])
 
 
+# The longest texts an item may have, in the editor and in a checklist file.
+TEXT_MAX = 500
+UNIT_MAX = 20
+FIX_MAX = 1000
+
+
 class ItemKind(StrEnum):
     """Check items are answered pass / fail / N/A; measured items with a number."""
 
