@@ -1,6 +1,8 @@
 """``flask`` CLI commands: create-user and seed-demo."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 
@@ -40,13 +42,23 @@ def seed_demo_command():
 
 
 @click.command("load-checklist")
-def load_checklist_command():
-    """Load the company's default checklist (version 1) unless it is there already."""
-    from portal.checklists.services import load_default_template
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The company's own checklist (JSON, the shape of portal/checklists/data/default_checklist.json) "
+                   "instead of the built-in one")
+def load_checklist_command(path: Path | None):
+    """Load the checklist (version 1) unless one is there already; a bad file is refused whole, with every problem."""
+    from portal.checklists.checklist_file import ChecklistFileError, read_checklist
+    from portal.checklists.services import DEFAULT_FAMILY, family_versions, load_default_template
 
-    template = load_default_template()
+    try:
+        checklist = read_checklist(path) if path else read_checklist()
+    except ChecklistFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    already_there = bool(family_versions(DEFAULT_FAMILY))
+    template = load_default_template(checklist)
     db.session.commit()
-    click.echo(f"default checklist: version {template.version}, {template.status}")
+    click.echo(f"default checklist: version {template.version}, {template.status}"
+               + (f" (it was there already; {path} was not loaded)" if already_there and path else ""))
 
 
 @click.command("cleanup-uploads")

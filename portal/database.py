@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from flask import Flask
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from portal.extensions import db
 
@@ -39,8 +38,3 @@ def _sqlite_begin(conn) -> None:
     # and then write would fail at once with "database is locked" instead of waiting
     # (busy_timeout only helps when the lock is asked for at the start).
     conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def is_postgres(engine: Engine) -> bool:
-    """True when the engine talks to PostgreSQL."""
-    return engine.dialect.name == "postgresql"

@@ -1,4 +1,8 @@
-"""Shared fixtures: one app per test session, each test inside a rolled-back transaction.
+"""Shared fixtures: one app per test session, each database test inside a rolled-back transaction.
+
+A test gets the app and the transaction when it uses them: it asks for ``app`` (directly or
+through a fixture such as ``client``), or its module works with rows (imports ``db`` or the
+factories). Tests of pure rules need nothing special and run without the app.
 
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
@@ -18,6 +22,8 @@ from portal import create_app
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.storage import FileSystemStorage
+from tests import factories
 from tests.factories import make_user
 
 TEST_SECRET = "test-secret-key-" + "x" * 32
@@ -99,16 +105,33 @@ def restore(before: dict) -> None:
     db.session.commit()
 
 
+# Factories that only build bytes or text: a module that uses nothing else of them needs no database.
+PLAIN_FACTORIES = {"make_image_bytes", "make_signature_png", "signature_data_url", "make_strokes", "fake_pdf"}
+
+
+def uses_database(request) -> bool:
+    """The test asks for the app, or its module works with rows (imports ``db`` or a factory of rows)."""
+    if "app" in request.fixturenames:
+        return True
+    if request.module is None:
+        return False
+    return any(value is db or value is factories
+               or (getattr(value, "__module__", None) == factories.__name__ and value.__name__ not in PLAIN_FACTORIES)
+               for value in vars(request.module).values())
+
+
 @pytest.fixture(autouse=True)
-def _transaction(request, app):
-    """Run each test in a transaction that is rolled back; the app's commits become savepoints.
+def _transaction(request):
+    """Run each database test in a transaction that is rolled back; the app's commits become savepoints.
 
     Tests marked ``real_commits`` (concurrency on PostgreSQL) commit for real; what they leave
-    is deleted afterwards, so later tests find the database as it was.
+    is deleted afterwards, so later tests find the database as it was. Browser tests talk to
+    a live server with its own database, and pure-rule tests use none.
     """
-    if "live_server" in request.fixturenames:
+    if "live_server" in request.fixturenames or not uses_database(request):
         yield
         return
+    app = request.getfixturevalue("app")
     if request.node.get_closest_marker("real_commits"):
         with app.app_context():
             before = snapshot()
@@ -134,12 +157,23 @@ def _transaction(request, app):
 
 
 @pytest.fixture(autouse=True)
-def _reset_limits(app):
-    """Each test starts with empty rate-limit counters."""
+def _reset_limits(request):
+    """Each test that uses the app starts with empty rate-limit counters."""
     from portal.extensions import limiter
 
-    limiter.reset()
+    if "live_server" not in request.fixturenames and uses_database(request):
+        request.getfixturevalue("app")
+        limiter.reset()
     yield
+
+
+@pytest.fixture
+def storage(app, tmp_path):
+    """A fresh file store for this test, swapped into the app and restored afterwards."""
+    previous = app.extensions.get("portal_storage")
+    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
+    yield store
+    app.extensions["portal_storage"] = previous
 
 
 class PortalClient(FlaskClient):

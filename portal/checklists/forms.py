@@ -8,13 +8,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from portal.checklists.limits import MAX_ABS_VALUE, MAX_DECIMALS, Limit
-from portal.checklists.models import ChecklistItem, ChecklistTemplate, ItemKind
+from portal.checklists.limits import Limit, is_plain_limit
+from portal.checklists.models import FIX_MAX, TEXT_MAX, UNIT_MAX, ChecklistItem, ChecklistTemplate, ItemKind
 from portal.web import db_id
 
-TEXT_MAX = 500
-UNIT_MAX = 20
-FIX_MAX = 1000
 LIMIT_FIELDS = ("limit_min", "limit_max", "nominal", "tolerance")
 LIMIT_PATTERN_ERROR = _l("Give a minimum, a maximum, both, or a nominal value with a tolerance.")
 KIND_LABELS = {ItemKind.CHECK: _l("Check (pass / fail / N/A)"), ItemKind.MEASURED: _l("Measured (a number)")}
@@ -27,10 +24,7 @@ def _strip(value):
 def _plain_limit(_form, field) -> None:
     """Limits are compared with measurements, which have at most three decimals and a bounded size."""
     value: Decimal | None = field.data
-    if value is None:
-        return
-    if (not value.is_finite() or value.copy_abs() > MAX_ABS_VALUE
-            or value.normalize().as_tuple().exponent < -MAX_DECIMALS):
+    if value is not None and not is_plain_limit(value):
         raise ValidationError(_l("Enter a number between -1,000,000 and 1,000,000 with at most 3 decimals."))
 
 

@@ -57,6 +57,12 @@ class Limit:
         return has_range
 
 
+def is_plain_limit(value: Decimal) -> bool:
+    """A limit that measurements (at most three decimals, bounded size) can be compared with."""
+    return (value.is_finite() and value.copy_abs() <= MAX_ABS_VALUE
+            and value.normalize().as_tuple().exponent >= -MAX_DECIMALS)
+
+
 class MeasurementError(ValueError):
     """The typed value is not a usable measurement; ``code`` says why."""
 

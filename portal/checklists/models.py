@@ -29,6 +29,12 @@ class TemplateStatus(StrEnum):
                     TemplateStatus.RETIRED: _l("Retired")}[self])
 
 
+# The longest texts an item may have, in the editor and in a checklist file.
+TEXT_MAX = 500
+UNIT_MAX = 20
+FIX_MAX = 1000
+
+
 class ItemKind(StrEnum):
     """Check items are answered pass / fail / N/A; measured items with a number."""
 
@@ -123,6 +129,8 @@ class ChecklistItem(db.Model):
     tolerance: Mapped[Decimal | None] = mapped_column(Numeric(14, 4))
     note_required_on_fail: Mapped[bool] = mapped_column(default=False)
     photo_required_on_fail: Mapped[bool] = mapped_column(default=False)
+    # The rectification notice is a Chinese document (item text, fix, PDF), whatever language the
+    # inspector reads: it takes ``default_fix``; ``default_fix_en`` is kept with the item in the editor.
     default_fix: Mapped[str] = mapped_column(Text, default="")
     default_fix_en: Mapped[str] = mapped_column(Text, default="")
     retired: Mapped[bool] = mapped_column(default=False)
@@ -149,8 +157,3 @@ class ChecklistItem(db.Model):
     def display_text(self) -> str:
         """Text in the user's language."""
         return self.text_en if _english() and self.text_en else self.text
-
-    @property
-    def display_fix(self) -> str:
-        """Default fix in the user's language."""
-        return self.default_fix_en if _english() and self.default_fix_en else self.default_fix

@@ -12,7 +12,7 @@ from uuid import uuid4
 
 from sqlalchemy import func, select
 
-from portal.checklists import default_template
+from portal.checklists.checklist_file import read_checklist
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate, ItemKind, TemplateStatus
 from portal.extensions import db
 from portal.registry import Registry
@@ -32,16 +32,22 @@ class TemplateError(ValueError):
         self.code = code
 
 
-def load_default_template() -> ChecklistTemplate:
-    """Create version 1 of the default checklist from :mod:`default_template` unless it exists."""
+def load_default_template(checklist: dict | None = None) -> ChecklistTemplate:
+    """Create version 1 of the default checklist unless it exists.
+
+    ``checklist``: as :func:`portal.checklists.checklist_file.read_checklist` returns it
+    (validated); by default the company's default file. A bad file raises ChecklistFileError
+    before anything is added, even when version 1 exists already.
+    """
+    checklist = checklist if checklist is not None else read_checklist()
     existing = db.session.scalar(select(ChecklistTemplate).where(ChecklistTemplate.family == DEFAULT_FAMILY)
                                  .order_by(ChecklistTemplate.version).limit(1))
     if existing is not None:
         return existing
-    template = ChecklistTemplate(family=DEFAULT_FAMILY, version=1, name=default_template.TEMPLATE_NAME,
-                                 name_en=default_template.TEMPLATE_NAME_EN, status=TemplateStatus.PUBLISHED.value,
+    template = ChecklistTemplate(family=DEFAULT_FAMILY, version=1, name=checklist["name"],
+                                 name_en=checklist["name_en"], status=TemplateStatus.PUBLISHED.value,
                                  published_at=utcnow())
-    for c_pos, spec in enumerate(default_template.CATEGORIES, start=1):
+    for c_pos, spec in enumerate(checklist["categories"], start=1):
         category = ChecklistCategory(position=c_pos, code=spec["code"], title=spec["title"], title_en=spec["title_en"])
         template.categories.append(category)
         for i_pos, item in enumerate(spec["items"], start=1):

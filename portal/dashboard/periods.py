@@ -11,10 +11,10 @@ monthly report is handed in on the 25th and covers the 26th of the month before 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from portal.timeutil import COMPANY_TZ
+from portal.timeutil import local_day_start_utc
 
 WEDNESDAY = 2
 MONTHLY_CUTOFF = 25
@@ -49,14 +49,9 @@ class Period:
         return f"{self.start.isoformat()} – {self.end.isoformat()}"
 
 
-def local_midnight_utc(day: date) -> datetime:
-    """The start of the local ``day`` as a naive UTC datetime (how finish times are stored)."""
-    return datetime.combine(day, time.min, COMPANY_TZ).astimezone(timezone.utc).replace(tzinfo=None)
-
-
 def utc_bounds(period: Period) -> tuple[datetime, datetime]:
     """[start, end) in naive UTC covering the local days of ``period``."""
-    return local_midnight_utc(period.start), local_midnight_utc(period.end + timedelta(days=1))
+    return local_day_start_utc(period.start), local_day_start_utc(period.end + timedelta(days=1))
 
 
 def first_of_month(day: date) -> date:
@@ -64,8 +59,13 @@ def first_of_month(day: date) -> date:
     return day.replace(day=1)
 
 
-def add_months(month: date, n: int) -> date:
-    """The first day of the month ``n`` months after ``month`` (negative: before)."""
+def shift_month(month: date, n: int) -> date:
+    """The first day of the month ``n`` months after ``month``'s month (negative: before).
+
+    Months as reporting periods: the day of ``month`` is ignored. Not to be confused with
+    :func:`portal.rectification.escalation.add_months`, which keeps the day (an order stop of
+    three months from 15 March ends on 15 June).
+    """
     index = month.year * 12 + month.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
 
@@ -79,7 +79,7 @@ def week_of(day: date) -> Period:
 def month_of(day: date) -> Period:
     """The calendar month containing ``day``."""
     first = first_of_month(day)
-    return Period(first, add_months(first, 1) - timedelta(days=1), PeriodKind.MONTH)
+    return Period(first, shift_month(first, 1) - timedelta(days=1), PeriodKind.MONTH)
 
 
 def report_week(day: date) -> Period:
@@ -90,8 +90,8 @@ def report_week(day: date) -> Period:
 
 def report_month(day: date) -> Period:
     """The monthly report's period containing ``day``: the 26th of one month to the 25th of the next."""
-    end_month = first_of_month(day) if day.day <= MONTHLY_CUTOFF else add_months(first_of_month(day), 1)
-    start = add_months(end_month, -1).replace(day=MONTHLY_CUTOFF + 1)
+    end_month = first_of_month(day) if day.day <= MONTHLY_CUTOFF else shift_month(first_of_month(day), 1)
+    start = shift_month(end_month, -1).replace(day=MONTHLY_CUTOFF + 1)
     return Period(start, end_month.replace(day=MONTHLY_CUTOFF), PeriodKind.REPORT_MONTH)
 
 
@@ -108,4 +108,4 @@ def previous(period: Period) -> Period:
 def last_months(month: date, n: int = 12) -> list[date]:
     """The first days of the ``n`` months ending with ``month``'s month, oldest first."""
     last = first_of_month(month)
-    return [add_months(last, i) for i in range(-(n - 1), 1)]
+    return [shift_month(last, i) for i in range(-(n - 1), 1)]

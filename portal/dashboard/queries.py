@@ -23,18 +23,16 @@ from sqlalchemy import and_, case, func, literal_column, or_, select
 from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.checklists.models import ChecklistCategory, ChecklistItem
-from portal.dashboard.periods import (
-    Period, add_months, last_months, local_midnight_utc, previous, utc_bounds, week_of,
-)
+from portal.dashboard.periods import Period, last_months, previous, shift_month, utc_bounds, week_of
 from portal.dashboard.rates import ratio
 from portal.extensions import db
 from portal.inspections.models import Answer, Inspection, InspectionStatus, Outcome
 from portal.penalties.models import Penalty
 from portal.projects.models import Project
-from portal.rectification.models import NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, NoticeStatus, RectificationNotice
+from portal.timeutil import local_day_start_utc
 
 COMPLETED = InspectionStatus.COMPLETED.value
-OPEN_NOTICE_STATES = (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
 GRADES = ("excellent", "good", "pass")
 TOP_N = 10
 
@@ -181,7 +179,7 @@ def _sum_if(condition, value):
 
 def _bounds(*days: date) -> list[datetime]:
     """Local midnights as naive UTC."""
-    return [local_midnight_utc(day) for day in days]
+    return [local_day_start_utc(day) for day in days]
 
 
 def _project_conditions(filters: Filters) -> list:
@@ -247,7 +245,7 @@ def quality_between(bounds: list[datetime], filters: Filters) -> list[Quality]:
 def trend(last_day: date, filters: Filters, months: int = 12) -> list[MonthQuality]:
     """Quality per calendar month for the ``months`` months ending with ``last_day``'s month."""
     firsts = last_months(last_day, months)
-    qualities = quality_between(_bounds(*firsts, add_months(firsts[-1], 1)), filters)
+    qualities = quality_between(_bounds(*firsts, shift_month(firsts[-1], 1)), filters)
     return [MonthQuality(month, quality) for month, quality in zip(firsts, qualities)]
 
 
@@ -287,18 +285,8 @@ def _overdue(today: date):
     return and_(RectificationNotice.status == NoticeStatus.OPEN.value, RectificationNotice.deadline < today)
 
 
-def failed_items(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
-    """The items failed most often in inspections finished in ``period`` (ties: by item code)."""
-    return failures(period, filters, limit)[0]
-
-
-def failed_categories(period: Period, filters: Filters, limit: int = TOP_N) -> list[Failure]:
-    """The categories with the most failed items in inspections finished in ``period``."""
-    return failures(period, filters, limit)[1]
-
-
 def failures(period: Period, filters: Filters, limit: int = TOP_N) -> tuple[list[Failure], list[Failure]]:
-    """(Most failed items, most failed categories) of inspections finished in ``period``.
+    """(Most failed items, most failed categories) of inspections finished in ``period``; ties by code.
 
     A year holds ~450,000 answers, and reading them all made the dashboard the heaviest
     request on the server. Only the failed and N/A answers are read (a few percent, from the

@@ -14,7 +14,7 @@ from portal.dashboard import awards as site_awards
 from portal.dashboard import queries
 from portal.dashboard.charts import dashboard_charts
 from portal.dashboard.forms import AwardMonthForm, ConfirmAwardsForm, FilterForm, ReportForm
-from portal.dashboard.periods import add_months, first_of_month, report_month, report_week
+from portal.dashboard.periods import first_of_month, report_month, report_week, shift_month
 from portal.dashboard.rates import percent_text
 from portal.csvexport import csv_response
 from portal.dashboard.tables import build_tables, headlines
@@ -147,7 +147,7 @@ def confirm_awards():
 
 def _last_month() -> date:
     """The first day of last month (the month whose awards are due)."""
-    return add_months(first_of_month(local_today()), -1)
+    return shift_month(first_of_month(local_today()), -1)
 
 
 def _awards_page(month: date, *, status: int = 200, error: str | None = None,
@@ -163,8 +163,8 @@ def _awards_page(month: date, *, status: int = 200, error: str | None = None,
         "dashboard/awards.html", month=month, ranked=ranked, chosen={c.inspection_id for c in chosen},
         confirmed=confirmed, confirm_form=confirm_form,
         month_form=month_form or AwardMonthForm(formdata=None, data={"month": month}), error=error,
-        month_over=month < first_of_month(local_today()), previous_month=add_months(month, -1),
-        next_month=add_months(month, 1), score_text=lambda score: percent_text(score, places=2)), status
+        month_over=month < first_of_month(local_today()), previous_month=shift_month(month, -1),
+        next_month=shift_month(month, 1), score_text=lambda score: percent_text(score, places=2)), status
 
 
 @bp.get("/awards/mine")

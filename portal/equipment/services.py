@@ -30,12 +30,6 @@ class CalibrationState(StrEnum):
         """The state in the user's language."""
         return str(STATE_LABELS[self])
 
-    @property
-    def is_problem(self) -> bool:
-        """The office has to act: the instrument is expired or about to expire."""
-        return self in (CalibrationState.EXPIRED, CalibrationState.EXPIRING)
-
-
 STATE_LABELS = {
     CalibrationState.VALID: _l("Valid"),
     CalibrationState.EXPIRING: _l("Expires within %(days)d days", days=EXPIRY_WARNING_DAYS),

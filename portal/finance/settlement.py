@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from portal.certificates.models import PassCertificate
 from portal.extensions import db
 from portal.inspections.models import Inspection
-from portal.rectification.models import NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, RectificationNotice
 from portal.timeutil import to_local
 
 
@@ -68,8 +68,7 @@ def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
         select(RectificationNotice.project_id, func.max(RectificationNotice.round).label("round"),
                func.min(RectificationNotice.deadline).label("deadline"))
         .where(RectificationNotice.project_id.in_(project_ids),
-               RectificationNotice.status.in_([NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value,
-                                               NoticeStatus.SCHEDULED.value]))
+               RectificationNotice.status.in_(OPEN_NOTICE_STATES))
         .group_by(RectificationNotice.project_id))}
     passed = {row.project_id: row for row in db.session.execute(
         select(Inspection.project_id, Inspection.grade, Inspection.finished_at, Inspection.overall_rate)

@@ -36,7 +36,7 @@ def error_text(exc: InspectionError) -> str:
         "completed": _("This inspection is finished; its answers can no longer change."),
         "not_started": _("Start the inspection first."),
         "note_too_long": _("The note is too long (at most 2000 characters)."),
-        "open_exists": _("This project already has an inspection that is not finished."),
+        "open_inspection": _("This project already has an inspection that is not finished."),
         "already_passed": _("This project has already passed pre-acceptance."),
         "no_template": _("There is no published checklist. Ask the office to publish one."),
         "changed": _("The answers changed since the summary was shown. Please review the summary again."),

@@ -55,6 +55,11 @@ class Rate:
         """The rate in percent, exactly."""
         return self.value * 100 if self.value is not None else None
 
+    @property
+    def reaches_pass(self) -> bool:
+        """At or above the pass threshold (False without applicable items); templates colour rates by it."""
+        return self.value is not None and self.value >= PASS_THRESHOLD
+
 
 @dataclass(frozen=True)
 class Evaluation:
@@ -106,10 +111,10 @@ def evaluate(answers: Iterable[tuple[str, str | None]], has_valid_equipment: boo
         reasons.append((FailReason.NO_VALID_EQUIPMENT, None))
     if overall.value is None:
         reasons.append((FailReason.NOTHING_APPLICABLE, None))
-    elif overall.value < PASS_THRESHOLD:
+    elif not overall.reaches_pass:
         reasons.append((FailReason.OVERALL_BELOW, None))
     for category, r in categories.items():
-        if r.value < PASS_THRESHOLD:
+        if not r.reaches_pass:
             reasons.append((FailReason.CATEGORY_BELOW, category))
     passed = not reasons
     grade = grade_for(overall.value) if passed else None

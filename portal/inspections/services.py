@@ -18,6 +18,7 @@ from portal.checklists.services import current_template
 from portal.equipment.models import Equipment
 from portal.extensions import db
 from portal.inspections import scoring, signals
+from portal.inspections.eligibility import next_round_block
 from portal.inspections.models import (
     Answer, AnswerChange, Inspection, InspectionEquipment, InspectionEvent, InspectionStatus, Outcome,
 )
@@ -73,10 +74,9 @@ def create_inspection(project: Project, scheduled_date: date, inspector: User, c
     """Schedule the next round for ``project`` on the current checklist version."""
     previous = db.session.scalars(select(Inspection).where(Inspection.project_id == project.id)
                                   .order_by(Inspection.round.desc())).all()
-    if any(not i.is_completed for i in previous):
-        raise InspectionError("open_exists")
-    if any(i.passed for i in previous):
-        raise InspectionError("already_passed")
+    block = next_round_block(previous)
+    if block:
+        raise InspectionError(block)
     template = previous[0].template if previous else current_template()
     if template is None:
         raise InspectionError("no_template")

@@ -86,14 +86,6 @@ class ClosureTest(db.Model):
 
     record: Mapped[ConcealedWorksRecord] = relationship()
 
-    @property
-    def duration_hours(self) -> float | None:
-        """Hours between start and end."""
-        if self.ended_at is None:
-            return None
-        return (self.ended_at - self.started_at).total_seconds() / 3600
-
-
 class Photo(db.Model):
     """One uploaded photo: the untouched original plus display and thumbnail versions."""
 

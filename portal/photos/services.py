@@ -218,11 +218,6 @@ def orphaned_folders(storage, older_than_seconds: int = 3600) -> list[str]:
     return orphans
 
 
-def orphaned_files(storage, older_than_seconds: int = 3600) -> list[str]:
-    """The finished files (keys) in orphaned photo folders; unfinished temp files are the store's to list."""
-    return finished_files(storage, orphaned_folders(storage, older_than_seconds))
-
-
 def finished_files(storage, folders: list[str]) -> list[str]:
     """The files (keys) in ``folders``, without the temp files of unfinished writes."""
     return [f"{key}/{file.name}" for key in folders for file in sorted(storage.path(key).iterdir())

@@ -41,7 +41,11 @@ def rules_for_round(round_no: int) -> tuple[PenaltyRule, ...]:
 
 
 def add_months(day: date, months: int) -> date:
-    """``day`` plus calendar months, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
+    """``day`` plus calendar months, clamped to the month's end (31 Jan + 1 month = 28/29 Feb).
+
+    For deadlines counted from a day. Reporting months (always a first of month) use
+    :func:`portal.dashboard.periods.shift_month`.
+    """
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

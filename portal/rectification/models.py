@@ -32,6 +32,10 @@ class NoticeStatus(StrEnum):
                     NoticeStatus.SUPERSEDED: _l("Followed by a new notice")}[self])
 
 
+# Still waiting for rework or reinspection: the states in which a notice holds up the project.
+OPEN_NOTICE_STATES = (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
+
+
 class ItemState(StrEnum):
     """open → rectified (foreman) → accepted / not accepted (inspector at reinspection)."""
 
@@ -80,7 +84,7 @@ class RectificationNotice(db.Model):
     @property
     def is_open(self) -> bool:
         """Still waiting for rework or reinspection."""
-        return self.status in (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
+        return self.status in OPEN_NOTICE_STATES
 
 
 class NoticeItem(db.Model):

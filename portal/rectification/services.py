@@ -24,7 +24,7 @@ from portal.photos.models import Photo
 from portal.projects.models import Project
 from portal.rectification import notify
 from portal.rectification.escalation import add_months, rules_for_round
-from portal.rectification.models import ItemState, NoticeItem, NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, ItemState, NoticeItem, NoticeStatus, RectificationNotice
 from portal.timeutil import local_today, utcnow
 
 
@@ -90,8 +90,7 @@ def _supersede_previous(project_id: int, notice: RectificationNotice) -> None:
     """A failed reinspection replaces the previous round's notice with this one."""
     for old in db.session.scalars(select(RectificationNotice).where(
             RectificationNotice.project_id == project_id, RectificationNotice.id != notice.id,
-            RectificationNotice.status.in_([NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value,
-                                            NoticeStatus.SCHEDULED.value]))):
+            RectificationNotice.status.in_(OPEN_NOTICE_STATES))):
         old.status = NoticeStatus.SUPERSEDED.value
         old.closed_at = utcnow()
 
@@ -170,8 +169,7 @@ def my_open_notices(user: User) -> list[RectificationNotice]:
     return list(db.session.scalars(
         select(RectificationNotice).join(Project)
         .where(or_(Project.foreman_id == user.id, Project.project_manager_id == user.id),
-               RectificationNotice.status.in_([NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value,
-                                               NoticeStatus.SCHEDULED.value]))
+               RectificationNotice.status.in_(OPEN_NOTICE_STATES))
         .options(selectinload(RectificationNotice.items), selectinload(RectificationNotice.project))
         .order_by(RectificationNotice.deadline, RectificationNotice.id)))
 

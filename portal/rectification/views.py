@@ -18,7 +18,7 @@ from portal.photos.services import PhotoTarget
 from portal.photos.uploads import receive_upload, upload_error
 from portal.rectification import messages, services
 from portal.rectification.forms import RectifiedForm, ScheduleReinspectionForm
-from portal.rectification.models import NoticeItem, NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, NoticeItem, NoticeStatus, RectificationNotice
 from portal.rectification.pdf import render_notice_pdf
 from portal.timeutil import local_today
 
@@ -47,8 +47,7 @@ def index():
     """Office and inspectors: every open notice (or all, with ?all=1), by deadline."""
     query = select(RectificationNotice).order_by(RectificationNotice.deadline, RectificationNotice.id)
     if not request.args.get("all"):
-        query = query.where(RectificationNotice.status.in_(
-            [NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value]))
+        query = query.where(RectificationNotice.status.in_(OPEN_NOTICE_STATES))
     notices = db.session.scalars(query.limit(500)).all()
     return render_template("rectification/index.html", notices=notices, today=local_today(),
                            show_all=bool(request.args.get("all")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -17,11 +17,12 @@ from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
 from portal.extensions import db
-from portal.inspections.models import Inspection, InspectionEvent, InspectionStatus
+from portal.inspections.eligibility import blocking_round, next_round_block
+from portal.inspections.models import Inspection, InspectionEvent
 from portal.inspections.services import InspectionError, create_inspection
 from portal.notifications.services import notify
 from portal.projects.models import Project, ProjectStatus
-from portal.rectification.models import NoticeStatus, RectificationNotice
+from portal.rectification.models import OPEN_NOTICE_STATES, RectificationNotice
 from portal.schedule import rules
 from portal.schedule.models import SubmissionEntry, WeeklySubmission
 from portal.timeutil import COMPANY_TZ, local_now
@@ -60,13 +61,9 @@ def get_or_create_submission(week_start: date) -> WeeklySubmission:
     return submission
 
 
-OPEN_NOTICE_STATES = (NoticeStatus.OPEN.value, NoticeStatus.REQUESTED.value, NoticeStatus.SCHEDULED.value)
-
-
 def _blocked_projects():
     """Project ids that cannot be listed: an unfinished inspection, a passed one, or an open notice."""
-    return select(Inspection.project_id).where(or_(
-        Inspection.status != InspectionStatus.COMPLETED.value, Inspection.passed.is_(True))).union(
+    return select(Inspection.project_id).where(blocking_round()).union(
         select(RectificationNotice.project_id).where(RectificationNotice.status.in_(OPEN_NOTICE_STATES)))
 
 
@@ -88,10 +85,9 @@ def project_block(project: Project) -> str | None:
     failed and its reinspection is planned from the rectification notice, not from the list.
     """
     inspections = db.session.scalars(select(Inspection).where(Inspection.project_id == project.id)).all()
-    if any(not i.is_completed for i in inspections):
-        return "open_inspection"
-    if any(i.passed for i in inspections):
-        return "already_passed"
+    block = next_round_block(inspections)
+    if block:
+        return block
     if db.session.scalar(select(RectificationNotice.id).where(RectificationNotice.project_id == project.id,
                                                               RectificationNotice.status.in_(OPEN_NOTICE_STATES))):
         return "open_notice"
@@ -200,7 +196,7 @@ def schedule_entry(entry: SubmissionEntry, inspector: User, day: date, slot: tim
     try:
         inspection = create_inspection(entry.project, day, inspector, office)
     except InspectionError as exc:
-        raise ScheduleError({"open_exists": "open_inspection"}.get(exc.code, exc.code), entry.project) from exc
+        raise ScheduleError(exc.code, entry.project) from exc
     inspection.scheduled_time = slot
     entry.inspection_id = inspection.id
     db.session.flush()

@@ -118,9 +118,10 @@ def live_server(tmp_path_factory) -> LiveServer:
 def app(tmp_path_factory):
     """Override of the suite's ``app``: the browser tests talk to the live server only.
 
-    The parent ``_transaction`` and ``_reset_limits`` autouse fixtures still need an app;
-    this one never opens its database, so the shared test database (PostgreSQL ``test``
-    under TEST_DATABASE_URL) is not reset by a browser-only run.
+    The parent ``_transaction`` and ``_reset_limits`` stand aside for live-server tests; a
+    browser test that still asks for an app gets this one, which never opens its database, so
+    the shared test database (PostgreSQL ``test`` under TEST_DATABASE_URL) is not reset by a
+    browser-only run.
     """
     tmp = tmp_path_factory.mktemp("browser_app")
     env = {

@@ -265,7 +265,7 @@ def test_failed_inspection_is_rectified_reinspected_and_closed(page: Page, live_
         request_button.click()
     expect_flash(page, zh("Reinspection requested."))
     expect(page.locator("dl.facts")).to_contain_text(zh("Reinspection requested"))
-    expect(page.locator(f"form[action$='/request-reinspection']")).to_have_count(0)
+    expect(page.locator("form[action$='/request-reinspection']")).to_have_count(0)
 
     # 2. The office schedules round 2 for today with the demo inspector.
     office_context, office = new_phone(browser, browser_context_args)

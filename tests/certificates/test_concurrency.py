@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.conftest import restore, snapshot
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select
 
 from portal.auth.roles import Role
 from portal.certificates import services
@@ -24,7 +24,7 @@ from portal.certificates.pdf import render_certificate_pdf
 from portal.extensions import db
 from portal.inspections.models import Inspection
 from portal.numbering import NumberSequence
-from portal.storage import FileSystemStorage, get_storage
+from portal.storage import get_storage
 from portal.timeutil import local_today
 
 pytestmark = [
@@ -63,15 +63,6 @@ def run_together(app, count, work):
         thread.join(timeout=120)
     assert not any(thread.is_alive() for thread in threads), "a thread hangs (deadlock?)"
     return errors, results
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store shared by the threads, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
 
 
 @pytest.fixture

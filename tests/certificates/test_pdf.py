@@ -19,7 +19,6 @@ from portal.certificates.models import PassCertificate
 from portal.extensions import db
 from portal.signatures.content import fingerprint
 from portal.signatures.records import RECORD_TYPES
-from portal.storage import FileSystemStorage
 from portal.timeutil import local_today
 from tests.factories import (
     issue_certificate, make_finished_inspection, make_project, make_signature, make_signed_inspection, make_user,
@@ -32,15 +31,6 @@ BASE_URL = "https://portal.test"  # the test app's BASE_URL (tests/conftest.py)
 COMPANY = "测试装饰工程有限公司"  # the test app's COMPANY_NAME
 ADDRESS = "西安市雁塔区曲江池东路曲江六号3号楼2单元1502室"
 GRADES = {"excellent": "优秀", "good": "良好", "pass": "合格"}  # the zh catalogue's Excellent / Good / Pass
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
 
 
 def people() -> dict:

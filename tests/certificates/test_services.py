@@ -21,7 +21,6 @@ from portal.inspections.services import answers_version, finish, reopen
 from portal.numbering import NumberSequence
 from portal.signatures.content import fingerprint
 from portal.inspections.signing import INSPECTION_RECORD
-from portal.storage import FileSystemStorage
 from portal.timeutil import local_today
 from tests.factories import (
     fake_pdf, issue_certificate, make_finished_inspection, make_inspection, make_payment, make_signature,
@@ -29,15 +28,6 @@ from tests.factories import (
 )
 
 INSPECTION = INSPECTION_RECORD
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
 
 
 def last_value(year: int | None = None) -> int:

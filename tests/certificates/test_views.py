@@ -30,15 +30,6 @@ EXCELLENT_ZH = "优秀"
 
 
 @pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
-
-
-@pytest.fixture
 def office(login_as):
     """An office user (English pages, so the texts can be asserted whatever the catalogue has), logged in."""
     user = make_user(Role.OFFICE)

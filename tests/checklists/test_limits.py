@@ -7,21 +7,9 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from portal.checklists.limits import MAX_ABS_VALUE, Limit, MeasurementError, parse_measurement
+from portal.checklists.limits import MAX_ABS_VALUE, Limit, MeasurementError, is_plain_limit, parse_measurement
 
 D = Decimal
-
-
-# These tests need neither the app nor the database: replace the suite's autouse
-# fixtures (tests/conftest.py) with no-ops for this module only.
-@pytest.fixture(autouse=True)
-def _transaction():
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _reset_limits():
-    yield
 
 
 # --- Limit.accepts ----------------------------------------------------------------------
@@ -174,6 +162,19 @@ def test_valid_limits(limit):
 )
 def test_invalid_limits(limit):
     assert not limit.is_valid()
+
+
+# --- is_plain_limit (the editor and checklist files) -------------------------------------
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("12", True), ("0.5", True), ("-3", True), ("0.125", True), ("12.5000", True),
+    ("1000000", True), ("-1000000", True),
+    ("1000000.001", False), ("0.0005", False), ("1E+7", False),
+    ("NaN", False), ("Infinity", False), ("-Infinity", False),
+])
+def test_is_plain_limit(value, expected):
+    assert is_plain_limit(D(value)) is expected
 
 
 # --- parse_measurement: accepted input ------------------------------------------------------

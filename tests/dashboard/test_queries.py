@@ -32,13 +32,13 @@ from sqlalchemy import case
 from portal.auth.roles import Role
 from portal.dashboard import queries
 from portal.dashboard.periods import (
-    Period, PeriodKind, add_months, last_months, local_midnight_utc, month_of, previous, report_month, report_week,
-    utc_bounds, week_of,
+    Period, PeriodKind, last_months, month_of, previous, report_month, report_week, shift_month, utc_bounds, week_of,
 )
 from portal.dashboard.queries import Filters, Quality
 from portal.dashboard.rates import number_text, percent_text, ratio
 from portal.extensions import db
 from portal.rectification.models import NoticeStatus
+from portal.timeutil import local_day_start_utc
 from tests.factories import (
     make_failed_inspection, make_graded_template, make_project_rounds, make_user,
 )
@@ -89,7 +89,7 @@ def test_month_boundaries_are_company_midnights(october):
 
 
 def test_most_failed_items_in_order_with_ties_by_code(october):
-    items = queries.failed_items(OCTOBER, Filters())
+    items, _categories = queries.failures(OCTOBER, Filters())
     assert [(i.code, i.text, i.category, i.failed, i.applicable) for i in items] == [
         ("carpentry.01", "木作01", "木作", 3, 8),
         ("electrical.01", "电气01", "电气", 3, 8),
@@ -100,7 +100,7 @@ def test_most_failed_items_in_order_with_ties_by_code(october):
 
 
 def test_most_failed_categories(october):
-    categories = queries.failed_categories(OCTOBER, Filters())
+    _items, categories = queries.failures(OCTOBER, Filters())
     assert [(c.code, c.failed, c.applicable) for c in categories] == [("electrical", 6, 160), ("carpentry", 3, 32)]
 
 
@@ -131,7 +131,8 @@ def test_failures_agree_with_counting_every_answer(october):
 
 
 def test_top_ten_only(october):
-    assert len(queries.failed_items(OCTOBER, Filters(), limit=2)) == 2
+    items, categories = queries.failures(OCTOBER, Filters(), limit=2)
+    assert (len(items), len(categories)) == (2, 2)
 
 
 def test_per_foreman(october):
@@ -252,14 +253,15 @@ def test_previous_periods():
 
 
 def test_utc_bounds_are_company_midnights():
-    assert local_midnight_utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 16, 0)
+    assert local_day_start_utc(date(2026, 10, 1)) == datetime(2026, 9, 30, 16, 0)
     assert utc_bounds(Period(date(2026, 10, 1), date(2026, 10, 31))) == \
         (datetime(2026, 9, 30, 16), datetime(2026, 10, 31, 16))
 
 
 def test_month_arithmetic():
-    assert add_months(date(2026, 11, 1), 2) == date(2027, 1, 1)
-    assert add_months(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2026, 11, 1), 2) == date(2027, 1, 1)
+    assert shift_month(date(2026, 1, 1), -1) == date(2025, 12, 1)
+    assert shift_month(date(2026, 1, 31), 1) == date(2026, 2, 1)  # a month, not a day: always the first
     assert last_months(date(2026, 3, 15), 3) == [date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)]
 
 

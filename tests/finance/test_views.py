@@ -20,21 +20,11 @@ from portal.certificates import services
 from portal.certificates.models import PassCertificate
 from portal.finance.models import SettlementPayment
 from portal.extensions import db
-from portal.storage import FileSystemStorage
 from portal.timeutil import local_today, to_local
 from tests.factories import (
     fake_pdf, issue_certificate, make_failed_inspection, make_finished_inspection, make_inspection, make_payment,
     make_project, make_signed_inspection, make_user,
 )
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
 
 
 def english_user(role: Role):

@@ -29,18 +29,6 @@ from portal.inspections.scoring import (
 )
 
 
-# These tests need neither the app nor the database: replace the suite's autouse
-# fixtures (tests/conftest.py) with no-ops for this module only.
-@pytest.fixture(autouse=True)
-def _transaction():
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _reset_limits():
-    yield
-
-
 # --- helpers -------------------------------------------------------------------------
 
 GRADE_RANK = {None: 0, Grade.PASS: 1, Grade.GOOD: 2, Grade.EXCELLENT: 3}
@@ -109,6 +97,18 @@ def test_rate_value_and_percent_are_exact():
 def test_rate_without_applicable_items_has_no_value():
     assert Rate(0, 0).value is None
     assert Rate(0, 0).percent is None
+
+
+@pytest.mark.parametrize(("r", "expected"), [
+    (Rate(17, 20), True),            # exactly 85 %
+    (Rate(84, 100), False),
+    (Rate(849_999, 1_000_000), False),
+    (Rate(20, 20), True),
+    (Rate(0, 0), False),             # nothing applicable: no colour of success
+])
+def test_reaches_pass_is_the_pass_threshold(r, expected):
+    """The rule the templates colour category rates by (rate-ok / rate-bad)."""
+    assert r.reaches_pass is expected
 
 
 # --- category_rates -------------------------------------------------------------------

@@ -48,7 +48,7 @@ def test_cannot_create_while_one_is_open():
     inspection = make_inspection(started=False)
     with pytest.raises(InspectionError) as info:
         create_inspection(inspection.project, local_today(), inspection.inspector, inspection.inspector)
-    assert info.value.code == "open_exists"
+    assert info.value.code == "open_inspection"
 
 
 def test_next_round_keeps_the_template_version():

@@ -24,18 +24,6 @@ from portal.photos.imaging import DISPLAY_SIZE, MAX_EXIF_BYTES, THUMB_SIZE, Imag
 from tests.factories import make_image_bytes
 
 
-@pytest.fixture(autouse=True)
-def _transaction():
-    """No database here: replace the suite's autouse fixture with a no-op."""
-    yield
-
-
-@pytest.fixture(autouse=True)
-def _reset_limits():
-    """No app here: replace the suite's autouse fixture with a no-op."""
-    yield
-
-
 def opened(data: bytes) -> Image.Image:
     """The image in ``data``, opened."""
     return Image.open(io.BytesIO(data))

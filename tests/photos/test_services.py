@@ -29,31 +29,9 @@ from portal.photos.services import PhotoError, PhotoTarget
 from portal.storage import FileSystemStorage, StorageError
 from portal.timeutil import to_local
 from tests.factories import make_image_bytes, make_inspection, make_photo, make_project, make_user
+from tests.fakes import FailingStorage
 
 GPS_PHOTO = dict(orientation=6, captured="2026:05:01 10:30:00", model="TestCam X1", gps=True)
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
-
-
-class FailingStorage(FileSystemStorage):
-    """A store whose ``fail_on``-th put fails, like a disk filling up in the middle of an upload."""
-
-    def __init__(self, root, fail_on: int = 2):
-        super().__init__(root)
-        self.fail_on, self.puts = fail_on, 0
-
-    def put(self, key: str, data: bytes) -> None:
-        self.puts += 1
-        if self.puts == self.fail_on:
-            raise StorageError("No space left on device")
-        super().put(key, data)
 
 
 def stored_files(store: FileSystemStorage) -> list[str]:
@@ -373,7 +351,7 @@ def _age(path, seconds: int = 7200) -> None:
     os.utime(path, (past, past))
 
 
-def test_orphaned_files_lists_old_folders_without_a_row(storage):
+def test_orphaned_folders_are_old_folders_without_a_row(storage):
     kept = make_photo()
     orphan = storage.root / "photos" / "999" / "00000000-0000-4000-8000-000000000000-abcd1234"
     orphan.mkdir(parents=True)
@@ -384,14 +362,14 @@ def test_orphaned_files_lists_old_folders_without_a_row(storage):
     (young / "original.jpg").write_bytes(b"x")
     _age(orphan)
     _age(storage.path(kept.original_key).parent)
-    found = services.orphaned_files(storage, older_than_seconds=3600)
+    found = services.finished_files(storage, services.orphaned_folders(storage, 3600))
     prefix = "photos/999/00000000-0000-4000-8000-000000000000-abcd1234"
     assert sorted(found) == [f"{prefix}/display.jpg", f"{prefix}/original.jpg"]
-    assert sorted(services.orphaned_files(storage, older_than_seconds=0)) == sorted(
+    assert sorted(services.finished_files(storage, services.orphaned_folders(storage, 0))) == sorted(
         [*found, "photos/999/11111111-0000-4000-8000-000000000000-abcd1234/original.jpg"])
 
 
-def test_orphaned_folders_include_empty_ones_and_orphaned_files_skip_temp_files(storage):
+def test_orphaned_folders_include_empty_ones_and_their_finished_files_skip_temp_files(storage):
     """A worker killed right after creating the folder leaves it empty; one killed while writing
     leaves a temp file, which is the store's to list (stale_temp_files), not an orphaned file."""
     kept = make_photo()
@@ -406,7 +384,7 @@ def test_orphaned_folders_include_empty_ones_and_orphaned_files_skip_temp_files(
     assert services.orphaned_folders(storage, older_than_seconds=3600) == [
         "photos/999/00000000-0000-4000-8000-000000000000-abcd1234",
         "photos/999/22222222-0000-4000-8000-000000000000-abcd1234"]
-    assert services.orphaned_files(storage, older_than_seconds=3600) == [
+    assert services.finished_files(storage, services.orphaned_folders(storage, 3600)) == [
         "photos/999/22222222-0000-4000-8000-000000000000-abcd1234/original.jpg"]
     assert storage.stale_temp_files(3600) == [partial / ".tmp-half"]
 
@@ -425,9 +403,9 @@ def test_stale_temp_files_spares_young_ones_and_skips_what_vanishes_while_listin
     assert storage.stale_temp_files(0) == [young]
 
 
-def test_orphaned_files_of_a_store_without_photos_is_empty(tmp_path):
-    assert services.orphaned_files(FileSystemStorage(tmp_path / "empty"), 0) == []
-    assert services.orphaned_files(object(), 0) == []
+def test_a_store_without_photos_has_no_orphaned_folders(tmp_path):
+    assert services.orphaned_folders(FileSystemStorage(tmp_path / "empty"), 0) == []
+    assert services.orphaned_folders(object(), 0) == []
 
 
 def test_timestamps_are_stored_utc_and_shown_in_company_time(storage):

@@ -1,7 +1,7 @@
 """Schedule pages: engineering's list, office's week, the inspector's week and calendar (fixed clock)."""
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 import pytest
 from sqlalchemy import select

@@ -20,7 +20,6 @@ from portal.signatures.models import Signature, SigningLink
 from portal.inspections.signing import INSPECTION_RECORD
 from portal.photos.signing import CLOSURE_TEST_RECORD, CONCEALED_RECORD
 from portal.signatures.services import SignatureError, SignatureInput
-from portal.storage import FileSystemStorage
 from tests.factories import (
     make_finished_inspection, make_inspection, make_photo, make_project, make_signature, make_signature_png,
     make_strokes, make_user, signature_data_url,
@@ -29,15 +28,6 @@ from tests.factories import (
 INSPECTION = INSPECTION_RECORD
 CONCEALED = CONCEALED_RECORD
 T0 = datetime(2026, 5, 1, 8, 0, 0)
-
-
-@pytest.fixture
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
 
 
 def code_of(excinfo) -> str:

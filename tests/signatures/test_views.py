@@ -22,7 +22,6 @@ from portal.signatures import services
 from portal.signatures.models import Signature, SigningLink
 from portal.inspections.signing import INSPECTION_RECORD
 from portal.photos.signing import CLOSURE_TEST_RECORD
-from portal.storage import FileSystemStorage
 from portal.timeutil import utcnow
 from tests.factories import (
     make_failed_inspection, make_finished_inspection, make_image_bytes, make_photo, make_project, make_signature, make_signature_png,
@@ -33,13 +32,7 @@ INSPECTION = INSPECTION_RECORD
 LINK_RE = re.compile(r"https://portal\.test/sign/([A-Za-z0-9_.\-]+)")
 
 
-@pytest.fixture(autouse=True)
-def storage(app, tmp_path):
-    """A fresh file store for this test, swapped into the app and restored afterwards."""
-    previous = app.extensions.get("portal_storage")
-    store = app.extensions["portal_storage"] = FileSystemStorage(tmp_path / "uploads")
-    yield store
-    app.extensions["portal_storage"] = previous
+pytestmark = pytest.mark.usefixtures("storage")  # every test here may store a signature
 
 
 @pytest.fixture(autouse=True)
