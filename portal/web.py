@@ -4,8 +4,10 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import make_response, render_template, request
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import htmx
+from portal.transaction import savepoint
 
 
 def wants_fragment(target_id: str) -> bool:
@@ -52,16 +54,13 @@ def path_for(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
 
 
-def commit_or_field_error(field, message: str) -> bool:
-    """Commit; when a unique value was taken by another request meanwhile, put ``message`` on ``field``."""
-    from sqlalchemy.exc import IntegrityError
-
-    from portal.extensions import db
-
+def save_or_field_error(change, field, message: str) -> bool:
+    """Make ``change()`` in a savepoint; when a unique value was taken by another request meanwhile,
+    only the change is undone and ``message`` goes on ``field`` (False)."""
     try:
-        db.session.commit()
+        with savepoint():
+            change()
     except IntegrityError:
-        db.session.rollback()
         field.errors = [message]
         return False
     return True

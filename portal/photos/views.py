@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from wtforms import SelectChoice
 
+from portal import transaction
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.inspections.services import can_answer, get_answer_or_404, get_inspection_or_404
@@ -54,25 +55,23 @@ def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[
     """Write files and row, commit; on any failure remove the files again."""
     storage = get_storage()
     try:
-        photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
+        with transaction.savepoint():
+            photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
     except IntegrityError:
         # The same UUID was stored by a concurrent retry a moment ago: answer with that photo.
-        db.session.rollback()
         photo = services.find_by_uuid(photo_uuid)
         if photo is None or not target.matches(photo):
             raise services.PhotoError("uuid_conflict") from None
         return photo, False
     try:
-        db.session.commit()
+        transaction.commit_now("the photo's files are written already")
     except IntegrityError:
-        db.session.rollback()
         services.discard_files(storage, written)
         photo = services.find_by_uuid(photo_uuid)
         if photo is None or not target.matches(photo):
             raise services.PhotoError("uuid_conflict") from None
         return photo, False
     except BaseException:
-        db.session.rollback()
         services.discard_files(storage, written)
         raise
     return photo, created
@@ -165,7 +164,6 @@ def delete(photo_uuid: str):
         services.soft_delete(photo, current_user, form.reason.data, locked=_locked(photo))
     except services.PhotoError as exc:
         return _upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
-    db.session.commit()
     if request.headers.get("HX-Request"):
         return "", 200
     flash(_("Photo deleted."), "success")
@@ -208,8 +206,7 @@ def record_locked(record) -> bool:
 def concealed(project_id: int):
     """The record: upload form, gallery by system and room, closure tests."""
     project = get_project_or_404(project_id, current_user)
-    record = services.concealed_record(project)
-    db.session.commit()  # the record is created on first visit
+    record = services.concealed_record(project)  # created on first visit
     return _concealed_page(project, record)
 
 
@@ -241,7 +238,6 @@ def start_closure_test(project_id: int):
         return _concealed_page(project, record, 422, start_form=form)
     db.session.add(ClosureTest(record_id=record.id, location=form.location.data.strip(),
                                started_at=_utc(form.started_at.data), created_by_id=current_user.id))
-    db.session.commit()
     flash(_("Closure test started."), "success")
     return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
 
@@ -266,7 +262,6 @@ def end_closure_test(project_id: int, test_id: int):
                                       start=f"{to_local(test.started_at):%Y-%m-%d %H:%M}")]
         else:
             test.ended_at, test.leak, test.note = ended, form.result.data == "leak", (form.note.data or "").strip()
-            db.session.commit()
             flash(_("Closure test result recorded."), "success")
             return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
     return _concealed_page(project, record, 422, end_form=form)
@@ -283,7 +278,6 @@ def finish_record(project_id: int):
     if not form.validate_on_submit():
         return _concealed_page(project, record, 422, finish_form=form)
     record.finished_at, record.finished_by_id = utcnow(), current_user.id
-    db.session.commit()
     flash(_("Concealed-works record finished."), "success")
     return redirect(url_for("photos.concealed", project_id=project.id))
 
