@@ -34,6 +34,7 @@ def create_app(env: dict | None = None, config: dict | None = None) -> Flask:
     register_commands(app)
     register_security(app)
     register_static_files(app)
+    register_transactions(app)
     if app.config["PROXY_COUNT"]:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
@@ -159,3 +160,10 @@ def register_static_files(app: Flask) -> None:
     from portal import static_files
 
     static_files.init_app(app)
+
+
+def register_transactions(app: Flask) -> None:
+    """One commit per request, at the edge. Registered last: its after-request hook runs first."""
+    from portal import transaction
+
+    transaction.init_app(app)

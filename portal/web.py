@@ -7,7 +7,8 @@ from flask import current_app, has_request_context, make_response, render_templa
 from sqlalchemy.exc import IntegrityError
 from werkzeug.routing import IntegerConverter
 
-from portal.extensions import db, htmx
+from portal.extensions import htmx
+from portal.transaction import savepoint
 
 
 def wants_fragment(target_id: str) -> bool:
@@ -52,12 +53,13 @@ def path_for(endpoint: str, **values) -> str:
     return current_app.url_map.bind("localhost", script_name="/").build(endpoint, values)
 
 
-def commit_or_field_error(field, message: str) -> bool:
-    """Commit; when a unique value was taken by another request meanwhile, put ``message`` on ``field``."""
+def save_or_field_error(change, field, message: str) -> bool:
+    """Make ``change()`` in a savepoint; when a unique value was taken by another request meanwhile,
+    only the change is undone and ``message`` goes on ``field`` (False)."""
     try:
-        db.session.commit()
+        with savepoint():
+            change()
     except IntegrityError:
-        db.session.rollback()
         field.errors = [message]
         return False
     return True

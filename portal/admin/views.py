@@ -46,7 +46,6 @@ def new_user():
         else:
             user.active = form.active.data
             user.email = form.email.data or None
-            db.session.commit()
             flash(_("User %(name)s created.", name=user.username), "success")
             return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=None), 422 if form.errors else 200
@@ -62,7 +61,6 @@ def edit_user(user_id: int):
         user.display_name, user.phone, user.active = form.display_name.data, form.phone.data or None, form.active.data
         user.email = form.email.data or None
         user.set_roles({Role(r) for r in form.roles.data})
-        db.session.commit()
         flash(_("User %(name)s saved.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,
@@ -77,7 +75,6 @@ def reset_user_password(user_id: int):
     form = PasswordResetForm()
     if form.validate_on_submit():
         reset_password(user, form.password.data)
-        db.session.commit()
         flash(_("Password of %(name)s reset.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=UserForm(obj=user), user=user, reset_form=form), 422
@@ -96,7 +93,6 @@ def api_tokens():
 def create_api_token():
     """Create a token and show it once."""
     _row, token = create_token(request.form.get("name", ""), current_user)
-    db.session.commit()
     rows = db.session.scalars(select(ApiToken).order_by(ApiToken.id.desc())).all()
     return render_template("admin/api_tokens.html", rows=rows, new_token=token)
 
@@ -109,6 +105,5 @@ def revoke_api_token(token_id: int):
     if row is None:
         abort(404)
     revoke_token(row)
-    db.session.commit()
     flash(_("Token revoked."), "success")
     return redirect(url_for("admin.api_tokens"))

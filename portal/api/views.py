@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
+from portal import transaction
 from portal.api.tokens import authenticate
 from portal.extensions import csrf, db
 from portal.finance.settlement import load_facts, settlement
@@ -34,11 +35,10 @@ def settlement_status(contract_no: str):
     project = db.session.scalar(select(Project).where(Project.contract_no == contract_no)) \
         if is_valid_contract_no(contract_no) else None
     if project is None:
-        db.session.commit()  # keep the token's last_used_at
+        transaction.commit_now("the token's last use is kept for an unknown contract too")
         return jsonify(error="not_found", contract_no=contract_no[:20]), 404
     facts = load_facts([project.id])[project.id]
     result = settlement(facts, local_today())
-    db.session.commit()
     return jsonify(
         contract_no=project.contract_no, status=result.status, settlement_allowed=result.allowed, reason=result.reason,
         grade=facts.passed_grade, score=round(facts.overall_rate * 100, 2) if facts.overall_rate is not None else None,

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from portal.auth.forms import LoginForm
 from portal.auth.services import authenticate, normalise_username
 from portal.errors import render_error
-from portal.extensions import db, limiter
+from portal.extensions import limiter
 from portal.i18n import LANGUAGE_NAMES
 from portal.web import safe_next_url
 
@@ -65,7 +65,6 @@ def set_language():
         session["lang"] = language
         if current_user.is_authenticated:
             current_user.locale = language
-            db.session.commit()
     target = safe_next_url(request.form.get("next")) or url_for("home.index")
     return redirect(target)
 

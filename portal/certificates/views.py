@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import transaction
 from portal.auth.permissions import authorise
 from portal.auth.sessions import permission_required
 from portal.certificates import services
@@ -16,7 +17,7 @@ from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
 from portal.inspections.messages import grade_label
 from portal.inspections.services import get_inspection_or_404
-from portal.storage import StorageError, get_storage
+from portal.storage import Storage, StorageError, get_storage
 from portal.timeutil import to_local
 
 bp = Blueprint("certificates", __name__)
@@ -44,21 +45,28 @@ def issue(inspection_id: int):
     inspection = get_inspection_or_404(inspection_id, current_user)
     storage = get_storage()
     try:
-        certificate, key = services.issue(inspection, current_user, storage, render_certificate_pdf)
-        db.session.commit()
+        with transaction.savepoint():  # a refusal gives the number back
+            certificate, key = services.issue(inspection, current_user, storage, render_certificate_pdf)
+        _commit_or_remove_pdf(storage, key)
     except services.CertificateError as exc:
-        db.session.rollback()
         flash(error_text(exc.code), "error")
         return redirect(url_for("inspections.summary", inspection_id=inspection.id)), 303
     except IntegrityError:  # another office user issued it a moment ago
-        db.session.rollback()
         flash(error_text("already_certified"), "error")
         return redirect(url_for("inspections.summary", inspection_id=inspection.id)), 303
     except StorageError:
-        db.session.rollback()
         raise InsufficientStorage()
     flash(_("Certificate %(no)s issued.", no=certificate.number), "success")
     return redirect(url_for("certificates.detail", number=certificate.number))
+
+
+def _commit_or_remove_pdf(storage: Storage, key: str) -> None:
+    """Commit now: the stored PDF is removed again when its certificate cannot be saved."""
+    try:
+        transaction.commit_now("the certificate's PDF is stored already")
+    except BaseException:
+        storage.delete(key)
+        raise
 
 
 def get_certificate_or_404(number: str, user, action: str = "view") -> PassCertificate:
@@ -106,11 +114,9 @@ def revoke(number: str):
         services.revoke(certificate, current_user, request.form.get("reason", ""),
                         confirm_paid=bool(request.form.get("confirm_paid")))
     except services.CertificateError as exc:
-        db.session.rollback()
         return render_template("certificates/detail.html", c=certificate, paid=services.paid(certificate),
                                grade_label=grade_label, error=error_text(exc.code),
                                reason=request.form.get("reason", "")), 422
-    db.session.commit()
     flash(_("Certificate %(no)s revoked.", no=certificate.number), "success")
     return redirect(url_for("certificates.detail", number=certificate.number))
 

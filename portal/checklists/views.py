@@ -2,7 +2,7 @@
 
 Every request runs load → check → process: published and retired versions are frozen
 (inspections use them), so edits go into the family's draft, which publishing makes the
-version new inspections start on. Views commit once; the services only flush.
+version new inspections start on. The services only flush; the request commits once, at its end.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal import transaction
 from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required, roles_required
@@ -113,11 +114,10 @@ def draft(family: str):
     get_family_or_404(family)
     continuing = services.draft_of(family) is not None
     try:
-        version = services.open_draft(family, current_user.id)
-        db.session.commit()
+        with transaction.savepoint():
+            version = services.open_draft(family, current_user.id)
     except IntegrityError:
         # Another office user opened the draft at the same moment (same version number): continue theirs.
-        db.session.rollback()
         version, continuing = services.draft_of(family), True
         if version is None:
             raise
@@ -141,7 +141,6 @@ def publish(template_id: int):
             return _conflict(version, exc.code)
         flash(_("Version %(n)s has no active items and cannot be published.", n=version.version), "error")
         return redirect(url_for(".detail", template_id=version.id))
-    db.session.commit()
     flash(_("Version %(n)s published. New inspections start on it; inspections already scheduled keep their "
             "version.", n=version.version), "success")
     return redirect(url_for(".detail", template_id=version.id))
@@ -158,7 +157,6 @@ def retire(template_id: int):
     if not form.validate_on_submit():
         return _detail_page(version, form)
     services.retire(version)
-    db.session.commit()
     flash(_("Version %(n)s retired. Inspections that use it keep it.", n=version.version), "success")
     return redirect(url_for(".detail", template_id=version.id))
 
@@ -199,7 +197,6 @@ def move_item(template_id: int, item_id: int):
     if not version.is_draft:
         return _conflict(version, "not_draft")
     services.move_item(item, steps[request.form["direction"]])
-    db.session.commit()
     return _item_list_or_redirect(item)
 
 
@@ -224,7 +221,6 @@ def _set_retired(template_id: int, item_id: int, retired: bool):
     if not version.is_draft:
         return _conflict(version, "not_draft")
     services.set_item_retired(item, retired)
-    db.session.commit()
     if not wants_fragment(_item_list_id(item.category)):
         flash(_("Item retired.") if retired else _("Item restored."), "success")
     return _item_list_or_redirect(item)
@@ -257,7 +253,6 @@ def _item_form(version: ChecklistTemplate, item: ChecklistItem | None, form: Ite
     if form.validate_on_submit():
         category = get_category_or_404(version, form.category_id.data)
         item = services.save_item(version, item, category, form.item_values())
-        db.session.commit()
         flash(_("Item saved in version %(n)s.", n=version.version), "success")
         return redirect(url_for(".detail", template_id=version.id, _anchor=f"item-{item.id}"))
     status = 422 if form.errors else 200

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal import transaction
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required, roles_required
 from portal.dashboard import awards as site_awards
@@ -18,7 +19,6 @@ from portal.dashboard.periods import first_of_month, report_month, report_week, 
 from portal.dashboard.rates import percent_text
 from portal.csvexport import csv_response
 from portal.dashboard.tables import build_tables, headlines
-from portal.extensions import db
 from portal.pdf import render_pdf
 from portal.timeutil import local_now, local_today
 from portal.web import render_page_or_fragment
@@ -131,14 +131,12 @@ def confirm_awards():
         return _awards_page(month, status=422, error=_("Choose a month and confirm the proposal shown."))
     month = first_of_month(form.month.data)
     try:
-        site_awards.confirm(month, form.seen_ids(), current_user, local_today())
-        db.session.commit()
+        with transaction.savepoint():
+            site_awards.confirm(month, form.seen_ids(), current_user, local_today())
     except site_awards.AwardError as exc:
-        db.session.rollback()
         status = 409 if exc.code in ("already_confirmed", "changed") else 422
         return _awards_page(month, status=status, error=site_awards.error_text(exc))
     except IntegrityError:  # another office confirmed the same month at the same moment
-        db.session.rollback()
         already = site_awards.AwardError("already_confirmed")
         return _awards_page(month, status=409, error=site_awards.error_text(already))
     flash(_("Awards of %(month)s confirmed.", month=f"{month:%Y-%m}"), "success")

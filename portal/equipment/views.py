@@ -11,7 +11,7 @@ from portal.equipment.forms import EquipmentEditForm, EquipmentForm
 from portal.equipment.models import Equipment
 from portal.equipment.services import equipment_register, get_equipment_or_404
 from portal.extensions import db
-from portal.web import commit_or_field_error
+from portal.web import save_or_field_error
 from portal.timeutil import local_today
 
 bp = Blueprint("equipment", __name__, url_prefix="/equipment")
@@ -32,8 +32,7 @@ def create():
     if form.validate_on_submit():
         equipment = Equipment()
         form.populate_obj(equipment)
-        db.session.add(equipment)
-        if _commit_or_report(form):
+        if _save_or_report(form, lambda: db.session.add(equipment)):
             flash(_("Instrument %(serial)s added.", serial=equipment.serial_no), "success")
             return redirect(url_for("equipment.index"))
     return _form_page(form, None)
@@ -46,16 +45,15 @@ def edit(equipment_id: int):
     equipment = get_equipment_or_404(equipment_id, current_user)
     form = EquipmentEditForm(obj=equipment, equipment_id=equipment.id)
     if form.validate_on_submit():
-        form.populate_obj(equipment)
-        if _commit_or_report(form):
+        if _save_or_report(form, lambda: form.populate_obj(equipment)):
             flash(_("Instrument %(serial)s saved.", serial=equipment.serial_no), "success")
             return redirect(url_for("equipment.index"))
     return _form_page(form, equipment)
 
 
-def _commit_or_report(form) -> bool:
-    """Commit, or report on the form that another request took the same value meanwhile."""
-    return commit_or_field_error(form.serial_no, _("Another instrument already has this serial number."))
+def _save_or_report(form, change) -> bool:
+    """Make the change, or report on the form that another request took the same value meanwhile."""
+    return save_or_field_error(change, form.serial_no, _("Another instrument already has this serial number."))
 
 
 def _form_page(form: EquipmentForm, equipment: Equipment | None):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +12,8 @@ from portal.auth.sessions import permission_required
 from portal.certificates.models import PassCertificate
 from portal.csvexport import csv_response
 from portal.extensions import db
+from portal.finance import services
+from portal.finance.forms import PaymentForm
 from portal.finance.models import SettlementPayment
 from portal.finance.settlement import load_facts, settlement
 from portal.inspections.messages import grade_label
@@ -121,33 +122,12 @@ def record_payment(project_id: int):
     project = get_project_or_404(project_id, current_user)
     facts = load_facts([project.id])[project.id]
     result = settlement(facts, local_today())
-    errors = []
-    if not result.allowed:
-        errors.append(reason_text(result.reason))
-    try:
-        paid_on = date.fromisoformat(request.form.get("paid_on", ""))
-        if paid_on > local_today() + timedelta(days=1):
-            errors.append(_("The payment date is in the future."))
-    except ValueError:
-        errors.append(_("Enter the payment date."))
-        paid_on = None
-    try:
-        amount = Decimal(request.form.get("amount", "").replace(",", ""))
-        if not amount.is_finite() or amount <= 0 or amount > Decimal("99999999.99"):
-            raise InvalidOperation
-    except InvalidOperation:
-        errors.append(_("Enter the amount paid."))
-        amount = None
-    reference = request.form.get("reference", "").strip()[:100]
-    if not reference:
-        errors.append(_("Enter the payment reference."))
-    if errors:
+    form = PaymentForm()
+    if not form.validate_on_submit() or not result.allowed:
+        errors = ([] if result.allowed else [reason_text(result.reason)]) + form.messages()
         return render_template("finance/lookup.html", q=project.contract_no, rows=_rows([project]),
                                errors=errors), 422
-    certificate = db.session.scalar(select(PassCertificate).where(PassCertificate.number == facts.certificate_no))
-    db.session.add(SettlementPayment(project_id=project.id, certificate_id=certificate.id if certificate else None,
-                                     paid_on=paid_on, amount=amount.quantize(Decimal("0.01")), reference=reference,
-                                     recorded_by_id=current_user.id))
-    db.session.commit()
+    services.record_payment(project, facts, current_user, paid_on=form.paid_on.data, amount=form.amount.data,
+                            reference=form.reference.data)
     flash(_("Payment recorded."), "success")
     return redirect(url_for("finance.lookup", q=project.contract_no))

@@ -1,4 +1,4 @@
-"""Inspection operations: create, start, answer, summarise, finish, reopen. Services flush; views commit."""
+"""Inspection operations: create, start, answer, summarise, finish, reopen. Services flush; the request commits."""
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from portal import transaction
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
 from portal.auth.roles import Role
@@ -91,7 +92,6 @@ def new():
         except InspectionError as exc:
             form.project_id.errors = [messages.error_text(exc)]
         else:
-            db.session.commit()
             flash(_("Inspection scheduled."), "success")
             return redirect(url_for("inspections.detail", inspection_id=inspection.id))
     return render_template("inspections/new.html", form=form), 422 if form.errors else 200
@@ -162,15 +162,14 @@ def start(inspection_id: int):
     if form.validate_on_submit():
         chosen = db.session.scalars(select(Equipment).where(Equipment.id.in_(form.equipment_ids.data))).all()
         try:
-            record_start(inspection, current_user, foreman_present=form.foreman_present.data == "yes",
-                         project_manager_present=form.project_manager_present.data == "yes",
-                         others_present=form.others_present.data or "",
-                         handbook_present=form.handbook_present.data == "yes", equipment=list(chosen))
+            with transaction.savepoint():
+                record_start(inspection, current_user, foreman_present=form.foreman_present.data == "yes",
+                             project_manager_present=form.project_manager_present.data == "yes",
+                             others_present=form.others_present.data or "",
+                             handbook_present=form.handbook_present.data == "yes", equipment=list(chosen))
         except InspectionError as exc:
-            db.session.rollback()
             form.equipment_ids.errors = [messages.error_text(exc)]
         else:
-            db.session.commit()
             return redirect(url_for("inspections.detail", inspection_id=inspection.id))
     if inspection.is_started:
         context = _checklist_context(inspection)
@@ -201,19 +200,17 @@ def _inspectors_answer(inspection_id: int, item_id: int):
 def _apply(change, input_errors: tuple[str, ...], respond):
     """Run a service change; ``respond(error, status)`` gives the response.
 
-    On success the response is rendered from the flushed state and then committed: it shows
-    exactly what is saved, and nothing is read again after the commit (every tap on the
-    checklist comes through here). A failing commit raises, and the error page replaces the
-    rendered response. On refusal: roll back, message with 422 (bad input) or 409.
+    On success the response is rendered from the flushed state and committed at the end of the
+    request: it shows exactly what is saved, and nothing is read again after the commit (every
+    tap on the checklist comes through here). A failing commit replaces the rendered response
+    with the error page. On refusal: message with 422 (bad input) or 409. No savepoint on this
+    path (two more statements per tap): these services refuse before they change anything.
     """
     try:
         change()
     except InspectionError as exc:
-        db.session.rollback()
         return respond(messages.error_text(exc), 422 if exc.code in input_errors else 409)
-    response = respond(None, 200)
-    db.session.commit()
-    return response
+    return respond(None, 200)
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/note")
@@ -263,9 +260,9 @@ def finish_inspection(inspection_id: int):
     try:
         if input_errors:
             raise InspectionError("notice_invalid", input_errors)
-        finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input)
+        with transaction.savepoint():
+            finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input)
     except InspectionError as exc:
-        db.session.rollback()
         current = summarise(inspection)
         message = messages.error_text(exc)
         return render_template("inspections/summary.html", inspection=inspection, summary=current,
@@ -273,7 +270,6 @@ def finish_inspection(inspection_id: int):
                                finish_error=message, notice_input=notice_input,
                                notice_errors=exc.detail if exc.code == "notice_invalid" else {}), \
             409 if exc.code == "changed" else 422
-    db.session.commit()
     flash(_("Inspection finished."), "success")
     return redirect(url_for("inspections.summary", inspection_id=inspection.id))
 
@@ -329,12 +325,11 @@ def reopen_inspection(inspection_id: int):
     form = ReopenForm()
     if form.validate_on_submit():
         try:
-            reopen(inspection, current_user, form.reason.data)
+            with transaction.savepoint():
+                reopen(inspection, current_user, form.reason.data)
         except InspectionError as exc:
-            db.session.rollback()
             form.reason.errors = [messages.error_text(exc)]
         else:
-            db.session.commit()
             flash(_("Inspection reopened."), "success")
             return redirect(url_for("inspections.summary", inspection_id=inspection.id))
     return render_template("inspections/summary.html", inspection=inspection, summary=summarise(inspection),

@@ -91,7 +91,6 @@ def annul(penalty_id: int):
                                kinds=list(PenaltyKind), reason_text=reason_text, args=request.args), 422
     if penalty.annulled_at is None:
         penalty.annulled_at, penalty.annulled_by_id, penalty.annul_reason = utcnow(), current_user.id, reason[:1000]
-        db.session.commit()
         flash(_("Penalty annulled."), "success")
     return redirect(url_for("penalties.index"))
 

@@ -10,7 +10,7 @@ from flask import current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.extensions import db
+from portal import transaction
 from portal.photos import services
 from portal.photos.imaging import ImageRejected
 from portal.photos.messages import rejection_text
@@ -40,25 +40,23 @@ def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[
     """Write files and row, commit; on any failure remove the files again."""
     storage = get_storage()
     try:
-        photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
+        with transaction.savepoint():
+            photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage)
     except IntegrityError:
         # The same UUID was stored by a concurrent retry a moment ago: answer with that photo.
-        db.session.rollback()
         photo = services.find_by_uuid(photo_uuid)
         if photo is None or not target.matches(photo):
             raise services.PhotoError("uuid_conflict") from None
         return photo, False
     try:
-        db.session.commit()
+        transaction.commit_now("the photo's files are written already")
     except IntegrityError:
-        db.session.rollback()
         services.discard_files(storage, written)
         photo = services.find_by_uuid(photo_uuid)
         if photo is None or not target.matches(photo):
             raise services.PhotoError("uuid_conflict") from None
         return photo, False
     except BaseException:
-        db.session.rollback()
         services.discard_files(storage, written)
         raise
     return photo, created

@@ -98,7 +98,6 @@ def delete(photo_uuid: str):
         services.soft_delete(photo, current_user, form.reason.data, locked=photo_locked(photo))
     except services.PhotoError as exc:
         return upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
-    db.session.commit()
     if request.headers.get("HX-Request"):
         return "", 200
     flash(_("Photo deleted."), "success")
@@ -112,8 +111,7 @@ def delete(photo_uuid: str):
 def concealed(project_id: int):
     """The record: upload form, gallery by system and room, closure tests."""
     project = get_project_or_404(project_id, current_user)
-    record = services.concealed_record(project)
-    db.session.commit()  # the record is created on first visit
+    record = services.concealed_record(project)  # created on first visit
     return _concealed_page(project, record)
 
 
@@ -145,7 +143,6 @@ def start_closure_test(project_id: int):
         return _concealed_page(project, record, 422, start_form=form)
     db.session.add(ClosureTest(record_id=record.id, location=form.location.data.strip(),
                                started_at=_utc(form.started_at.data), created_by_id=current_user.id))
-    db.session.commit()
     flash(_("Closure test started."), "success")
     return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
 
@@ -171,7 +168,6 @@ def end_closure_test(project_id: int, test_id: int):
                                       start=f"{to_local(test.started_at):%Y-%m-%d %H:%M}")]
         else:
             test.ended_at, test.leak, test.note = ended, form.result.data == "leak", (form.note.data or "").strip()
-            db.session.commit()
             flash(_("Closure test result recorded."), "success")
             return redirect(url_for("photos.concealed", project_id=project.id, _anchor="closure-tests"))
     return _concealed_page(project, record, 422, end_form=form)
@@ -187,7 +183,6 @@ def finish_record(project_id: int):
     if not form.validate_on_submit():
         return _concealed_page(project, record, 422, finish_form=form)
     record.finished_at, record.finished_by_id = utcnow(), current_user.id
-    db.session.commit()
     flash(_("Concealed-works record finished."), "success")
     return redirect(url_for("photos.concealed", project_id=project.id))
 

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.projects.forms import ProjectForm
 from portal.projects.models import Project
 from portal.projects.services import can_edit_projects, get_project_or_404, search_projects
-from portal.web import commit_or_field_error, render_page_or_fragment
+from portal.web import render_page_or_fragment, save_or_field_error
 
 bp = Blueprint("projects", __name__, url_prefix="/projects")
 
@@ -36,8 +36,7 @@ def create():
     if form.validate_on_submit():
         project = Project()
         form.populate_obj(project)
-        db.session.add(project)
-        if _commit_or_report(form):
+        if _save_or_report(form, lambda: db.session.add(project)):
             flash(_("Project %(no)s created.", no=project.contract_no), "success")
             return redirect(url_for("projects.detail", project_id=project.id))
     return _form_page(form, None)
@@ -58,16 +57,15 @@ def edit(project_id: int):
     project = get_project_or_404(project_id, current_user, "edit")
     form = ProjectForm(obj=project, project_id=project.id)
     if form.validate_on_submit():
-        form.populate_obj(project)
-        if _commit_or_report(form):
+        if _save_or_report(form, lambda: form.populate_obj(project)):
             flash(_("Project %(no)s saved.", no=project.contract_no), "success")
             return redirect(url_for("projects.detail", project_id=project.id))
     return _form_page(form, project)
 
 
-def _commit_or_report(form) -> bool:
-    """Commit, or report on the form that another request took the same value meanwhile."""
-    return commit_or_field_error(form.contract_no, _("Another project already has this contract number."))
+def _save_or_report(form, change) -> bool:
+    """Make the change, or report on the form that another request took the same value meanwhile."""
+    return save_or_field_error(change, form.contract_no, _("Another project already has this contract number."))
 
 
 def _form_page(form: ProjectForm, project: Project | None):

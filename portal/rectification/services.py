@@ -1,6 +1,6 @@
 """Notices from failed inspections, the foreman's rework, reinspection rounds, escalation.
 
-Services flush; the views commit once per request.
+Services flush; the request commits once, at its end (:mod:`portal.transaction`).
 """
 from __future__ import annotations
 

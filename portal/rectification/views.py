@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms import SelectChoice
 
+from portal import transaction
 from portal.auth.models import User
 from portal.auth.permissions import authorise
 from portal.auth.roles import Role
@@ -111,11 +112,10 @@ def mark_rectified(notice_id: int, item_id: int):
     if not form.validate_on_submit():
         return _notice_page(notice, 422, error=_("The note is too long."))
     try:
-        services.mark_rectified(item, current_user, form.note.data or "")
+        with transaction.savepoint():
+            services.mark_rectified(item, current_user, form.note.data or "")
     except services.NoticeError as exc:
-        db.session.rollback()
         return _notice_page(notice, 422 if exc.code == "photo_required" else 409, error=messages.error_text(exc))
-    db.session.commit()
     flash(_("Item marked as rectified."), "success")
     return redirect(url_for("rectification.notice", notice_id=notice.id, _anchor=f"item-{item.id}"))
 
@@ -126,11 +126,10 @@ def request_reinspection(notice_id: int):
     """Ask the office for the reinspection (once; asking again changes nothing)."""
     notice = services.get_notice_or_404(notice_id, current_user, "rework")
     try:
-        asked = services.request_reinspection(notice, current_user)
+        with transaction.savepoint():
+            asked = services.request_reinspection(notice, current_user)
     except services.NoticeError as exc:
-        db.session.rollback()
         return _notice_page(notice, 422, error=messages.error_text(exc))
-    db.session.commit()
     flash(_("Reinspection requested.") if asked else _("The reinspection was requested already."), "success")
     return redirect(url_for("rectification.notice", notice_id=notice.id))
 
@@ -145,13 +144,12 @@ def schedule_reinspection(notice_id: int):
     if not form.validate_on_submit():
         return _notice_page(notice, 422, schedule_form=form)
     try:
-        inspection = services.schedule_reinspection(notice, form.scheduled_date.data,
-                                                    db.session.get(User, form.inspector_id.data), current_user)
+        with transaction.savepoint():
+            inspection = services.schedule_reinspection(notice, form.scheduled_date.data,
+                                                        db.session.get(User, form.inspector_id.data), current_user)
     except services.NoticeError as exc:
-        db.session.rollback()
         return _notice_page(notice, 409 if exc.code in ("already_scheduled", "not_open") else 422,
                             error=messages.error_text(exc), schedule_form=form)
-    db.session.commit()
     flash(_("Reinspection scheduled."), "success")
     return redirect(url_for("inspections.detail", inspection_id=inspection.id))
 

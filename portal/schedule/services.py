@@ -1,6 +1,6 @@
 """The weekly list, scheduling and rescheduling inspections (calendar feeds: :mod:`portal.schedule.calendar`).
 
-Services flush; the views commit once per request. The rules themselves (deadlines, late
+Services flush; the request commits once, at its end. The rules themselves (deadlines, late
 changes, who may be listed) are plain functions in :mod:`portal.schedule.rules`.
 """
 from __future__ import annotations

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from portal import transaction
 from portal.auth.models import User
 from portal.auth.permissions import can
 from portal.auth.roles import Role
@@ -67,9 +68,8 @@ def error_text(exc: ScheduleError) -> str:
 
 
 def _report(form, exc: ScheduleError, default_field: str | None = None) -> None:
-    """Roll back, and put the refusal on the field it concerns (or the form's own error list)."""
-    text = error_text(exc)  # before the rollback expires the objects it names
-    db.session.rollback()
+    """Put the refusal on the field it concerns (or the form's own error list)."""
+    text = error_text(exc)
     name = ERROR_FIELDS.get(exc.code, default_field)
     if name is not None:
         getattr(form, name).errors = [*getattr(form, name).errors, text]
@@ -124,14 +124,14 @@ def add_entry():
         form.project_id.errors = [_("Choose a project.")]
         return _submissions_page(form, 422)
     try:
-        services.add_entry(services.get_or_create_submission(rules.next_week_start(local_today())), project,
-                           current_user, owner_delay=form.owner_delay.data, reason=form.owner_delay_reason.data or "")
-        db.session.commit()
+        with transaction.savepoint():  # a refusal leaves no empty list behind either
+            services.add_entry(services.get_or_create_submission(rules.next_week_start(local_today())), project,
+                               current_user, owner_delay=form.owner_delay.data,
+                               reason=form.owner_delay_reason.data or "")
     except ScheduleError as exc:
         _report(form, exc, "project_id")
         return _submissions_page(form, 422)
     except IntegrityError:  # the same project added by another request a moment ago
-        db.session.rollback()
         form.project_id.errors = [error_text(ScheduleError("already_listed", project))]
         return _submissions_page(form, 422)
     flash(_("%(no)s added to the list.", no=project.contract_no), "success")
@@ -145,11 +145,10 @@ def remove_entry(entry_id: int):
     entry = services.get_entry_or_404(entry_id, current_user, "remove")
     contract_no = entry.project.contract_no
     try:
-        services.remove_entry(entry)
+        with transaction.savepoint():
+            services.remove_entry(entry)
     except ScheduleError as exc:
-        db.session.rollback()
         return _submissions_page(AddEntryForm(formdata=None), 409, error=error_text(exc))
-    db.session.commit()
     flash(_("%(no)s removed from the list.", no=contract_no), "success")
     return redirect(url_for("schedule.submissions"), 303)
 
@@ -162,11 +161,10 @@ def submit():
     try:
         if submission is None:
             raise ScheduleError("empty")
-        sent = services.submit(submission, current_user)
+        with transaction.savepoint():
+            sent = services.submit(submission, current_user)
     except ScheduleError as exc:
-        db.session.rollback()
         return _submissions_page(AddEntryForm(formdata=None), 422, error=error_text(exc))
-    db.session.commit()
     if not sent:
         flash(_("The list was submitted already."), "success")
     elif submission.late:
@@ -241,12 +239,12 @@ def schedule_entry(entry_id: int):
     if not form.validate_on_submit():
         return _week_response(start, 422, {("entry", entry.id): form})
     try:
-        inspection = services.schedule_entry(entry, db.session.get(User, form.inspector_id.data),
-                                             form.scheduled_date.data, form.scheduled_time.slot, current_user)
+        with transaction.savepoint():
+            inspection = services.schedule_entry(entry, db.session.get(User, form.inspector_id.data),
+                                                 form.scheduled_date.data, form.scheduled_time.slot, current_user)
     except ScheduleError as exc:
         _report(form, exc)
         return _week_response(start, 422, {("entry", entry_id): form}, error=_hidden_form_error(exc))
-    db.session.commit()
     message = _("%(no)s scheduled for %(when)s.", no=inspection.project.contract_no,
                 when=services.slot_text(inspection.scheduled_date, inspection.scheduled_time))
     return _after_change(start, message)
@@ -262,12 +260,12 @@ def reschedule(inspection_id: int):
     if not form.validate_on_submit():
         return _week_response(start, 422, {("inspection", inspection.id): form})
     try:
-        late = services.reschedule(inspection, form.scheduled_date.data, form.scheduled_time.slot,
-                                   form.reason.data or "", current_user)
+        with transaction.savepoint():
+            late = services.reschedule(inspection, form.scheduled_date.data, form.scheduled_time.slot,
+                                       form.reason.data or "", current_user)
     except ScheduleError as exc:
         _report(form, exc)
         return _week_response(start, 422, {("inspection", inspection_id): form}, error=_hidden_form_error(exc))
-    db.session.commit()
     when = services.slot_text(inspection.scheduled_date, inspection.scheduled_time)
     message = (_("%(no)s moved to %(when)s — flagged as a late change.", no=inspection.project.contract_no, when=when)
                if late else _("%(no)s moved to %(when)s.", no=inspection.project.contract_no, when=when))
@@ -307,7 +305,6 @@ def calendar():
 def create_calendar():
     """A new feed URL (the old one stops working); shown on this page once."""
     token = feeds.create_calendar_token(current_user)
-    db.session.commit()
     return _calendar_page(token)
 
 
@@ -316,7 +313,6 @@ def create_calendar():
 def revoke_calendar():
     """The feed URL stops working at once."""
     feeds.revoke_calendar_tokens(current_user)
-    db.session.commit()
     flash(_("The calendar link no longer works."), "success")
     return redirect(url_for("schedule.calendar"), 303)
 

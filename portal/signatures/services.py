@@ -1,4 +1,4 @@
-"""Signing, refusing, links, matching and locking. Services flush; views commit."""
+"""Signing, refusing, links, matching and locking. Services flush; the request commits."""
 from __future__ import annotations
 
 import base64

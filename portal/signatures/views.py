@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 from wtforms import SelectChoice
 
+from portal import transaction
 from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
@@ -104,14 +105,13 @@ def _store(rtype: RecordType, record, form: SignForm, user=None, link=None):
         witness_relation=form.witness_relation.data or "")
     storage = get_storage()
     try:
-        _signature, key = services.sign(rtype, record, data, storage, user=user, link=link)
+        with transaction.savepoint():
+            _signature, key = services.sign(rtype, record, data, storage, user=user, link=link)
     except StorageError:
-        db.session.rollback()
         raise InsufficientStorage()
     try:
-        db.session.commit()
+        transaction.commit_now("the signature image is stored already")
     except BaseException:
-        db.session.rollback()
         storage.delete(key)
         raise
 
@@ -126,7 +126,6 @@ def create_link(type_name: str, record_id: int):
     if not form.validate_on_submit():
         return _panel(rtype, record, 422, link_form=form)
     link, token = services.create_link(rtype, record, form.slot.data, form.signer_name.data, current_user)
-    db.session.commit()
     url = current_app.config["BASE_URL"] + url_for("signatures.public_sign", token=token)
     return _panel(rtype, record, link_form=LinkForm(formdata=None), new_link=(link, url, _qr_svg(url)))
 
@@ -145,7 +144,6 @@ def revoke_link(link_id: int):
         abort(404)
     rtype, record = get_signable_or_404(link.record_type, link.record_id, current_user, "collect")
     services.revoke_link(link)
-    db.session.commit()
     flash(_("Signing link withdrawn."), "success")
     return redirect(url_for("signatures.panel", type_name=rtype.name, record_id=record.id))
 
@@ -190,7 +188,6 @@ def public_sign(token: str):
             try:
                 _store(rtype, record, form, link=link)
             except services.SignatureError as exc:
-                db.session.rollback()
                 error, status = error_text(exc.code), 409 if exc.code in ("changed", "already_signed") else 422
             else:
                 return render_template("signatures/link_done.html", link=link), 200
