@@ -1,7 +1,7 @@
 """Error pages by status code: a full page, or a fragment for htmx requests."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -34,8 +34,24 @@ def error_messages() -> dict[int, tuple[str, str]]:
     }
 
 
+JSON_ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 503: "unavailable"}
+
+
+def answer_json_under(app: Flask, prefix: str) -> None:
+    """Every error under the path ``prefix`` (a machine API) is answered as JSON, never as a page."""
+    app.extensions.setdefault("portal.json_error_prefixes", set()).add(prefix.rstrip("/") + "/")
+
+
+def _wants_json() -> bool:
+    prefixes = current_app.extensions.get("portal.json_error_prefixes", ())
+    return any(request.path.startswith(prefix) for prefix in prefixes)
+
+
 def render_error(status: int, detail: str | None = None):
-    """Render the error page (or fragment) for ``status``."""
+    """Render the error page (or fragment) for ``status``; JSON under a machine API's prefix."""
+    if _wants_json():
+        return jsonify(error=JSON_ERROR_NAMES.get(status, "server_error" if status >= 500 else "bad_request")), status
     messages = error_messages()
     title, text = messages.get(status, messages[500] if status >= 500 else messages[400])
     template = "errors/_error.html" if is_htmx_request() else "errors/error.html"
