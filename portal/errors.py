@@ -63,7 +63,7 @@ def handle_http_exception(error: HTTPException):
     if error.code == 429 and request.endpoint == "auth.login":
         from portal.auth.views import login_throttled_response
 
-        return login_throttled_response(_("Too many failed attempts for this username. Please wait 15 minutes and try again."))
+        return login_throttled_response(_("Too many failed attempts for this username or from this network. Please wait 15 minutes and try again."))
     return render_error(error.code or 500)
 
 
