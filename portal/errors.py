@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.params import BadParameter
 from portal.web import is_htmx_request
 
 
@@ -64,6 +65,8 @@ def handle_http_exception(error: HTTPException):
         from portal.auth.views import login_throttled_response
 
         return login_throttled_response(_("Too many failed attempts for this username or from this network. Please wait 15 minutes and try again."))
+    if isinstance(error, BadParameter):
+        return render_error(400, error.description)
     return render_error(error.code or 500)
 
 
