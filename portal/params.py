@@ -7,7 +7,7 @@ enter, with a message, never at use with a 500.
 """
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 from typing import TypeVar
 
@@ -24,8 +24,7 @@ EARLIEST_DAY = date(2000, 1, 1)
 REPORT_YEARS_AHEAD = 5
 # Inspections, reinspections and deadlines are planned at most this far ahead.
 PLANNING_DAYS_AHEAD = 366
-# Times recorded on site (closure tests) may be this far behind or ahead of the server's clock.
-RECORDED_DAYS_BACK = 90
+# Times recorded on site (closure tests) may be this far ahead of the server's clock (a phone's).
 CLOCK_SKEW = timedelta(minutes=15)
 # Ids are 32-bit in the database; larger numbers are not ids.
 MAX_ID = 2**31 - 1
@@ -126,10 +125,9 @@ def planned_day(_form, field) -> None:
 
 
 def recorded_time(_form, field) -> None:
-    """A time recorded on site, in company time: not in the future, not months back."""
+    """A time recorded on site, in company time: something that happened, so not in the future."""
     if field.data is None:
         return
     now = local_now().replace(tzinfo=None)
-    if not now - timedelta(days=RECORDED_DAYS_BACK) <= field.data <= now + CLOCK_SKEW:
-        raise ValidationError(_l("Enter a time between %(first)s and now.",
-                                 first=(now - timedelta(days=RECORDED_DAYS_BACK)).strftime("%Y-%m-%d %H:%M")))
+    if not datetime.combine(EARLIEST_DAY, datetime.min.time()) <= field.data <= now + CLOCK_SKEW:
+        raise ValidationError(_l("Enter a time between %(first)s and now.", first=EARLIEST_DAY.isoformat()))
