@@ -42,11 +42,22 @@ def load_config(env: dict[str, str], instance_path: str) -> dict:
         "SMTP_PASSWORD": env.get("SMTP_PASSWORD", ""),
         "SMTP_FROM": env.get("SMTP_FROM", ""),
         "COMPRESS_RESPONSES": _bool(env, "COMPRESS_RESPONSES", True, problems),
+        "SESSION_COOKIE_SECURE": _bool(env, "SESSION_COOKIE_SECURE", portal_env == "production", problems),
+        "HSTS_INCLUDE_SUBDOMAINS": _bool(env, "HSTS_INCLUDE_SUBDOMAINS", False, problems),
     }
+    _check_secure_cookie(config, problems)
     config.update(_fixed_settings(config))
     if problems:
         raise ConfigError("Invalid configuration:\n  - " + "\n  - ".join(problems))
     return config
+
+
+def _check_secure_cookie(config: dict, problems: list[str]) -> None:
+    """A Secure cookie is never sent back over plain HTTP: logins would silently fail."""
+    if config["PORTAL_ENV"] == "production" and config["SESSION_COOKIE_SECURE"] \
+            and config["BASE_URL"].startswith("http://"):
+        problems.append("BASE_URL must be an https:// address in production (session cookies are Secure); "
+                        "on a plain-HTTP intranet set SESSION_COOKIE_SECURE=0")
 
 
 def _fixed_settings(config: dict) -> dict:

@@ -1,13 +1,14 @@
 """Error pages by status code: a full page, or a fragment for htmx requests."""
 from __future__ import annotations
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.params import BadParameter
 from portal.web import is_htmx_request
 
 
@@ -34,8 +35,24 @@ def error_messages() -> dict[int, tuple[str, str]]:
     }
 
 
+JSON_ERROR_NAMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                    405: "method_not_allowed", 413: "too_large", 429: "too_many_requests", 503: "unavailable"}
+
+
+def answer_json_under(app: Flask, prefix: str) -> None:
+    """Every error under the path ``prefix`` (a machine API) is answered as JSON, never as a page."""
+    app.extensions.setdefault("portal.json_error_prefixes", set()).add(prefix.rstrip("/") + "/")
+
+
+def _wants_json() -> bool:
+    prefixes = current_app.extensions.get("portal.json_error_prefixes", ())
+    return any(request.path.startswith(prefix) for prefix in prefixes)
+
+
 def render_error(status: int, detail: str | None = None):
-    """Render the error page (or fragment) for ``status``."""
+    """Render the error page (or fragment) for ``status``; JSON under a machine API's prefix."""
+    if _wants_json():
+        return jsonify(error=JSON_ERROR_NAMES.get(status, "server_error" if status >= 500 else "bad_request")), status
     messages = error_messages()
     title, text = messages.get(status, messages[500] if status >= 500 else messages[400])
     template = "errors/_error.html" if is_htmx_request() else "errors/error.html"
@@ -44,6 +61,8 @@ def render_error(status: int, detail: str | None = None):
 
 def handle_http_exception(error: HTTPException):
     """Any HTTP error raised with abort() (a blueprint may answer its own codes first, e.g. auth's 429)."""
+    if isinstance(error, BadParameter):
+        return render_error(400, error.description)
     return render_error(error.code or 500)
 
 

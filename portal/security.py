@@ -1,8 +1,12 @@
-"""Security headers and the session cookie's Secure flag."""
+"""Security headers, the session cookie's Secure flag, and clean text on input."""
 from __future__ import annotations
 
-from flask import Flask, abort, request
+import unicodedata
+
+from flask import Flask, Request, abort, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
+from werkzeug.datastructures import MultiDict
+from werkzeug.utils import cached_property
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -18,12 +22,46 @@ CONTENT_SECURITY_POLICY = "; ".join([
     "frame-ancestors 'none'",
 ])
 
+# Photos come in through a file input (which needs no permission); nothing else is used.
+PERMISSIONS_POLICY = ", ".join([
+    "camera=(self)", "microphone=()", "geolocation=()", "payment=()", "usb=()", "serial=()", "bluetooth=()",
+    "interest-cohort=()",
+])
+
+# Bidirectional controls reorder what is displayed ("abc\u202egpj.exe" shows as "abcexe.jpg"):
+# a name, address or note never needs them, so they are dropped on input.
+BIDI_CONTROLS = dict.fromkeys(map(ord, "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+
+
+def clean_text(value: str) -> str:
+    """``value`` in Unicode NFC, without bidirectional control characters."""
+    return unicodedata.normalize("NFC", value).translate(BIDI_CONTROLS)
+
+
+def _clean_values(values: MultiDict) -> MultiDict:
+    """A copy of form or query values with clean text; passwords stay byte for byte (their hashes)."""
+    return values.__class__(
+        (key, value if "password" in key else clean_text(value)) for key, value in values.items(multi=True))
+
+
+class PortalRequest(Request):
+    """Form fields and query values arrive as clean text (NFC, no bidirectional controls)."""
+
+    @cached_property
+    def args(self) -> MultiDict:  # type: ignore[override]
+        """The query string's values, cleaned."""
+        return _clean_values(super().args)
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        self.__dict__["form"] = _clean_values(self.__dict__["form"])
+
 
 class PortalSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
-        """Secure when configured or when this request is HTTPS (also behind a proxy)."""
+        """Secure when configured (production) or when this request is HTTPS (also behind a proxy)."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
     def save_session(self, app: Flask, session, response) -> None:
@@ -35,15 +73,34 @@ class PortalSessionInterface(SecureCookieSessionInterface):
 
 
 def set_security_headers(response):
-    """Add CSP and friends to every response."""
+    """Add CSP and friends to every response, and keep personal pages out of every cache."""
     headers = response.headers
     headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if request.is_secure:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        hsts = "max-age=31536000"
+        if current_app.config.get("HSTS_INCLUDE_SUBDOMAINS"):
+            hsts += "; includeSubDomains"
+        headers.setdefault("Strict-Transport-Security", hsts)
+    if _is_personal(response):
+        # A shared phone's back button or a proxy must not show one person's page to the next.
+        headers["Cache-Control"] = "no-store"
     return response
+
+
+def _is_personal(response) -> bool:
+    """JSON (the token API), or HTML answered to a logged-in user, with no cache policy of its own."""
+    if "Cache-Control" in response.headers:
+        return False
+    if response.mimetype == "application/json":
+        return True
+    # The session's login marker, not current_user: loading the user would query the database,
+    # and this also runs on the 503 page answered while the database is down.
+    return response.mimetype == "text/html" and "_user_id" in session
 
 
 def reject_nul_bytes():
@@ -55,7 +112,8 @@ def reject_nul_bytes():
 
 
 def init_app(app: Flask) -> None:
-    """Install the session interface and the header hook."""
+    """Install the request class, the session interface and the header hook."""
+    app.request_class = PortalRequest
     app.session_interface = PortalSessionInterface()
     app.before_request(reject_nul_bytes)
     app.after_request(set_security_headers)

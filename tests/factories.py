@@ -420,9 +420,12 @@ def make_submission(week_start: date, *, projects: list | None = None, user: Use
 
 
 def freeze_schedule_clock(monkeypatch, moment):
-    """Make the schedule's views and services see ``moment`` (aware, company time) as now."""
+    """Make the schedule's views and services, and the dates forms accept, see ``moment`` (aware,
+    company time) as now."""
+    from portal import params
     from portal.schedule import services, views
 
+    monkeypatch.setattr(params, "local_today", lambda: moment.date())
     monkeypatch.setattr(services, "local_now", lambda: moment)
     monkeypatch.setattr(views, "local_now", lambda: moment)
     monkeypatch.setattr(views, "local_today", lambda: moment.date())

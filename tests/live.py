@@ -59,6 +59,7 @@ def server_env(tmp: Path, database_url: str, base_url: str, portal_env: str) -> 
         "COMPANY_NAME": "测试装饰工程有限公司",
         "LANGUAGE": "zh_CN",  # a shell's gettext LANGUAGE (e.g. en_US:en) would be rejected
         "RATELIMIT_STORAGE_URI": "memory://",
+        "SESSION_COOKIE_SECURE": "1" if base_url.startswith("https:") else "0",
         "PYTHONUNBUFFERED": "1",
     })
     return env

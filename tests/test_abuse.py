@@ -21,6 +21,7 @@ import pytest
 
 from portal.auth.roles import Role
 from portal.extensions import db
+from tests.conftest import log_in_client
 from tests.factories import make_project, make_user
 from tests.test_access_matrix import ANON, LOGIN, MATRIX, _inspection_ids
 
@@ -89,9 +90,7 @@ def _login(client, user):
     """(Re)log the client in as ``user`` (a hostile post may have logged him out)."""
     if user is None:
         return
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
-        sess["_fresh"] = True
+    log_in_client(client, user)
 
 
 def _call(client, *args, **kwargs):

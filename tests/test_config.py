@@ -59,5 +59,17 @@ def test_env_example_documents_every_variable():
 
     documented = (PROJECT_ROOT / ".env.example").read_text()
     for name in ("PORTAL_ENV", "SECRET_KEY", "DATABASE_URL", "UPLOAD_DIR", "BASE_URL", "COMPANY_NAME",
-                 "LANGUAGE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT", "COMPRESS_RESPONSES"):
+                 "LANGUAGE", "RATELIMIT_STORAGE_URI", "PROXY_COUNT", "COMPRESS_RESPONSES", "SESSION_COOKIE_SECURE",
+                 "HSTS_INCLUDE_SUBDOMAINS"):
         assert f"\n{name}=" in documented
+
+
+def test_production_forces_secure_cookies(tmp_path):
+    base = {"SECRET_KEY": GOOD_KEY, "BASE_URL": "https://portal.example.com"}
+    assert load_config(base, str(tmp_path))["SESSION_COOKIE_SECURE"] is True
+    assert load_config({"PORTAL_ENV": "development"}, str(tmp_path))["SESSION_COOKIE_SECURE"] is False
+    with pytest.raises(ConfigError) as info:
+        load_config({**base, "BASE_URL": "http://portal.intranet"}, str(tmp_path))
+    assert "SESSION_COOKIE_SECURE=0" in str(info.value)
+    plain = load_config({**base, "BASE_URL": "http://portal.intranet", "SESSION_COOKIE_SECURE": "0"}, str(tmp_path))
+    assert plain["SESSION_COOKIE_SECURE"] is False

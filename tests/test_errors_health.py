@@ -7,6 +7,7 @@ from sqlalchemy.exc import OperationalError
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from tests.conftest import log_in_client
 from tests.factories import make_user
 
 
@@ -60,8 +61,7 @@ def failing_client(failing_app):
     user = make_user(Role.OFFICE)
     db.session.commit()
     client = failing_app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+    log_in_client(client, user)
     return client
 
 

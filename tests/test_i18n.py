@@ -2,6 +2,7 @@
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.extensions import db
+from tests.conftest import log_in_client
 
 
 def test_chinese_is_the_default(client):
@@ -22,8 +23,7 @@ def test_choice_is_remembered_on_the_account(app, client, login_as):
     db.session.expire_all()
     assert db.session.get(User, user.id).locale == "en"
     fresh = app.test_client()  # another phone, new session
-    with fresh.session_transaction() as sess:
-        sess["_user_id"] = user.get_id()
+    log_in_client(fresh, user)
     assert "<h1>Dashboard</h1>" in fresh.get("/dashboard/").text
 
 

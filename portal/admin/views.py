@@ -12,7 +12,7 @@ from portal.api.tokens import create_token, revoke_token
 from portal.auth.models import User
 from portal.auth.permissions import authorise
 from portal.auth.roles import Role
-from portal.auth.services import create_user, reset_password
+from portal.auth.services import create_user, reset_password, update_account
 from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db
 
@@ -58,9 +58,8 @@ def edit_user(user_id: int):
     user = get_user_or_404(user_id, current_user)
     form = UserForm(obj=user)
     if form.validate_on_submit():
-        user.display_name, user.phone, user.active = form.display_name.data, form.phone.data or None, form.active.data
-        user.email = form.email.data or None
-        user.set_roles({Role(r) for r in form.roles.data})
+        update_account(user, display_name=form.display_name.data, phone=form.phone.data, email=form.email.data,
+                       active=form.active.data, roles={Role(r) for r in form.roles.data})
         flash(_("User %(name)s saved.", name=user.username), "success")
         return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user,

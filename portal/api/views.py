@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from portal import transaction
 from portal.api.tokens import authenticate
+from portal.errors import answer_json_under
 from portal.extensions import csrf, db
 from portal.finance.settlement import load_facts, settlement
 from portal.projects.contract_no import is_valid_contract_no
@@ -14,13 +15,8 @@ from portal.timeutil import local_today, to_local
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
-
-
-@bp.errorhandler(404)
-@bp.errorhandler(405)
-def json_error(error):
-    """API errors are JSON too."""
-    return jsonify(error="not_found" if error.code == 404 else "method_not_allowed"), error.code
+# Unknown paths, wrong methods and server errors under /api/ answer JSON like the API itself.
+bp.record_once(lambda state: answer_json_under(state.app, "/api/"))
 
 
 @bp.get("/settlement/<contract_no>")

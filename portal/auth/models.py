@@ -65,6 +65,10 @@ class User(UserMixin, db.Model):
         """Session id: changes when the password is reset, which ends old sessions."""
         return f"{self.id}:{self.session_version}"
 
+    def ends_sessions_when_changed(self, roles: set[Role], active: bool) -> bool:
+        """True when setting ``roles`` and ``active`` changes what this user may do (sessions end)."""
+        return roles != self.roles or active != self.active
+
     def __repr__(self) -> str:
         return f"<User {self.username}>"
 
@@ -77,3 +81,20 @@ class UserRole(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
     role: Mapped[str] = mapped_column(String(32), primary_key=True)
     user: Mapped[User] = relationship(back_populates="role_rows")
+
+
+class UserSession(db.Model):
+    """One login on one device. The cookie holds a random token, the database its SHA-256 only;
+    ending the row (logout, password reset, deactivation, role change) ends the session on every
+    app server, even for a copy of the cookie kept elsewhere."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ip: Mapped[str] = mapped_column(String(45), default="")
+    user_agent: Mapped[str] = mapped_column(String(200), default="")
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(String(20), default="")

@@ -1,12 +1,16 @@
 """Account operations: authenticate, create users, change roles and passwords."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import hashlib
+import secrets
+
+from sqlalchemy import func, select, update
 from werkzeug.security import check_password_hash
 
-from portal.auth.models import User, UserRole
+from portal.auth.models import User, UserRole, UserSession
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.timeutil import utcnow
 
 # A fixed hash to compare against when the username is unknown, so that a wrong username
 # takes as long as a wrong password and the two cannot be told apart.
@@ -52,7 +56,56 @@ def reset_password(user: User, password: str) -> None:
     """Set a new password and end the user's existing sessions."""
     user.set_password(password)
     user.session_version += 1
+    end_sessions_of(user, "password")
     db.session.flush()
+
+
+def update_account(user: User, *, display_name: str, phone: str | None, email: str | None, active: bool,
+                   roles: set[Role]) -> None:
+    """Save an account's details; a deactivation or a change of roles ends the user's sessions,
+    so no device keeps rights the user no longer has."""
+    if user.ends_sessions_when_changed(roles, active):
+        end_sessions_of(user, "roles" if active else "deactivated")
+    user.display_name, user.phone, user.email, user.active = display_name, phone or None, email or None, active
+    user.set_roles(roles)
+    db.session.flush()
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps of a session token."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
+    """Record a new login of ``user``; returns the token the session cookie carries."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=token_hash(token), user_id=user.id, ip=(ip or "")[:45],
+                               user_agent=(user_agent or "")[:200]))
+    db.session.flush()
+    return token
+
+
+def session_is_open(user_id: int, token: str | None) -> bool:
+    """True when ``token`` is a login of ``user_id`` that has not ended."""
+    if not token:
+        return False
+    return db.session.scalar(select(UserSession.id).where(
+        UserSession.token_hash == token_hash(token), UserSession.user_id == user_id,
+        UserSession.ended_at.is_(None))) is not None
+
+
+def end_session(token: str | None, reason: str) -> None:
+    """End one login (logout)."""
+    if token:
+        db.session.execute(update(UserSession).where(
+            UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+            .values(ended_at=utcnow(), end_reason=reason))
+
+
+def end_sessions_of(user: User, reason: str) -> None:
+    """End every login of ``user`` on every device."""
+    db.session.execute(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
+                       .values(ended_at=utcnow(), end_reason=reason))
 
 
 def users_with_role(role: Role, active_only: bool = True) -> list[User]:

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Flask, abort, redirect, render_template, request, url_for
+from flask import Flask, abort, redirect, render_template, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import LoginManager, current_user, login_required
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from portal.auth.models import User
 from portal.auth.permissions import can
 from portal.auth.roles import Role
+from portal.auth.services import end_session, session_is_open, start_session
 from portal.extensions import db
+
+# The session key of this login's token (its row in user_sessions).
+SESSION_TOKEN_KEY = "sid"
 
 
 def init_login(app: Flask, login_manager: LoginManager) -> None:
@@ -33,15 +37,33 @@ def unauthorized():
 
 
 def load_user(user_id: str):
-    """Load the user of a session id ``"<id>:<session_version>"``; stale ids log out."""
+    """Load the user of a session id ``"<id>:<session_version>"`` whose login has not ended;
+    stale ids, ended logins and deactivated users are logged out."""
     try:
         pk, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
+    if not session_is_open(pk, session.get(SESSION_TOKEN_KEY)):
+        return None
     user = db.session.get(User, pk)
-    if user is None or user.session_version != version:
+    if user is None or user.session_version != version or not user.active:
         return None
     return user
+
+
+def log_in(user: User) -> None:
+    """Start a fresh session for ``user`` on this device, recorded so that it can be ended anywhere."""
+    session.clear()
+    session.permanent = True
+    session[SESSION_TOKEN_KEY] = start_session(user, request.remote_addr, request.user_agent.string)
+    login_user(user)
+
+
+def log_out() -> None:
+    """End this device's session: its record is closed, so a copy of the cookie is worthless."""
+    end_session(session.get(SESSION_TOKEN_KEY), "logout")
+    logout_user()
+    session.clear()
 
 
 def roles_required(*roles: Role):

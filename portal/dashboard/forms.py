@@ -7,19 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField
 from wtforms.fields import MonthField
-from wtforms.validators import InputRequired, Length, Optional, Regexp, ValidationError
+from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.dashboard.periods import Period, PeriodKind, month_of, week_of
 from portal.dashboard.queries import Filters
+from portal.params import report_day
 
-EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
-
-
-def plausible_day(_form, field) -> None:
-    """Dates far outside the company's life are typing errors (and would overflow the arithmetic)."""
-    if field.data is not None and not EARLIEST <= field.data <= LATEST:
-        raise ValidationError(_l("Enter a date between %(first)s and %(last)s.", first=EARLIEST.isoformat(),
-                                 last=LATEST.isoformat()))
 
 
 def optional_int(value) -> int | None:
@@ -38,8 +31,8 @@ class FilterForm(FlaskForm):
     period = SelectField(_l("Period"), default=PeriodKind.MONTH.value, choices=[
         SelectChoice(PeriodKind.WEEK.value, _l("This week")), SelectChoice(PeriodKind.MONTH.value, _l("This month")),
         SelectChoice(PeriodKind.CUSTOM.value, _l("From – to"))])
-    start = DateField(_l("From"), validators=[Optional(), plausible_day])
-    end = DateField(_l("To"), validators=[Optional(), plausible_day])
+    start = DateField(_l("From"), validators=[Optional(), report_day])
+    end = DateField(_l("To"), validators=[Optional(), report_day])
     studio = SelectField(_l("Design studio"), default="", validators=[Optional()])
     foreman = SelectField(_l("Foreman"), coerce=optional_int, default=None, validators=[Optional()])
     inspector = SelectField(_l("Inspector"), coerce=optional_int, default=None, validators=[Optional()])
@@ -86,7 +79,7 @@ class ReportForm(FlaskForm):
     class Meta:
         csrf = False
 
-    day = DateField(_l("Report for the day"), validators=[Optional(), plausible_day])
+    day = DateField(_l("Report for the day"), validators=[Optional(), report_day])
 
 
 class AwardMonthForm(FlaskForm):
@@ -95,13 +88,13 @@ class AwardMonthForm(FlaskForm):
     class Meta:
         csrf = False
 
-    month = MonthField(_l("Month"), validators=[Optional(), plausible_day])
+    month = MonthField(_l("Month"), validators=[Optional(), report_day])
 
 
 class ConfirmAwardsForm(FlaskForm):
     """Office confirms the proposal it saw (inspection ids in rank order)."""
 
-    month = MonthField(_l("Month"), validators=[InputRequired(), plausible_day])
+    month = MonthField(_l("Month"), validators=[InputRequired(), report_day])
     proposal = HiddenField(validators=[InputRequired(), Length(max=200), Regexp(r"^\d{1,12}(,\d{1,12})*$")])
 
     def seen_ids(self) -> list[int]:

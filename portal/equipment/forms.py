@@ -7,6 +7,7 @@ from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.equipment.services import serial_no_taken
+from portal.params import report_day
 from portal.timeutil import local_today
 
 
@@ -22,10 +23,10 @@ class EquipmentForm(FlaskForm):
                        description=_l("e.g. Laser level, moisture meter"))
     serial_no = StringField(_l("Serial number"), filters=[_text], validators=[DataRequired(), Length(max=60)],
                             render_kw={"autocomplete": "off"})
-    calibrated_on = DateField(_l("Calibrated on"), validators=[InputRequired()],
+    calibrated_on = DateField(_l("Calibrated on"), validators=[InputRequired(), report_day],
                               description=_l("Enter the dates from the calibration certificate. "
                                              "After a recalibration, enter the new certificate's dates here."))
-    valid_until = DateField(_l("Valid until"), validators=[InputRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[InputRequired(), report_day])
     notes = TextAreaField(_l("Notes"), filters=[_text], validators=[Length(max=1000)], render_kw={"rows": 3})
 
     def __init__(self, *args, equipment_id: int | None = None, **kwargs):

@@ -16,6 +16,7 @@ from portal.finance import services
 from portal.finance.forms import PaymentForm
 from portal.finance.models import SettlementPayment
 from portal.finance.settlement import load_facts, settlement
+from portal.params import arg_date
 from portal.inspections.messages import grade_label
 from portal.projects.models import Project
 from portal.projects.services import get_project_or_404, search_projects
@@ -76,16 +77,9 @@ def lookup():
 
 
 def _period() -> tuple[date, date]:
+    """``?from=&to=``: this month so far by default; dates outside the business window are a 400."""
     today = local_today()
-    try:
-        start = date.fromisoformat(request.args.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = date.fromisoformat(request.args.get("to", ""))
-    except ValueError:
-        end = today
-    return start, end
+    return arg_date("from", today.replace(day=1)), arg_date("to", today)
 
 
 @bp.get("/ready")

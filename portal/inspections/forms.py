@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from portal.params import planned_day
 from portal.web import db_id
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
@@ -15,7 +17,7 @@ class NewInspectionForm(FlaskForm):
     """Schedule an inspection of a project."""
 
     project_id = SelectField(_l("Project"), coerce=db_id, validators=[InputRequired()])
-    scheduled_date = DateField(_l("Date"), validators=[InputRequired()])
+    scheduled_date = DateField(_l("Date"), validators=[InputRequired(), planned_day])
     inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])
 
 

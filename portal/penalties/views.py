@@ -1,7 +1,7 @@
 """Office: the penalty register with filters, CSV export for HR, and annulment with a reason."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -13,6 +13,7 @@ from portal.auth.roles import Role
 from portal.auth.sessions import permission_required, roles_required
 from portal.csvexport import csv_response
 from portal.extensions import db
+from portal.params import arg_choice, arg_date, arg_id
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.projects.models import Project
 from portal.timeutil import local_day_start_utc, to_local, utcnow
@@ -35,21 +36,18 @@ def _filtered():
     """The register filtered by person name, kind, period and annulled state from the query string."""
     query = (select(Penalty).join(Project, Project.id == Penalty.project_id)
              .options(selectinload(Penalty.person)).order_by(Penalty.created_at.desc(), Penalty.id.desc()))
-    kind = request.args.get("kind", "")
-    if kind in {k.value for k in PenaltyKind}:
-        query = query.where(Penalty.kind == kind)
-    if request.args.get("person", "").isdigit():
-        query = query.where(Penalty.person_id == int(request.args["person"]))
-    for name in ("from", "to"):
-        try:
-            day = date.fromisoformat(request.args.get(name, ""))
-        except ValueError:
-            continue
-        # The list shows company-local dates; stored times are UTC.
-        if name == "from":
-            query = query.where(Penalty.created_at >= local_day_start_utc(day))
-        else:
-            query = query.where(Penalty.created_at < local_day_start_utc(day + timedelta(days=1)))
+    kind = arg_choice("kind", PenaltyKind)
+    if kind is not None:
+        query = query.where(Penalty.kind == kind.value)
+    person = arg_id("person")
+    if person is not None:
+        query = query.where(Penalty.person_id == person)
+    # The list shows company-local dates; stored times are UTC.
+    start, end = arg_date("from"), arg_date("to")
+    if start is not None:
+        query = query.where(Penalty.created_at >= local_day_start_utc(start))
+    if end is not None:
+        query = query.where(Penalty.created_at < local_day_start_utc(end + timedelta(days=1)))
     if not request.args.get("annulled"):
         query = query.where(Penalty.annulled_at.is_(None))
     return query

@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from html import escape
 
+from portal.csvexport import safe_cell
 from portal.photos.models import Photo
 from portal.storage import Storage
 from portal.timeutil import to_local
@@ -42,9 +43,17 @@ class _Pipe(io.RawIOBase):
 def archive_name(photo: Photo, index: int) -> str:
     """Path inside the ZIP: system/location/NNN_time.ext (ASCII-safe apart from the Chinese room name)."""
     when = to_local(photo.captured_at or photo.uploaded_at)
-    location = (photo.location or "-").replace("/", "_").replace("\\", "_")[:40]
     ext = photo.original_key.rsplit(".", 1)[-1]
-    return f"{photo.system_label or '-'}/{location}/{index:03d}_{when:%Y%m%d_%H%M%S}.{ext}"
+    return f"{folder_name(photo.system_label)}/{folder_name(photo.location)}/{index:03d}_{when:%Y%m%d_%H%M%S}.{ext}"
+
+
+def folder_name(text: str | None) -> str:
+    """User text as one harmless folder name: no separators, control characters or leading dots
+    (``..`` would climb out of the folder when the owner unpacks the archive); ``-`` when empty."""
+    cleaned = "".join("_" if char in "/\\:" or ord(char) < 32 or ord(char) == 127 else char
+                      for char in (text or ""))[:40]
+    cleaned = cleaned.strip().lstrip(".").strip()
+    return cleaned or "-"
 
 
 def stream_archive(photos: list[Photo], storage: Storage, title: str) -> Iterator[bytes]:
@@ -71,9 +80,11 @@ def _csv(photos: list[Photo], names: list[str]) -> bytes:
     writer.writerow(["file", "system", "location", "stage", "captured_at", "uploaded_at", "note", "sha256", "bytes",
                      "width", "height", "device"])
     for photo, name in zip(photos, names):
-        writer.writerow([name, photo.system_label, photo.location, photo.stage or "",
-                         _time(photo.captured_at), _time(photo.uploaded_at), photo.note, photo.sha256,
-                         photo.size_bytes, photo.width, photo.height, photo.device_model or ""])
+        # Location, note and device are typed or sent by people: no formula may come alive in Excel.
+        writer.writerow([safe_cell(value) for value in (
+            name, photo.system_label, photo.location, photo.stage or "", _time(photo.captured_at),
+            _time(photo.uploaded_at), photo.note, photo.sha256, photo.size_bytes, photo.width, photo.height,
+            photo.device_model or "")])
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 

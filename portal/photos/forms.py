@@ -4,6 +4,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.params import recorded_time
+
 from portal.photos.models import SYSTEM_LABELS, Stage
 
 ROOMS = ("客厅", "餐厅", "主卧", "次卧", "书房", "厨房", "主卫", "次卫", "阳台", "玄关")
@@ -26,13 +28,14 @@ class ClosureStartForm(FlaskForm):
 
     location = StringField(_l("Wet area"), validators=[DataRequired(), Length(max=100)], id="closure-location",
                            render_kw={"list": "rooms", "autocomplete": "off"})
-    started_at = DateTimeLocalField(_l("Started at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    started_at = DateTimeLocalField(_l("Started at"), validators=[InputRequired(), recorded_time],
+                                    format="%Y-%m-%dT%H:%M")
 
 
 class ClosureEndForm(FlaskForm):
     """End of a closure test with its result."""
 
-    ended_at = DateTimeLocalField(_l("Ended at"), validators=[InputRequired()], format="%Y-%m-%dT%H:%M")
+    ended_at = DateTimeLocalField(_l("Ended at"), validators=[InputRequired(), recorded_time], format="%Y-%m-%dT%H:%M")
     result = RadioField(_l("Result"), choices=[SelectChoice("no_leak", _l("No leak")), SelectChoice("leak", _l("Leak"))],
                         validators=[InputRequired()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)], id="closure-note")

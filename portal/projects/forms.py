@@ -14,6 +14,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
+from portal.params import report_day
 from portal.projects.contract_no import parse_contract_no
 from portal.projects.models import STATUS_LABELS, ProjectStatus
 from portal.projects.services import contract_no_taken
@@ -63,8 +64,8 @@ class ProjectForm(FlaskForm):
     contract_amount = DecimalField(_l("Contract amount (¥)"), places=2,
                                    validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("99999999.99"))],
                                    render_kw={"inputmode": "decimal"})
-    start_date = DateField(_l("Start date"), validators=[InputRequired()])
-    planned_completion = DateField(_l("Planned completion"), validators=[InputRequired()])
+    start_date = DateField(_l("Start date"), validators=[InputRequired(), report_day])
+    planned_completion = DateField(_l("Planned completion"), validators=[InputRequired(), report_day])
     status = SelectField(_l("Status"), choices=[SelectChoice(s.value, STATUS_LABELS[s]) for s in ProjectStatus],
                          default=ProjectStatus.IN_PROGRESS.value)
 

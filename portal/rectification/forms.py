@@ -3,6 +3,8 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
+
+from portal.params import planned_day
 from portal.web import db_id
 
 
@@ -15,5 +17,5 @@ class RectifiedForm(FlaskForm):
 class ScheduleReinspectionForm(FlaskForm):
     """Office plans the reinspection."""
 
-    scheduled_date = DateField(_l("Reinspection date"), validators=[InputRequired()])
+    scheduled_date = DateField(_l("Reinspection date"), validators=[InputRequired(), planned_day])
     inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])

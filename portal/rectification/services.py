@@ -18,6 +18,7 @@ from portal.extensions import db
 from portal.inspections.models import Answer, Inspection, Outcome
 from portal.inspections.services import NoticeInput
 from portal.numbering import next_number
+from portal.params import day_problem, latest_planned_day
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.penalties.services import record_penalty
 from portal.photos.models import Photo
@@ -52,6 +53,10 @@ def validate_notice_input(data: NoticeInput, today: date | None = None) -> dict[
         errors["deadline"] = _("The deadline cannot be in the past.")
     if data.reinspection_date < data.deadline:
         errors["reinspection_date"] = _("The reinspection cannot be before the deadline.")
+    for name in ("deadline", "reinspection_date"):
+        problem = day_problem(getattr(data, name), latest_planned_day(today))
+        if problem and name not in errors:
+            errors[name] = problem
     if any(not text.strip() for text in data.fixes.values()):
         errors["fixes"] = _("Write the required fix for every failed item.")
     return errors

@@ -8,6 +8,7 @@ from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.auth.models import User
 from portal.projects.models import Project
+from portal.params import planned_day
 from portal.schedule import rules
 from portal.schedule.services import REASON_MAX
 from portal.web import db_id
@@ -61,14 +62,14 @@ class ScheduleEntryForm(FlaskForm):
     """Office turns a listed project into an inspection (one form per entry, with a prefix)."""
 
     inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])
-    scheduled_date = DateField(_l("Date"), validators=[InputRequired()])
+    scheduled_date = DateField(_l("Date"), validators=[InputRequired(), planned_day])
     scheduled_time = SlotField(_l("Time"))
 
 
 class RescheduleForm(FlaskForm):
     """Office moves an inspection; a reason is needed later than 24 hours before the slot."""
 
-    scheduled_date = DateField(_l("New date"), validators=[InputRequired()])
+    scheduled_date = DateField(_l("New date"), validators=[InputRequired(), planned_day])
     scheduled_time = SlotField(_l("New time"))
     reason = TextAreaField(_l("Reason"), filters=[lambda v: v.strip() if v else v],
                            validators=[Optional(), Length(max=REASON_MAX)], render_kw={"rows": 2},

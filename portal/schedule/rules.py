@@ -67,14 +67,6 @@ def office_default_week(today: date) -> date:
     return next_week_start(today) if today.weekday() >= WEDNESDAY else week_start(today)
 
 
-def parse_week(text: str | None, default: date) -> date:
-    """The Monday of the week named by ``YYYY-MM-DD`` (any day of it), or ``default`` if absent or malformed."""
-    try:
-        return week_start(date.fromisoformat((text or "").strip()[:10]))
-    except ValueError:
-        return default
-
-
 def parse_slot(text: str | None) -> time | None:
     """One of TIME_SLOTS from ``HH:MM``, or None."""
     for slot in TIME_SLOTS:

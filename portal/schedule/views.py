@@ -17,6 +17,7 @@ from portal.auth.services import users_with_role
 from portal.auth.sessions import permission_required, roles_required
 from portal.extensions import db, limiter
 from portal.inspections.services import get_inspection_or_404
+from portal.params import arg_date
 from portal.projects.models import Project
 from portal.schedule import calendar as feeds
 from portal.schedule import rules, services
@@ -184,7 +185,7 @@ def week():
 
 
 def _week_param() -> date:
-    return rules.parse_week(request.args.get("start"), rules.office_default_week(local_today()))
+    return rules.week_start(arg_date("start", rules.office_default_week(local_today())))
 
 
 def _week_response(start: date, status: int = 200, posted: dict | None = None, message: str | None = None,
@@ -286,7 +287,7 @@ def _after_change(start: date, message: str):
 @permission_required("my_week")
 def mine():
     """The inspector's week on the phone, by day."""
-    start = rules.parse_week(request.args.get("start"), rules.week_start(local_today()))
+    start = rules.week_start(arg_date("start", local_today()))
     inspections = services.week_inspections(start, inspector=current_user)
     return render_template("schedule/mine.html", start=start, days=services.by_day(inspections, start),
                            today=local_today(), prev_week=start - timedelta(days=7),

@@ -165,6 +165,7 @@ def _send_png(signature: Signature):
     except (OSError, ValueError):
         abort(404)
     response = send_file(handle, mimetype="image/png", max_age=3600, etag=f"sig-{signature.id}")
+    response.cache_control.public = False  # send_file marks it public; a signature is personal data
     response.cache_control.private = True
     return response
 

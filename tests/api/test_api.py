@@ -268,3 +268,22 @@ def test_the_service_refuses_tokens_it_did_not_make():
     assert tokens.authenticate(None) is None
     assert tokens.authenticate(f"Bearer {hashlib.sha256(plain.encode()).hexdigest()}") is None  # the stored hash
     assert tokens.authenticate(f"Bearer pat_{row.token_hash}") is None
+
+
+@pytest.mark.parametrize("method, path, status, error", [
+    ("GET", "/api/v1/nothing-here", 404, "not_found"),
+    ("GET", "/api/v2/settlement/A26101201", 404, "not_found"),
+    ("GET", "/api/", 404, "not_found"),
+    ("POST", "/api/v1/settlement/A26101201", 405, "method_not_allowed"),
+    ("DELETE", "/api/v1/settlement/A26101201", 405, "method_not_allowed"),
+])
+def test_api_errors_are_json_on_any_path(client, method, path, status, error):
+    response = client.open(path, method=method, csrf=False)
+    assert response.status_code == status and response.is_json
+    assert response.get_json() == {"error": error}
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_pages_outside_the_api_keep_html_errors(client):
+    response = client.get("/apiary")
+    assert response.status_code == 404 and response.mimetype == "text/html"

@@ -87,6 +87,37 @@ def test_throttled_after_ten_failures_even_with_right_password(client):
     assert login(client, "bystander", "secret-pass-1").status_code == 302
 
 
+def login_from(client, address, username, password):
+    return client.post("/login", data={"username": username, "password": password},
+                       environ_base={"REMOTE_ADDR": address})
+
+
+def test_a_strangers_failures_do_not_lock_the_owner_out(client):
+    make_user(Role.OFFICE, username="owner")
+    db.session.commit()
+    for _ in range(10):
+        assert login_from(client, "203.0.113.9", "owner", "guess").status_code == 401
+    assert login_from(client, "203.0.113.9", "owner", "secret-pass-1").status_code == 429
+    assert login_from(client, "198.51.100.7", "owner", "secret-pass-1").status_code == 302
+
+
+def test_one_address_cannot_try_many_usernames(client):
+    make_user(Role.OFFICE, username="later")
+    db.session.commit()
+    for i in range(30):
+        assert login_from(client, "203.0.113.10", f"nobody{i % 3}", "guess").status_code in (401, 429)
+    assert login_from(client, "203.0.113.10", "later", "secret-pass-1").status_code == 429
+    assert login_from(client, "198.51.100.8", "later", "secret-pass-1").status_code == 302
+
+
+def test_guesses_spread_over_many_addresses_lock_the_account_later(client):
+    make_user(Role.OFFICE, username="spread")
+    db.session.commit()
+    for i in range(50):
+        assert login_from(client, f"203.0.113.{i}", "spread", "guess").status_code == 401
+    assert login_from(client, "198.51.100.9", "spread", "secret-pass-1").status_code == 429
+
+
 def test_successful_logins_do_not_count(client):
     make_user(Role.OFFICE, username="regular")
     db.session.commit()

@@ -12,9 +12,10 @@ from portal.auth.roles import Role
 from portal.dashboard.awards import candidates, rank_candidates
 from portal.dashboard.periods import report_month
 from portal.extensions import db
+from portal.params import latest_report_day
 from portal.schedule.models import Award
 from portal.timeutil import local_today
-from tests.conftest import form_errors
+from tests.conftest import form_errors, log_in_client
 from tests.factories import make_graded_template, make_project_rounds, make_user
 
 
@@ -67,7 +68,10 @@ def test_custom_period_with_end_before_start_is_a_form_error(client, login_as, s
 @pytest.mark.parametrize("query, error", [
     ("period=custom&start=2026-11-10", "Enter the last day of the period."),
     ("period=custom&end=2026-11-10", "Enter the first day of the period."),
-    ("period=custom&start=1900-01-01&end=2026-11-10", "Enter a date between 2000-01-01 and 2099-12-31."),
+    ("period=custom&start=1900-01-01&end=2026-11-10",
+     f"Enter a date between 2000-01-01 and {latest_report_day().isoformat()}."),
+    ("period=custom&start=2026-01-01&end=9999-12-31",
+     f"Enter a date between 2000-01-01 and {latest_report_day().isoformat()}."),
     ("period=custom&start=yesterday&end=2026-11-10", "Not a valid date value."),
     ("period=year", "Not a valid choice."),
     ("foreman=abc", "Invalid Choice: could not coerce."),
@@ -188,8 +192,7 @@ def test_confirm_then_the_foreman_sees_his_award(app, client, login_as, october_
     assert october_pass.project.contract_no in client.get("/dashboard/").text  # on the dashboard
 
     foreman_client = app.test_client()
-    with foreman_client.session_transaction() as sess:
-        sess["_user_id"] = october_pass.project.foreman.get_id()
+    log_in_client(foreman_client, october_pass.project.foreman)
     html = foreman_client.get("/dashboard/awards/mine").text
     assert october_pass.project.contract_no in html and "/dashboard/awards/mine" in html  # page and nav link
 

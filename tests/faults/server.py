@@ -135,22 +135,31 @@ def start_gunicorn(tmp: Path, database: str, workers: int, prepare=None):
         run_checked(env, [*flask, "seed-demo"])
         if prepare is not None:
             prepare(env)
-        log_path = tmp / "gunicorn.log"
-        with open(log_path, "w") as log:
-            master = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                 "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"],
-                cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        server = GunicornServer(url=f"http://127.0.0.1:{port}", port=port, env=env, upload_dir=tmp / "uploads",
-                                master=master, workers=workers, log_path=log_path)
-        try:
-            server.wait_ready()
+        with serve(env, port, workers, tmp / "gunicorn.log") as server:
             yield server
-        finally:
-            _stop(master)
     finally:
         if postgres:
             recreate_postgres_database(postgres[0], database, drop_only=True)
+
+
+@contextmanager
+def serve(env: dict[str, str], port: int, workers: int, log_path: Path):
+    """Run gunicorn on ``port`` with ``env`` (its database already migrated) until the block ends.
+
+    Two of these on one database are two app servers of one company, as behind a load balancer.
+    """
+    with open(log_path, "w") as log:
+        master = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+             "--timeout", "60", "--graceful-timeout", "5", "--no-control-socket", "wsgi:app"],
+            cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = GunicornServer(url=f"http://127.0.0.1:{port}", port=port, env=env, upload_dir=Path(env["UPLOAD_DIR"]),
+                            master=master, workers=workers, log_path=log_path)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        _stop(master)
 
 
 def _stop(master: subprocess.Popen) -> None:

@@ -196,11 +196,14 @@ def test_the_ready_list_holds_the_valid_certificates_of_the_period(client, finan
     assert valid.number not in later and valid.number not in earlier
 
 
-def test_bad_period_dates_fall_back_to_this_month(client, finance, storage):
+def test_no_period_means_this_month_and_bad_dates_are_a_400_with_a_message(client, finance, storage):
     valid = certified(storage)
     db.session.commit()
-    html = ready(client, **{"from": "2026-13-45", "to": "yesterday"}).text
-    assert valid.number in html
+    assert valid.number in ready(client).text
+    for bad in ({"from": "2026-13-45"}, {"to": "yesterday"}, {"from": "0001-01-01"}, {"to": "9999-12-31"}):
+        response = client.get("/finance/ready", query_string=bad)
+        assert response.status_code == 400, bad
+        assert "2000-01-01" in response.text or "YYYY-MM-DD" in response.text
 
 
 def test_the_ready_csv_opens_in_excel(client, finance, storage):

@@ -2,6 +2,7 @@
 import re
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from portal.auth.roles import Role
@@ -33,6 +34,18 @@ def test_home_lists_todays_then_upcoming(client, login_as):
     html = client.get("/inspections/today").text
     assert html.index(today.project.contract_no) < html.index(later.project.contract_no)
     assert html.count('class="list-item"') == 2
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31"])
+def test_an_inspection_far_outside_the_planning_window_is_refused(client, login_as, day):
+    make_template(family="default")
+    project = make_project()
+    inspector = make_user(Role.INSPECTOR)
+    login_as(Role.OFFICE)
+    response = client.post("/inspections/new", data={"project_id": project.id, "scheduled_date": day,
+                                                      "inspector_id": inspector.id})
+    assert response.status_code == 422 and "2000-01-01" in response.text
+    assert db.session.scalar(select(func.count()).select_from(Inspection).where(Inspection.project_id == project.id)) == 0
 
 
 def test_office_schedules_an_inspection(client, login_as):

@@ -64,8 +64,7 @@ def test_office_sees_every_active_penalty(client, login_as, register):
     ("serious_fault", ["serious"]),
     ("replacement", ["replacement"]),
     ("", ["general", "replacement", "serious"]),
-    ("no-such-kind", ["general", "replacement", "serious"]),  # an unknown kind is ignored
-], ids=["general", "serious", "replacement", "all", "unknown"])
+], ids=["general", "serious", "replacement", "all"])
 def test_filter_by_kind(client, login_as, register, kind, expected):
     login_as(Role.OFFICE)
     rows = read_csv(client.get(f"/penalties/?format=csv&kind={kind}"))[1:]
@@ -87,7 +86,16 @@ def test_filter_by_period(client, login_as, register):
     since = (local_today() - timedelta(days=10)).isoformat()
     assert len(read_csv(client.get(f"/penalties/?format=csv&from={since}"))) == 1 + 2
     assert len(read_csv(client.get(f"/penalties/?format=csv&to={since}"))) == 1 + 1
-    assert len(read_csv(client.get("/penalties/?format=csv&from=garbage&to="))) == 1 + 3  # unreadable: ignored
+    assert len(read_csv(client.get("/penalties/?format=csv&from=&to="))) == 1 + 3  # empty: no limit
+
+
+@pytest.mark.parametrize("query", ["kind=no-such-kind", "from=garbage", "to=9999-12-31", "from=0001-01-01",
+                                   "person=" + "9" * 20, "person=-1"])
+def test_unusable_filters_are_a_400_with_a_message(client, login_as, register, query):
+    login_as(Role.OFFICE)
+    for fmt in ("", "&format=csv"):
+        response = client.get(f"/penalties/?{query}{fmt}")
+        assert response.status_code == 400 and "<h1>" in response.text
 
 
 def test_period_filter_uses_the_local_date_that_is_shown(client, login_as, register):

@@ -734,6 +734,23 @@ def test_an_end_time_in_the_future_is_refused(client, login_as):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("started", [datetime(9999, 12, 31, 23, 59), datetime(1, 1, 1, 0, 0),
+                                     datetime.now(COMPANY_TZ).replace(tzinfo=None) + timedelta(days=2)])
+def test_a_start_outside_the_window_is_refused_and_nothing_stored(client, login_as, started):
+    project = make_project()
+    login_as(project.foreman)
+    response = start_test(client, project, started)
+    assert response.status_code == 422 and 'class="error"' in response.text
+    assert db.session.scalar(select(func.count()).select_from(ClosureTest)) == 0
+
+
+def test_an_end_in_year_9999_is_refused(client, login_as):
+    project, test = started_test(client, login_as, datetime(2026, 5, 1, 9, 0))
+    assert end_test(client, project, test, datetime(9999, 12, 31, 23, 59)).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(ClosureTest, test.id).ended_at is None
+
+
 def test_closure_test_of_another_project_is_404(client, login_as):
     project, test = started_test(client, login_as, datetime(2026, 5, 1, 9, 0))
     office_project = make_project()

@@ -118,15 +118,6 @@ def test_office_default_week(today, expected):
     assert rules.office_default_week(today) == expected
 
 
-def test_parse_week_snaps_to_monday_and_ignores_garbage():
-    default = date(2000, 1, 3)
-    assert rules.parse_week("2026-11-26", default) == MON
-    assert rules.parse_week("2026-11-23", default) == MON
-    assert rules.parse_week("not-a-date", default) == default
-    assert rules.parse_week(None, default) == default
-    assert rules.parse_week("2026-02-30", default) == default
-
-
 def test_parse_slot_accepts_only_the_slots():
     assert rules.parse_slot("09:00") == time(9, 0)
     assert rules.parse_slot("15:30") == time(15, 30)

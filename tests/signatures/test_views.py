@@ -163,6 +163,7 @@ def test_signature_image_is_served_to_those_who_see_the_record(client, login_as)
     try:
         assert response.status_code == 200 and response.mimetype == "image/png"
         assert response.data.startswith(b"\x89PNG") and "private" in response.headers["Cache-Control"]
+        assert "public" not in response.headers["Cache-Control"]
     finally:
         response.close()
 
