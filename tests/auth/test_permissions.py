@@ -14,6 +14,11 @@ from portal.auth.permissions import AREAS, can
 from portal.auth.roles import Role
 
 
+@pytest.fixture(autouse=True)
+def _rules_registered(app):
+    """The features register their rules when the app is created (so this module also runs alone)."""
+
+
 def stand_in(name: str) -> type:
     return type(name, (SimpleNamespace,), {})
 
