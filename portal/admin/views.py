@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import create_user, reset_password, update_account
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -33,7 +33,7 @@ def users():
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required("users", "edit")
 def new_user():
     """Create an account."""
     form = NewUserForm()
@@ -52,7 +52,7 @@ def new_user():
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
-@roles_required(Role.ADMIN)
+@permission_required("users", "edit")
 def edit_user(user_id: int):
     """Change name, phone, roles, or deactivate (never delete)."""
     user = get_user_or_404(user_id, current_user)
@@ -67,7 +67,7 @@ def edit_user(user_id: int):
 
 
 @bp.post("/users/<int:user_id>/password")
-@roles_required(Role.ADMIN)
+@permission_required("users", "edit")
 def reset_user_password(user_id: int):
     """Set a new password; the user's open sessions end."""
     user = get_user_or_404(user_id, current_user)
@@ -88,7 +88,7 @@ def api_tokens():
 
 
 @bp.post("/api-tokens")
-@roles_required(Role.ADMIN)
+@permission_required("api_tokens", "create")
 def create_api_token():
     """Create a token and show it once."""
     _row, token = create_token(request.form.get("name", ""), current_user)
@@ -97,7 +97,7 @@ def create_api_token():
 
 
 @bp.post("/api-tokens/<int:token_id>/revoke")
-@roles_required(Role.ADMIN)
+@permission_required("api_tokens", "revoke")
 def revoke_api_token(token_id: int):
     """The token stops working at once."""
     row = db.session.get(ApiToken, token_id)

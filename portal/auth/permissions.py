@@ -19,34 +19,40 @@ from collections.abc import Callable
 
 from flask import Flask, abort
 
-from portal.auth.roles import PROJECT_EDITOR_ROLES, Role
+from portal.auth.roles import ALL_PROJECT_ROLES, PROJECT_EDITOR_ROLES, Role
 
 Rule = Callable[[object, object], bool]
 
 # Any logged-in user, whatever his roles (e.g. the project list, his notifications).
 LOGGED_IN = "logged_in"
 
-# Area → action → the roles that may (or LOGGED_IN). An area is what one menu entry opens.
+# Area → action → the roles that may (or LOGGED_IN). An area is what one menu entry opens;
+# its actions are what the user does there (every guarded view names one, see permission_required).
+_OFFICE = frozenset({Role.OFFICE})
+_ADMIN = frozenset({Role.ADMIN})
+_INSPECTOR = frozenset({Role.INSPECTOR})
 AREAS: dict[str, dict[str, frozenset[Role] | str]] = {
-    "dashboard": {"view": frozenset({Role.OFFICE})},
-    "awards": {"view": frozenset({Role.OFFICE})},
-    "inspections": {"view": frozenset({Role.INSPECTOR, Role.OFFICE})},
-    "checklists": {"view": frozenset({Role.OFFICE})},
-    "equipment": {"view": frozenset({Role.OFFICE})},
+    "dashboard": {"view": _OFFICE, "report": _OFFICE},
+    "awards": {"view": _OFFICE, "confirm": _OFFICE},
+    # Office sees every inspection and schedules them for any inspector; an inspector for himself.
+    "inspections": {"view": _INSPECTOR | _OFFICE, "schedule": _INSPECTOR | _OFFICE, "view_all": _OFFICE,
+                    "assign_inspector": _OFFICE},
+    "checklists": {"view": _OFFICE, "edit": _OFFICE, "publish": _OFFICE},
+    "equipment": {"view": _OFFICE, "edit": _OFFICE},
     "my_notices": {"view": frozenset({Role.FOREMAN, Role.PROJECT_MANAGER})},
     "my_awards": {"view": frozenset({Role.FOREMAN})},
     "weekly_list": {"view": frozenset({Role.ENGINEERING, Role.OFFICE}), "edit": frozenset({Role.ENGINEERING})},
-    "week_schedule": {"view": frozenset({Role.OFFICE})},
-    "my_week": {"view": frozenset({Role.INSPECTOR})},
+    "week_schedule": {"view": _OFFICE, "schedule": _OFFICE, "reschedule": _OFFICE},
+    "my_week": {"view": _INSPECTOR, "share_calendar": _INSPECTOR},
     "settlement": {"view": frozenset({Role.FINANCE, Role.OFFICE}), "record_payment": frozenset({Role.FINANCE})},
-    "notices": {"view": frozenset({Role.OFFICE, Role.INSPECTOR})},
-    "penalties": {"view": frozenset({Role.OFFICE})},
-    "projects": {"view": LOGGED_IN, "edit": PROJECT_EDITOR_ROLES},
+    "notices": {"view": _OFFICE | _INSPECTOR, "schedule_reinspection": _OFFICE},
+    "penalties": {"view": _OFFICE, "annul": _OFFICE},
+    # Desk roles see every project; foremen and project managers only their own (the Project rule).
+    "projects": {"view": LOGGED_IN, "view_all": ALL_PROJECT_ROLES, "edit": PROJECT_EDITOR_ROLES},
     "notifications": {"view": LOGGED_IN},
-    "certificates": {"view": frozenset({Role.OFFICE, Role.FINANCE}), "issue": frozenset({Role.OFFICE}),
-                     "revoke": frozenset({Role.OFFICE})},
-    "users": {"view": frozenset({Role.ADMIN})},
-    "api_tokens": {"view": frozenset({Role.ADMIN})},
+    "certificates": {"view": frozenset({Role.OFFICE, Role.FINANCE}), "issue": _OFFICE, "revoke": _OFFICE},
+    "users": {"view": _ADMIN, "edit": _ADMIN},
+    "api_tokens": {"view": _ADMIN, "create": _ADMIN, "revoke": _ADMIN},
 }
 
 # Model class name → action → rule(user, obj). Filled by the features at start-up.

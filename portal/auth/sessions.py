@@ -8,8 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from portal.auth.models import User
-from portal.auth.permissions import can
-from portal.auth.roles import Role
+from portal.auth.permissions import AREAS, can
 from portal.auth.services import end_session, session_is_open, start_session
 from portal.extensions import db
 
@@ -66,27 +65,15 @@ def log_out() -> None:
     session.clear()
 
 
-def roles_required(*roles: Role):
-    """Allow the view only to logged-in users holding one of ``roles`` (403 otherwise)."""
-
-    def decorator(view):
-        @wraps(view)
-        @login_required
-        def wrapped(*args, **kwargs):
-            if not current_user.has_role(*roles):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 def permission_required(area: str, action: str = "view"):
     """Allow the view only to logged-in users who ``can`` do ``action`` in ``area`` (403 otherwise).
 
     Reads the same table (:data:`portal.auth.permissions.AREAS`) as the menu and the templates.
+    An area or action missing from it fails at import, not as a 403 on the first request; the
+    guarded view carries ``permission`` so that tests can list what guards each view.
     """
+    if action not in AREAS.get(area, {}):
+        raise LookupError(f"no permission {action!r} on area {area!r}")
 
     def decorator(view):
         @wraps(view)
@@ -96,6 +83,7 @@ def permission_required(area: str, action: str = "view"):
                 abort(403)
             return view(*args, **kwargs)
 
+        wrapped.permission = (area, action)
         return wrapped
 
     return decorator

@@ -17,8 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
 from portal.auth.permissions import authorise
-from portal.auth.roles import Role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.checklists import services
 from portal.checklists.forms import ItemForm, RetireForm, item_form
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate, TemplateStatus
@@ -101,14 +100,14 @@ def index():
 
 
 @bp.get("/<int:template_id>")
-@roles_required(Role.OFFICE)
+@permission_required("checklists")
 def detail(template_id: int):
     """One version: its categories and items; editable when it is the draft."""
     return _detail_page(get_template_or_404(template_id, current_user), RetireForm())
 
 
 @bp.post("/<family>/draft")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def draft(family: str):
     """Open the family's draft (a copy of its newest version), or continue the existing one."""
     get_family_or_404(family)
@@ -130,7 +129,7 @@ def draft(family: str):
 
 
 @bp.post("/<int:template_id>/publish")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "publish")
 def publish(template_id: int):
     """Publish the draft: new inspections start on it from now on."""
     version = get_template_or_404(template_id, current_user)
@@ -147,7 +146,7 @@ def publish(template_id: int):
 
 
 @bp.post("/<int:template_id>/retire")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "publish")
 def retire(template_id: int):
     """Retire a published version, after the office confirmed it."""
     version = get_template_or_404(template_id, current_user)
@@ -164,7 +163,7 @@ def retire(template_id: int):
 # --- items of a draft ---------------------------------------------------------------------
 
 @bp.route("/<int:template_id>/items/new", methods=["GET", "POST"])
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def new_item(template_id: int):
     """Add an item to a category of the draft (``?category=<id>``, default the first)."""
     version = get_template_or_404(template_id, current_user)
@@ -175,7 +174,7 @@ def new_item(template_id: int):
 
 
 @bp.route("/<int:template_id>/items/<int:item_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def edit_item(template_id: int, item_id: int):
     """Reword an item, change its kind, limits, flags, or move it to another category."""
     version = get_template_or_404(template_id, current_user)
@@ -186,7 +185,7 @@ def edit_item(template_id: int, item_id: int):
 
 
 @bp.post("/<int:template_id>/items/<int:item_id>/move")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def move_item(template_id: int, item_id: int):
     """Move an item one place up or down within its category."""
     version = get_template_or_404(template_id, current_user)
@@ -201,14 +200,14 @@ def move_item(template_id: int, item_id: int):
 
 
 @bp.post("/<int:template_id>/items/<int:item_id>/retire")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def retire_item(template_id: int, item_id: int):
     """Retire an item: new inspections on this version leave it out."""
     return _set_retired(template_id, item_id, True)
 
 
 @bp.post("/<int:template_id>/items/<int:item_id>/restore")
-@roles_required(Role.OFFICE)
+@permission_required("checklists", "edit")
 def restore_item(template_id: int, item_id: int):
     """Bring a retired item of the draft back."""
     return _set_retired(template_id, item_id, False)

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
 from portal.auth.roles import Role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.dashboard import awards as site_awards
 from portal.dashboard import queries
 from portal.dashboard.charts import dashboard_charts
@@ -74,7 +74,7 @@ def _csv(tables: dict, key: str) -> Response:
 # --- reports ------------------------------------------------------------------------------------
 
 @bp.get("/reports/<any(weekly, monthly):kind>")
-@roles_required(Role.OFFICE)
+@permission_required("dashboard", "report")
 def report(kind: str):
     """The printable weekly (Wednesday) or monthly (25th) report; ``?day=`` picks the period containing it."""
     form = ReportForm(formdata=request.args)
@@ -84,7 +84,7 @@ def report(kind: str):
 
 
 @bp.get("/reports/<any(weekly, monthly):kind>/pdf")
-@roles_required(Role.OFFICE)
+@permission_required("dashboard", "report")
 def report_pdf(kind: str):
     """The same report as a PDF for management."""
     form = ReportForm(formdata=request.args)
@@ -122,7 +122,7 @@ def awards():
 
 
 @bp.post("/awards")
-@roles_required(Role.OFFICE)
+@permission_required("awards", "confirm")
 def confirm_awards():
     """Office confirms the proposal it saw; the awarded foremen are told."""
     form = ConfirmAwardsForm()

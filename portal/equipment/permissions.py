@@ -5,11 +5,16 @@ from portal.auth import permissions
 from portal.equipment.models import Equipment
 
 
-def may_manage(user, equipment) -> bool:
+def may_view(user, equipment) -> bool:
     """Office keeps the register (the equipment area)."""
     return permissions.can(user, "equipment", "view")
 
 
+def may_edit(user, equipment) -> bool:
+    """Office corrects and recalibrates instruments (the equipment area's ``edit``)."""
+    return permissions.can(user, "equipment", "edit")
+
+
 def register() -> None:
     """Register the equipment rules (called by the app factory)."""
-    permissions.register(Equipment, {"view": may_manage, "edit": may_manage})
+    permissions.register(Equipment, {"view": may_view, "edit": may_edit})

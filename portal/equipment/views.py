@@ -5,8 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal.auth.roles import Role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.equipment.forms import EquipmentEditForm, EquipmentForm
 from portal.equipment.models import Equipment
 from portal.equipment.services import equipment_register, get_equipment_or_404
@@ -25,7 +24,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(Role.OFFICE)
+@permission_required("equipment", "edit")
 def create():
     """Add an instrument to the register."""
     form = EquipmentForm()
@@ -39,7 +38,7 @@ def create():
 
 
 @bp.route("/<int:equipment_id>/edit", methods=["GET", "POST"])
-@roles_required(Role.OFFICE)
+@permission_required("equipment", "edit")
 def edit(equipment_id: int):
     """Edit an instrument: correct it, enter a recalibration's dates, or retire it."""
     equipment = get_equipment_or_404(equipment_id, current_user)

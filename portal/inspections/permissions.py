@@ -8,8 +8,8 @@ from portal.inspections.models import Inspection, InspectionStatus
 
 
 def may_view(user, inspection) -> bool:
-    """Office sees every inspection; an inspector only his own."""
-    return has_role(user, Role.OFFICE) or inspection.inspector_id == user.id
+    """Office sees every inspection (the inspections area's ``view_all``); an inspector only his own."""
+    return permissions.can(user, "inspections", "view_all") or inspection.inspector_id == user.id
 
 
 def may_conduct(user, inspection) -> bool:

@@ -15,7 +15,7 @@ from portal.auth.models import User
 from portal.auth.permissions import authorise, can
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.equipment.models import Equipment
 from portal.extensions import db
 from portal.inspections import messages
@@ -36,8 +36,6 @@ from portal.timeutil import local_today, to_local
 from portal.web import db_id, render_page_or_fragment, wants_fragment
 
 bp = Blueprint("inspections", __name__, url_prefix="/inspections")
-
-INSPECTION_ROLES = (Role.INSPECTOR, Role.OFFICE)
 
 
 @bp.app_context_processor
@@ -67,7 +65,7 @@ def today():
     """The inspector's home: overdue and today's inspections first, then upcoming ones."""
     todays, upcoming = inspector_agenda(current_user, local_today())
     recent = []
-    if current_user.has_role(Role.OFFICE):
+    if can(current_user, "inspections", "view_all"):
         recent = db.session.scalars(select(Inspection).order_by(Inspection.scheduled_date.desc(),
                                                                 Inspection.id.desc()).limit(30)).all()
     return render_template("inspections/today.html", today=local_today(), todays=todays, upcoming=upcoming,
@@ -75,7 +73,7 @@ def today():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*INSPECTION_ROLES)
+@permission_required("inspections", "schedule")
 def new():
     """Schedule an inspection (office for any inspector, an inspector for himself)."""
     form = NewInspectionForm()
@@ -104,7 +102,7 @@ def _fill_new_form_choices(form: NewInspectionForm) -> None:
              | (Project.id == request.form.get("project_id", type=db_id, default=0)))
     projects = db.session.scalars(visible_projects(current_user).where(ready).order_by(Project.contract_no)).all()
     form.project_id.choices = [SelectChoice(p.id, f"{p.contract_no} {p.address}") for p in projects]
-    inspectors = users_with_role(Role.INSPECTOR) if current_user.has_role(Role.OFFICE) else [current_user]
+    inspectors = users_with_role(Role.INSPECTOR) if can(current_user, "inspections", "assign_inspector") else [current_user]
     form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in inspectors]
 
 

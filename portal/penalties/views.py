@@ -9,8 +9,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from portal.auth.roles import Role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.csvexport import csv_response
 from portal.extensions import db
 from portal.params import arg_choice, arg_date, arg_id
@@ -76,7 +75,7 @@ def _csv(rows: list[Penalty]) -> Response:
 
 
 @bp.post("/<int:penalty_id>/annul")
-@roles_required(Role.OFFICE)
+@permission_required("penalties", "annul")
 def annul(penalty_id: int):
     """Annul a penalty with a written reason; it stays on record."""
     penalty = db.session.get(Penalty, penalty_id)

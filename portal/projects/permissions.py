@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from portal.auth import permissions
 from portal.auth.permissions import has_role
-from portal.auth.roles import ALL_PROJECT_ROLES, Role
+from portal.auth.roles import Role
 from portal.projects.models import Project
 
 
@@ -12,7 +12,7 @@ def may_view(user, project) -> bool:
 
     :func:`portal.projects.services.visible_projects` is the same rule as a query, for lists.
     """
-    return (has_role(user, *ALL_PROJECT_ROLES)
+    return (permissions.can(user, "projects", "view_all")
             or (has_role(user, Role.FOREMAN) and project.foreman_id == user.id)
             or (has_role(user, Role.PROJECT_MANAGER) and project.project_manager_id == user.id))
 

@@ -5,7 +5,7 @@ from sqlalchemy import Select, or_, select
 
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
-from portal.auth.roles import ALL_PROJECT_ROLES, Role
+from portal.auth.roles import Role
 from portal.extensions import db
 from portal.projects.models import Project
 
@@ -13,7 +13,7 @@ from portal.projects.models import Project
 def visible_projects(user: User) -> Select:
     """A query of the projects ``user`` may see: all for desk roles, own ones otherwise."""
     query = select(Project)
-    if user.has_role(*ALL_PROJECT_ROLES):
+    if can(user, "projects", "view_all"):
         return query
     own = []
     if user.has_role(Role.FOREMAN):

@@ -5,8 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from portal.auth.roles import PROJECT_EDITOR_ROLES
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.extensions import db
 from portal.projects.forms import ProjectForm
 from portal.projects.models import Project
@@ -29,7 +28,7 @@ def index():
 
 
 @bp.route("/new", methods=["GET", "POST"])
-@roles_required(*PROJECT_EDITOR_ROLES)
+@permission_required("projects", "edit")
 def create():
     """Create a project (office, engineering)."""
     form = ProjectForm()

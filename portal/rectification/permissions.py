@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from portal.auth import permissions
-from portal.auth.permissions import has_role
-from portal.auth.roles import Role
 from portal.projects.permissions import is_own
 from portal.rectification.models import RectificationNotice
 
@@ -19,8 +17,8 @@ def may_rework(user, notice) -> bool:
 
 
 def may_schedule_reinspection(user, notice) -> bool:
-    """Office schedules the next round."""
-    return has_role(user, Role.OFFICE)
+    """Office schedules the next round (the notices area's ``schedule_reinspection``)."""
+    return permissions.can(user, "notices", "schedule_reinspection")
 
 
 def register() -> None:

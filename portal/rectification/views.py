@@ -12,7 +12,7 @@ from portal.auth.models import User
 from portal.auth.permissions import authorise
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.extensions import db
 from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
@@ -135,7 +135,7 @@ def request_reinspection(notice_id: int):
 
 
 @bp.post("/<int:notice_id>/reinspection")
-@roles_required(Role.OFFICE)
+@permission_required("notices", "schedule_reinspection")
 def schedule_reinspection(notice_id: int):
     """Office schedules the next round on the same checklist version."""
     notice = services.get_notice_or_404(notice_id, current_user, "schedule_reinspection")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import User
-from portal.auth.roles import Role
+from portal.auth.permissions import can
 from portal.extensions import db
 from portal.inspections.models import Inspection, InspectionEvent
 from portal.projects.models import Project
@@ -63,7 +63,8 @@ def calendar_owner(token: str) -> User | None:
     if row is None or row.revoked_at is not None:
         return None
     user = db.session.get(User, row.user_id)
-    if user is None or not user.active or not user.has_role(Role.INSPECTOR):
+    # The feed is the inspector's week: it works while its owner may still open that week.
+    if user is None or not user.active or not can(user, "my_week", "view"):
         return None
     return user
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 from portal.auth import permissions
-from portal.auth.permissions import has_role
-from portal.auth.roles import Role
 from portal.inspections.models import Inspection
 from portal.schedule.models import SubmissionEntry
 
@@ -19,13 +17,13 @@ def may_remove_entry(user, entry) -> bool:
 
 
 def may_schedule_entry(user, entry) -> bool:
-    """Office turns a listed project into an inspection."""
-    return has_role(user, Role.OFFICE)
+    """Office turns a listed project into an inspection (the week schedule's ``schedule``)."""
+    return permissions.can(user, "week_schedule", "schedule")
 
 
 def may_reschedule(user, inspection) -> bool:
-    """Office moves inspections (the service refuses one that has started)."""
-    return has_role(user, Role.OFFICE)
+    """Office moves inspections (the week schedule's ``reschedule``; the service refuses one that has started)."""
+    return permissions.can(user, "week_schedule", "reschedule")
 
 
 def register() -> None:

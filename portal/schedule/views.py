@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.auth.permissions import can
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
-from portal.auth.sessions import permission_required, roles_required
+from portal.auth.sessions import permission_required
 from portal.extensions import db, limiter
 from portal.inspections.services import get_inspection_or_404
 from portal.params import arg_date
@@ -230,7 +230,7 @@ def _reschedule_form(inspection, formdata=None) -> RescheduleForm:
 
 
 @bp.post("/entries/<int:entry_id>/schedule")
-@roles_required(Role.OFFICE)
+@permission_required("week_schedule", "schedule")
 def schedule_entry(entry_id: int):
     """Office gives a listed project its inspector, date and time; foreman and PM are notified."""
     entry = services.get_entry_or_404(entry_id, current_user, "schedule")
@@ -252,7 +252,7 @@ def schedule_entry(entry_id: int):
 
 
 @bp.post("/inspections/<int:inspection_id>/reschedule")
-@roles_required(Role.OFFICE)
+@permission_required("week_schedule", "reschedule")
 def reschedule(inspection_id: int):
     """Move an inspection; less than 24 hours before its slot only with a reason, flagged as late."""
     inspection = get_inspection_or_404(inspection_id, current_user, "reschedule")
@@ -295,14 +295,14 @@ def mine():
 
 
 @bp.get("/calendar")
-@roles_required(Role.INSPECTOR)
+@permission_required("my_week")
 def calendar():
     """Whether the inspector's feed URL is in force; create, regenerate or revoke it."""
     return _calendar_page(None)
 
 
 @bp.post("/calendar")
-@roles_required(Role.INSPECTOR)
+@permission_required("my_week", "share_calendar")
 def create_calendar():
     """A new feed URL (the old one stops working); shown on this page once."""
     token = feeds.create_calendar_token(current_user)
@@ -310,7 +310,7 @@ def create_calendar():
 
 
 @bp.post("/calendar/revoke")
-@roles_required(Role.INSPECTOR)
+@permission_required("my_week", "share_calendar")
 def revoke_calendar():
     """The feed URL stops working at once."""
     feeds.revoke_calendar_tokens(current_user)

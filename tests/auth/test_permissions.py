@@ -14,6 +14,11 @@ from portal.auth.permissions import AREAS, can
 from portal.auth.roles import Role
 
 
+@pytest.fixture(autouse=True)
+def _rules_registered(app):
+    """The features register their rules when the app is created (so this module also runs alone)."""
+
+
 def stand_in(name: str) -> type:
     return type(name, (SimpleNamespace,), {})
 
@@ -57,32 +62,53 @@ def cases(table: list[tuple]) -> list:
             for label, obj, action, allowed in table for who in PEOPLE]
 
 
-# --- areas (what roles_required / permission_required guard) ---------------------------------
+# --- areas (what permission_required guards) -------------------------------------------------
+
+OFFICE = {"office"}
+ADMIN = {"admin"}
+INSPECTORS = {"inspector", "other_inspector"}
 
 AREA_TABLE = {
-    ("dashboard", "view"): {"office"},
-    ("awards", "view"): {"office"},
-    ("inspections", "view"): {"office", "inspector", "other_inspector"},
-    ("checklists", "view"): {"office"},
-    ("equipment", "view"): {"office"},
+    ("dashboard", "view"): OFFICE,
+    ("dashboard", "report"): OFFICE,
+    ("awards", "view"): OFFICE,
+    ("awards", "confirm"): OFFICE,
+    ("inspections", "view"): OFFICE | INSPECTORS,
+    ("inspections", "schedule"): OFFICE | INSPECTORS,
+    ("inspections", "view_all"): OFFICE,
+    ("inspections", "assign_inspector"): OFFICE,
+    ("checklists", "view"): OFFICE,
+    ("checklists", "edit"): OFFICE,
+    ("checklists", "publish"): OFFICE,
+    ("equipment", "view"): OFFICE,
+    ("equipment", "edit"): OFFICE,
     ("my_notices", "view"): {"foreman", "pm", "other_foreman", "other_pm"},
     ("my_awards", "view"): {"foreman", "other_foreman"},
     ("weekly_list", "view"): {"engineering", "office"},
     ("weekly_list", "edit"): {"engineering"},
-    ("week_schedule", "view"): {"office"},
-    ("my_week", "view"): {"inspector", "other_inspector"},
+    ("week_schedule", "view"): OFFICE,
+    ("week_schedule", "schedule"): OFFICE,
+    ("week_schedule", "reschedule"): OFFICE,
+    ("my_week", "view"): INSPECTORS,
+    ("my_week", "share_calendar"): INSPECTORS,
     ("settlement", "view"): {"finance", "office"},
     ("settlement", "record_payment"): {"finance"},
-    ("notices", "view"): {"office", "inspector", "other_inspector"},
-    ("penalties", "view"): {"office"},
+    ("notices", "view"): OFFICE | INSPECTORS,
+    ("notices", "schedule_reinspection"): OFFICE,
+    ("penalties", "view"): OFFICE,
+    ("penalties", "annul"): OFFICE,
     ("projects", "view"): EVERYBODY,
+    ("projects", "view_all"): DESK,
     ("projects", "edit"): {"office", "engineering"},
     ("notifications", "view"): EVERYBODY,
     ("certificates", "view"): {"office", "finance"},
-    ("certificates", "issue"): {"office"},
-    ("certificates", "revoke"): {"office"},
-    ("users", "view"): {"admin"},
-    ("api_tokens", "view"): {"admin"},
+    ("certificates", "issue"): OFFICE,
+    ("certificates", "revoke"): OFFICE,
+    ("users", "view"): ADMIN,
+    ("users", "edit"): ADMIN,
+    ("api_tokens", "view"): ADMIN,
+    ("api_tokens", "create"): ADMIN,
+    ("api_tokens", "revoke"): ADMIN,
 }
 
 
@@ -207,6 +233,24 @@ DESK_TABLE = [
 
 @pytest.mark.parametrize("person, obj, action, allowed", cases(DESK_TABLE))
 def test_weekly_list_and_certificates(person, obj, action, allowed):
+    assert can(person, obj, action) is allowed
+
+
+# --- records one desk keeps: accounts, checklist templates, instruments ----------------------
+
+Account, ChecklistTemplate, Equipment = (stand_in(n) for n in ("User", "ChecklistTemplate", "Equipment"))
+KEPT_TABLE = [
+    ("account", Account(id=70), "view", ADMIN),
+    ("account", Account(id=70), "edit", ADMIN),
+    ("template", ChecklistTemplate(id=71), "view", OFFICE),
+    ("template", ChecklistTemplate(id=71), "edit", OFFICE),
+    ("instrument", Equipment(id=72), "view", OFFICE),
+    ("instrument", Equipment(id=72), "edit", OFFICE),
+]
+
+
+@pytest.mark.parametrize("person, obj, action, allowed", cases(KEPT_TABLE))
+def test_accounts_templates_and_instruments(person, obj, action, allowed):
     assert can(person, obj, action) is allowed
 
 
