@@ -1,14 +1,11 @@
 """The committed migrations build exactly the schema the models describe, and their data steps fill
 what the models expect from the rows that were there before.
 """
-import os
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, select, text
 
 from portal import create_app
 from portal.certificates.models import PassCertificate
@@ -30,25 +27,24 @@ def test_models_and_migrations_agree(app):
 SCHEMA = "portal_migration_check"  # PostgreSQL: the scratch database is a schema of the test database
 
 
-def scratch_database_url(tmp_path) -> str:
+def scratch_database_url(app, tmp_path) -> str:
     """A database of its own for a migration walk: a SQLite file, or a fresh schema on PostgreSQL."""
-    url = os.environ.get("TEST_DATABASE_URL")
-    if not url:
-        return f"sqlite:///{tmp_path / 'migrations.db'}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    engine.dispose()
-    return make_url(url).update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
-        hide_password=False)
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "postgresql":
+            return f"sqlite:///{tmp_path / 'migrations.db'}"
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        return engine.url.update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
+            hide_password=False)
 
 
 @pytest.fixture
 def scratch_app(app, tmp_path):
     """A second portal on an empty database of its own, so migrations can be walked down and up."""
     env = {"PORTAL_ENV": "testing", "SECRET_KEY": app.config["SECRET_KEY"],
-           "DATABASE_URL": scratch_database_url(tmp_path), "UPLOAD_DIR": str(tmp_path / "uploads"),
+           "DATABASE_URL": scratch_database_url(app, tmp_path), "UPLOAD_DIR": str(tmp_path / "uploads"),
            "BASE_URL": app.config["BASE_URL"], "COMPANY_NAME": app.config["COMPANY_NAME"],
            "RATELIMIT_STORAGE_URI": "memory://"}
     scratch = create_app(env, {"TESTING": True})
@@ -56,11 +52,10 @@ def scratch_app(app, tmp_path):
     with scratch.app_context():
         db.session.remove()
         db.engine.dispose()
-    if os.environ.get("TEST_DATABASE_URL"):
-        engine = create_engine(os.environ["TEST_DATABASE_URL"])
-        with engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
 
 
 def certificate_columns() -> dict:
