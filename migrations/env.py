@@ -93,14 +93,31 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
-        context.configure(
-            connection=connection,
-            target_metadata=get_metadata(),
-            **conf_args
-        )
+        sqlite = connection.dialect.name == 'sqlite'
+        if sqlite:
+            # Batch mode rebuilds a SQLite table by copy, drop and rename: with foreign keys on,
+            # dropping a table that other rows refer to fails. They can only be switched outside
+            # a transaction, and are checked and switched on again afterwards.
+            _sqlite_pragma(connection, 'PRAGMA foreign_keys=OFF')
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=get_metadata(),
+                **conf_args
+            )
 
-        with context.begin_transaction():
-            context.run_migrations()
+            with context.begin_transaction():
+                context.run_migrations()
+            if sqlite and _sqlite_pragma(connection, 'PRAGMA foreign_key_check'):
+                raise RuntimeError('the migration left rows whose foreign keys point nowhere')
+        finally:
+            if sqlite:
+                _sqlite_pragma(connection, 'PRAGMA foreign_keys=ON')
+
+
+def _sqlite_pragma(connection, statement):
+    """Run a PRAGMA on the driver's connection (autocommit: the portal opens SQLite transactions itself)."""
+    return connection.connection.driver_connection.execute(statement).fetchall()
 
 
 if context.is_offline_mode():

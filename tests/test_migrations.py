@@ -1,8 +1,17 @@
-"""The committed migrations build exactly the schema the models describe."""
+"""The committed migrations build exactly the schema the models describe, and their data steps fill
+what the models expect from the rows that were there before.
+"""
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select, text
 
+from portal import create_app
+from portal.certificates.models import PassCertificate
+from portal.certificates.pdf import printed_facts
 from portal.extensions import db
+from tests.factories import fake_pdf, issue_certificate, make_payment, make_signed_inspection
 
 
 def test_models_and_migrations_agree(app):
@@ -11,3 +20,74 @@ def test_models_and_migrations_agree(app):
         context = MigrationContext.configure(db.session.connection(), opts={"compare_type": True})
         differences = compare_metadata(context, db.metadata)
     assert differences == [], "run `flask db migrate`: the models differ from the migrations"
+
+
+# --- 0011: certificates keep the facts they print -----------------------------------------------
+
+SCHEMA = "portal_migration_check"  # PostgreSQL: the scratch database is a schema of the test database
+
+
+def scratch_database_url(app, tmp_path) -> str:
+    """A database of its own for a migration walk: a SQLite file, or a fresh schema on PostgreSQL."""
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "postgresql":
+            return f"sqlite:///{tmp_path / 'migrations.db'}"
+        with engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+        return engine.url.update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(
+            hide_password=False)
+
+
+@pytest.fixture
+def scratch_app(app, tmp_path):
+    """A second portal on an empty database of its own, so migrations can be walked down and up."""
+    env = {"PORTAL_ENV": "testing", "SECRET_KEY": app.config["SECRET_KEY"],
+           "DATABASE_URL": scratch_database_url(app, tmp_path), "UPLOAD_DIR": str(tmp_path / "uploads"),
+           "BASE_URL": app.config["BASE_URL"], "COMPANY_NAME": app.config["COMPANY_NAME"],
+           "RATELIMIT_STORAGE_URI": "memory://"}
+    scratch = create_app(env, {"TESTING": True})
+    yield scratch
+    with scratch.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+
+
+def certificate_columns() -> dict:
+    return {column["name"]: column for column in inspect(db.engine).get_columns("pass_certificates")}
+
+
+@pytest.mark.real_commits  # on its own database: the per-test rollback must not bind the session to the shared one
+def test_0011_fills_existing_certificates_from_their_project_and_goes_down_again(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        certificate = issue_certificate(make_signed_inspection(), render=fake_pdf)
+        make_payment(certificate.project, certificate=certificate)  # a row that refers to the certificate
+        number, at_issue = certificate.number, dict(certificate.facts)
+        db.session.commit()
+        db.session.remove()
+
+        downgrade(revision="0010")  # as before the facts were kept
+        assert "facts" not in certificate_columns()
+        with db.engine.begin() as connection:  # edited while certificates did not keep their facts
+            connection.execute(text("UPDATE projects SET address = :a, owner_name = :o"),
+                               {"a": "西安市新城区解放路8号楼1单元101室", "o": "后来的业主"})
+
+        upgrade()
+        assert certificate_columns()["facts"]["nullable"] is False
+        certificate = db.session.scalar(select(PassCertificate).where(PassCertificate.number == number))
+        # Filled from the project as it stands (the best record there is), exactly as issuing would have.
+        assert certificate.facts == {**at_issue, "address": "西安市新城区解放路8号楼1单元101室", "owner": "后来的业主"}
+        with scratch_app.test_request_context():
+            assert certificate.facts == printed_facts(certificate)
+        db.session.remove()
+
+        downgrade(revision="0010")
+        assert "facts" not in certificate_columns()
+        assert db.session.scalar(text("SELECT count(*) FROM pass_certificates")) == 1
+        db.session.remove()

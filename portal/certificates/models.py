@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -33,6 +33,10 @@ class PassCertificate(db.Model):
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoke_reason: Mapped[str] = mapped_column(Text, default="")
+    # What the PDF prints about the project and the inspection, frozen at issue (see
+    # ``pdf.printed_facts``): the pages that describe the certificate read these, never the
+    # project row, so editing the project later does not change what the certificate says.
+    facts: Mapped[dict] = mapped_column(JSON)
 
     project: Mapped[Project] = relationship()
     inspection: Mapped[Inspection] = relationship()

@@ -22,17 +22,37 @@ def verify_url(number: str) -> str:
     return f"{current_app.config['BASE_URL']}/verify/{number}"
 
 
-def certificate_data(certificate: PassCertificate) -> dict:
-    """Plain data for the template."""
+def printed_facts(certificate: PassCertificate) -> dict:
+    """The facts the certificate prints about the project and the inspection, as plain JSON values.
+
+    Taken once, at issue, and stored with the certificate: the PDF is rendered from them, and the
+    verification and office pages show them, so all of them keep saying what was certified
+    when the project's address, owner or people change later. ``grade`` is the code (the PDF
+    prints its Chinese label); dates are the company's local dates as ``YYYY-MM-DD``.
+    """
     inspection = certificate.inspection
     project = inspection.project
+    return {
+        "contract_no": project.contract_no, "address": project.address, "owner": project.owner_name,
+        "foreman": project.foreman.display_name if project.foreman else "",
+        "project_manager": project.project_manager.display_name if project.project_manager else "",
+        "inspector": inspection.inspector.display_name, "inspection_date": inspection_date(inspection),
+        "round": inspection.round, "grade": inspection.grade,
+        "score": _percent(inspection.passed_count, inspection.applicable_count),
+        "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}",
+    }
+
+
+def certificate_data(certificate: PassCertificate) -> dict:
+    """Plain data for the template: the certificate's frozen facts, plus the rates, signatures and QR code."""
+    inspection = certificate.inspection
     titles = dict(db.session.execute(select(ChecklistCategory.code, ChecklistCategory.title)
                                      .where(ChecklistCategory.template_id == inspection.template_id)).all())
     categories = [{"title": titles.get(c["code"], c["code"]), "rate": _percent(c["passed"], c["applicable"])}
                   for c in inspection.category_scores or []]
     signatures = []
     with force_locale("zh_CN"):
-        grade = grade_label(inspection.grade)
+        grade = grade_label(certificate.facts["grade"])
         for slot in record_signatures(INSPECTION_RECORD, inspection).slots:
             sig = slot.signature
             if sig is None:
@@ -41,17 +61,10 @@ def certificate_data(certificate: PassCertificate) -> dict:
                                "refused": sig.refused, "witness": sig.witness_name})
     url = verify_url(certificate.number)
     return {
-        "company": current_app.config["COMPANY_NAME"], "number": certificate.number, "address": project.address,
-        "contract_no": project.contract_no, "owner": project.owner_name,
-        "foreman": project.foreman.display_name if project.foreman else "",
-        "project_manager": project.project_manager.display_name if project.project_manager else "",
-        "inspector": inspection.inspector.display_name,
-        "inspection_date": inspection_date(inspection),
-        "round": inspection.round, "grade": grade,
-        "score": _percent(inspection.passed_count, inspection.applicable_count),
+        **certificate.facts, "grade": grade,
+        "company": current_app.config["COMPANY_NAME"], "number": certificate.number,
         "categories": categories, "signatures": signatures, "fingerprint": certificate.fingerprint,
-        "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}", "verify_url": url,
-        "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2),
+        "verify_url": url, "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2),
     }
 
 

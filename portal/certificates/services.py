@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from portal.auth.models import User
 from portal.certificates.models import PassCertificate
+from portal.certificates.pdf import printed_facts
 from portal.extensions import db
 from portal.inspections.models import Inspection
 from portal.inspections.signing import INSPECTION_RECORD
@@ -48,10 +49,10 @@ def check_issuable(inspection: Inspection) -> None:
 
 
 def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple[PassCertificate, str]:
-    """Number, render, store the PDF; returns (certificate, key written). ``render(cert)`` gives the PDF bytes.
+    """Number, freeze the printed facts, render, store the PDF; returns (certificate, key written).
 
-    The number comes from a per-year counter in this transaction: a refused or failed issue
-    gives it back, so the series has no gaps.
+    ``render(cert)`` gives the PDF bytes from the frozen facts. The number comes from a per-year
+    counter in this transaction: a refused or failed issue gives it back, so the series has no gaps.
     """
     check_issuable(inspection)
     year = local_today().year
@@ -61,6 +62,7 @@ def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple
         number=number, project=inspection.project, inspection=inspection,
         fingerprint=fingerprint(content), grade=inspection.grade, overall_rate=inspection.overall_rate,
         issued_by_id=user.id, issued_at=utcnow(), pdf_key=f"certificates/{number.lower()}.pdf", pdf_sha256="")
+    certificate.facts = printed_facts(certificate)
     pdf = render(certificate)
     certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     storage.put(certificate.pdf_key, pdf)

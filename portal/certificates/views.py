@@ -12,7 +12,7 @@ from portal.auth.permissions import authorise
 from portal.auth.sessions import permission_required
 from portal.certificates import services
 from portal.certificates.models import PassCertificate
-from portal.certificates.pdf import inspection_date, render_certificate_pdf
+from portal.certificates.pdf import render_certificate_pdf
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
 from portal.inspections.messages import grade_label
@@ -144,11 +144,10 @@ def verify(number: str):
         check = "match" if data and services.matches_issued_pdf(certificate, data) else "mismatch"
     if certificate is None:
         return render_template("certificates/verify.html", found=False, number=number[:30]), 404
-    inspection = certificate.inspection
+    facts = certificate.facts  # as printed on the PDF, whatever the project says now
     return render_template(
         "certificates/verify.html", found=True, number=certificate.number, revoked=certificate.is_revoked,
         revoked_on=f"{to_local(certificate.revoked_at):%Y-%m-%d}" if certificate.revoked_at else "",
-        grade=grade_label(certificate.grade),
-        inspection_date=inspection_date(inspection),
-        address=services.mask_address(certificate.project.address), fingerprint=certificate.fingerprint,
+        grade=grade_label(facts["grade"]), inspection_date=facts["inspection_date"],
+        address=services.mask_address(facts["address"]), fingerprint=certificate.fingerprint,
         check=check), 200

@@ -100,12 +100,17 @@ def ready():
 
 
 def _ready_csv(rows, paid) -> Response:
+    """The ready list for Excel.
+
+    The contract no. and amount are the project's present ones (what the accounting system pays
+    against); address, owner, foreman and grade are as printed on the certificate, frozen at issue
+    (the foreman who did the work and signed is the one whose settlement is due).
+    """
     header = [_("Contract no."), _("Address"), _("Owner"), _("Foreman"), _("Grade"), _("Certificate"), _("Issued"),
               _("Contract amount"), _("Paid on")]
     return csv_response("settlement-ready.csv", header, (
-        [c.project.contract_no, c.project.address, c.project.owner_name,
-         c.project.foreman.display_name if c.project.foreman else "", grade_label(c.grade), c.number,
-         f"{to_local(c.issued_at):%Y-%m-%d}", c.project.contract_amount,
+        [c.project.contract_no, c.facts["address"], c.facts["owner"], c.facts["foreman"], grade_label(c.grade),
+         c.number, f"{to_local(c.issued_at):%Y-%m-%d}", c.project.contract_amount,
          paid[c.project_id].paid_on.isoformat() if c.project_id in paid else ""] for c in rows))
 
 
