@@ -4,7 +4,7 @@
 a separate PostgreSQL database), with the schema from the migrations and the demo data from
 ``seed_demo`` — what ``make run`` serves. ``crawl`` starts at a role's landing page, follows
 every ``<a href>`` and ``hx-get`` on the site (redirects too), and records for each URL the
-status, the page that linked to it, and the HTML of full pages for the checkers
+status, the links it shows, where it redirects, and the HTML of full pages for the checkers
 (:mod:`tests.gates.checkers`).
 
 Query strings would make the crawl endless (next week, next page, every filter): a URL is
@@ -50,9 +50,9 @@ class Fetched:
     url: str
     status: int
     mimetype: str
-    linked_from: str | None  # the page whose link led here (through redirects); None for a start URL
     html: str | None = None  # full HTML documents only (not fragments, files or redirects)
-    links: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)  # the site's GET targets on the page
+    location: str | None = None  # where a redirect leads
 
 
 @dataclass
@@ -66,6 +66,31 @@ class Crawl:
     def documents(self) -> dict[str, str]:
         """URL → HTML of every full page the role was shown."""
         return {url: page.html for url, page in self.pages.items() if page.html is not None}
+
+    def samples(self, app: Flask) -> dict[str, str]:
+        """One full page per endpoint and status (the pages of five projects share one template)."""
+        seen, chosen = set(), {}
+        for url, html in self.documents().items():
+            key = (shape(app, url)[0], self.pages[url].status)
+            if key not in seen:
+                seen.add(key)
+                chosen[url] = html
+        return chosen
+
+    def final_status(self, url: str) -> int | None:
+        """The status ``url`` ends with after its redirects; None when the crawl did not fetch it."""
+        for _ in range(10):
+            page = self.pages.get(url)
+            if page is None or page.location is None:
+                return page.status if page else None
+            url = page.location
+        return None
+
+    def dead_links(self) -> list[str]:
+        """Links shown on the role's pages that answer the role 403 or 404."""
+        return [f"{source} → {target} ({self.final_status(target)})"
+                for source, page in self.pages.items() for target in page.links
+                if self.final_status(target) in (403, 404)]
 
 
 def seeded_app(tmp: Path, database_url: str, config: dict | None = None) -> Flask:
@@ -122,7 +147,7 @@ class _Links(HTMLParser):
 
     def handle_starttag(self, tag, attrs) -> None:
         values = dict(attrs)
-        if tag == "a" and values.get("href"):
+        if tag == "a" and values.get("href") and not values["href"].startswith("#"):  # not a place on the page
             self.targets.append(values["href"])
         if values.get("hx-get"):
             self.targets.append(values["hx-get"])
@@ -163,38 +188,33 @@ def crawl(app: Flask, role: str, start: list[str]) -> Crawl:
     client = client_for(app, role)
     result = Crawl(role)
     shapes: Counter = Counter()
-    queue: deque[tuple[str, str | None]] = deque((url, None) for url in start)
+    queue: deque[str] = deque(start)
     queued = set(start)
     while queue:
-        url, linked_from = queue.popleft()
+        url = queue.popleft()
         assert len(result.pages) < MAX_PAGES, f"{role}: more than {MAX_PAGES} pages; is a link endless?"
         response = client.get(url)
-        page = Fetched(url, response.status_code, response.mimetype, linked_from)
-        result.pages[url] = page
-        targets: list[str] = []
+        text = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+        response.close()  # a streamed file (PDF, archive) is not read
+        page = result.pages[url] = Fetched(url, response.status_code, response.mimetype)
+        targets: list[str | None] = []
         if response.status_code in (301, 302, 303, 307, 308):
-            targets = [response.headers["Location"]]
-            onward_from = linked_from  # a link that redirects is judged by where it ends
+            page.location = local_url(url, response.headers["Location"])
+            targets = [page.location]
         elif response.mimetype == "text/html":
-            text = response.get_data(as_text=True)
             if text.lstrip()[:15].lower() == "<!doctype html>":
                 page.html = text
-            targets = links_of(text)
-            onward_from = url
-        for href in targets:
-            target = local_url(url, href)
-            if target is None:
-                continue
-            if onward_from == url:
-                page.links.append(target)
-            if target in queued:
+            page.links = [target for href in links_of(text) if (target := local_url(url, href))]
+            targets = list(page.links)
+        for target in targets:
+            if target is None or target in queued:
                 continue
             key = shape(app, target)
             if shapes[key] >= PER_SHAPE:
                 continue
             shapes[key] += 1
             queued.add(target)
-            queue.append((target, onward_from))
+            queue.append(target)
     result.seconds = time.monotonic() - began
     return result
 
