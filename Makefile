@@ -8,15 +8,20 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 
 # Debian packages: a CJK font and harfbuzz-subset for WeasyPrint PDFs (without it font
-# subsetting falls back to fontTools, ~25x slower); chromium for the browser tests.
+# subsetting falls back to fontTools, ~25x slower); chromium for the browser tests and the
+# accessibility crawl, a Java runtime for the Nu HTML checker (vnu.jar) of the crawl.
 RUN_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 npm:npm
-TEST_PACKAGES := chromium
+TEST_PACKAGES := chromium java:default-jre-headless
 
 VENDOR_STAMP := static/vendor/.installed
+NPM_STAMP := node_modules/.package-lock.json
+# The checkers of the crawl (axe-core, vnu-jar) are devDependencies: `make run` never downloads them.
+# The stamp lives inside node_modules, so a new `npm ci` (which empties it) removes it too.
+CHECKERS_STAMP := node_modules/.checkers-installed
 AUDIT_STAMP := benchmarks/audit/node_modules/.package-lock.json
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test setup system-packages test-packages migrate seed serve translations clean bench audit
+.PHONY: run test setup system-packages test-packages test-checkers migrate seed serve translations clean bench audit
 
 run: setup migrate seed serve
 
@@ -29,17 +34,25 @@ system-packages:
 test-packages:
 	@scripts/system-packages.sh $(TEST_PACKAGES)
 
+test-checkers: $(CHECKERS_STAMP)
+
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { echo "python3 -m venv failed: apt-get install python3-venv" >&2; exit 1; }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-node_modules/.package-lock.json: package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+# --ignore-scripts: no package needs an install script, and vnu-jar's would download a Java
+# runtime (the Debian one from TEST_PACKAGES runs the checker).
+$(NPM_STAMP): package-lock.json
+	npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENDOR_STAMP): node_modules/.package-lock.json
+$(CHECKERS_STAMP): $(NPM_STAMP)
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $(NPM_STAMP) && touch $@
+
+$(VENDOR_STAMP): $(NPM_STAMP)
 	@mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
@@ -66,7 +79,7 @@ serve:
 	@echo ""
 	PORTAL_ENV=development $(FLASK) run --host $(HOST) --port $(PORT)
 
-test: setup test-packages
+test: setup test-packages test-checkers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks that report figures into benchmarks/RESULTS.md (not part of `make test`): photo ingest,

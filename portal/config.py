@@ -68,6 +68,8 @@ def _fixed_settings(config: dict) -> dict:
         "SESSION_COOKIE_NAME": "portal_session",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # SQLite only: how long a request waits for another one's write lock before it answers 503.
+        "SQLITE_BUSY_TIMEOUT_MS": 5000,
         "WTF_CSRF_TIME_LIMIT": None,  # tied to the session; phones keep pages open for hours
         "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_STRATEGY": "fixed-window",

@@ -1,13 +1,14 @@
 """Error pages by status code: a full page, or a fragment for htmx requests."""
 from __future__ import annotations
 
-from flask import Flask, current_app, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
+from portal.i18n import answer_without_database
 from portal.params import BadParameter
 from portal.web import is_htmx_request
 
@@ -49,8 +50,34 @@ def _wants_json() -> bool:
     return any(request.path.startswith(prefix) for prefix in prefixes)
 
 
+# Seconds a client waits before sending again after a 503: a locked SQLite database frees up
+# within a request's time, a restarted PostgreSQL within a few seconds. The phone's outbox honours it.
+RETRY_AFTER_SECONDS = 3
+
+
 def render_error(status: int, detail: str | None = None):
-    """Render the error page (or fragment) for ``status``; JSON under a machine API's prefix."""
+    """Render the error page (or fragment) for ``status``; JSON under a machine API's prefix.
+
+    Server errors are answered without touching the database: it may be what failed (a 503 for
+    a locked or unreachable database), and a second failure in the error page would turn the
+    answer into a bare 500 after another wait for the lock.
+    """
+    if status >= 500:
+        answer_without_database()
+    try:
+        return _render_error(status, detail)
+    except OperationalError as error:
+        # A refusal (400, 403, 404) renders the menu and the user's language, which need the
+        # database; when it is locked or gone, the same refusal is answered without them.
+        if g.get("without_database"):
+            raise
+        current_app.logger.error("database unavailable for the error page: %s", error)
+        _roll_back()
+        answer_without_database()
+        return _render_error(status, detail)
+
+
+def _render_error(status: int, detail: str | None):
     if _wants_json():
         return jsonify(error=JSON_ERROR_NAMES.get(status, "server_error" if status >= 500 else "bad_request")), status
     messages = error_messages()
@@ -74,14 +101,24 @@ def handle_csrf_error(_error: CSRFError):
 def handle_database_unavailable(error: OperationalError):
     """The database went away (or is locked): log, roll back and answer 503; the pool reconnects by itself."""
     current_app.logger.error("database unavailable: %s", error)
-    db.session.rollback()
-    return render_error(503)
+    _roll_back()
+    response = make_response(render_error(503))
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def handle_server_error(_error: Exception):
     """Unexpected errors: roll back whatever the request had started."""
-    db.session.rollback()
+    _roll_back()
     return render_error(500)
+
+
+def _roll_back() -> None:
+    """Roll back; a connection that is gone or a database that is locked must not fail the error page."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        current_app.logger.exception("rollback failed")
 
 
 def init_app(app: Flask) -> None:

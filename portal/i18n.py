@@ -1,7 +1,7 @@
 """Language selection: Chinese first, English available, remembered per user."""
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, session
+from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -9,14 +9,27 @@ LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
 def select_locale() -> str:
-    """The user's saved language, else the session's choice, else the configured default."""
+    """The user's saved language, else the session's choice, else the configured default.
+
+    A page answered without the database (:func:`answer_without_database`) takes the session's
+    choice only: the login copies the user's saved language into the session, so the user
+    still reads it, and loading the user would query the database that just failed.
+    """
     if not has_request_context():  # CLI commands and background work: the company's language
         return current_app.config["LANGUAGE"]
-    if current_user and current_user.is_authenticated and current_user.locale in LANGUAGE_NAMES:
+    if not g.get("without_database") and current_user and current_user.is_authenticated \
+            and current_user.locale in LANGUAGE_NAMES:
         return current_user.locale
     if session.get("lang") in LANGUAGE_NAMES:
         return session["lang"]
     return current_app.config["LANGUAGE"]
+
+
+def answer_without_database() -> None:
+    """The rest of this request must not query the database (it is down, locked, or its session
+    failed): the language comes from the session, and the layout leaves out the menu (which
+    needs the user and the unread count)."""
+    g.without_database = True
 
 
 def html_lang() -> str:

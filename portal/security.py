@@ -93,14 +93,15 @@ def set_security_headers(response):
 
 
 def _is_personal(response) -> bool:
-    """JSON (the token API), or HTML answered to a logged-in user, with no cache policy of its own."""
+    """JSON (the token API), or anything answered to a logged-in user (pages, PDF reports,
+    exports), unless the response has a cache policy of its own (private photos, static files)."""
     if "Cache-Control" in response.headers:
         return False
     if response.mimetype == "application/json":
         return True
     # The session's login marker, not current_user: loading the user would query the database,
     # and this also runs on the 503 page answered while the database is down.
-    return response.mimetype == "text/html" and "_user_id" in session
+    return "_user_id" in session
 
 
 def reject_nul_bytes():

@@ -6,6 +6,7 @@ from sqlalchemy.exc import OperationalError
 
 from portal.auth.models import User
 from portal.auth.roles import Role
+from portal.errors import RETRY_AFTER_SECONDS
 from portal.extensions import db
 from tests.conftest import log_in_client
 from tests.factories import make_user
@@ -76,6 +77,20 @@ def test_database_unavailable_is_a_clear_503(failing_app):
     response = failing_client(failing_app).get("/_test/db-down")
     assert response.status_code == 503
     assert "暂时无法连接数据库" in response.text
+    assert response.headers["Retry-After"] == str(RETRY_AFTER_SECONDS)  # the phone's outbox sends again then
+    assert 'class="menu"' not in response.text  # server error pages never load the user
+
+
+def test_a_refusal_is_still_answered_when_its_page_cannot_reach_the_database(failing_app, monkeypatch):
+    client = failing_client(failing_app)
+
+    def unreachable(*_args):
+        raise OperationalError("SELECT 1", {}, Exception("database is locked"))
+
+    monkeypatch.setattr(failing_app.login_manager, "_user_callback", unreachable)
+    response = client.get("/no-such-page")
+    assert response.status_code == 404  # not a 500 from the menu's query, and still the refusal it was
+    assert "页面不存在" in response.text and 'class="menu"' not in response.text
 
 
 def test_healthz_ok(client):

@@ -1,11 +1,11 @@
 """Forms for creating and editing users."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectChoice, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.auth.roles import ROLE_LABELS
+from portal.forms import PortalForm
 
 USERNAME_HELP = _l("Letters, digits, dot, dash and underscore")
 
@@ -21,7 +21,7 @@ def _role_choices():
     return [SelectChoice(str(role), label) for role, label in ROLE_LABELS.items()]
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     """Name, phone, roles and whether the account is active."""
 
     display_name = StringField(_l("Name"), filters=[lambda v: v.strip() if v else v],
@@ -44,7 +44,7 @@ class NewUserForm(UserForm):
                              description=_l("At least 8 characters"))
 
 
-class PasswordResetForm(FlaskForm):
+class PasswordResetForm(PortalForm):
     """A new password set by the administrator."""
 
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)],

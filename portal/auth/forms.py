@@ -1,11 +1,12 @@
 """Login form."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from portal.forms import PortalForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(PortalForm):
     """Username and password."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)],

@@ -18,7 +18,11 @@ SESSION_TOKEN_KEY = "sid"
 
 def init_login(app: Flask, login_manager: LoginManager) -> None:
     """Configure Flask-Login: login view, message and user loader."""
-    login_manager.init_app(app)
+    # Flask-Login's own context processor loads the user for every template, also for pages
+    # that never show him (the error page of a locked or unreachable database must not query
+    # it): templates get the lazy proxy, which loads the user when a template uses it.
+    login_manager.init_app(app, add_context_processor=False)
+    app.context_processor(lambda: {"current_user": current_user})
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please log in to continue.")
     login_manager.login_message_category = "info"

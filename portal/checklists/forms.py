@@ -4,12 +4,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from portal.checklists.limits import Limit, is_plain_limit
 from portal.checklists.models import FIX_MAX, TEXT_MAX, UNIT_MAX, ChecklistItem, ChecklistTemplate, ItemKind
+from portal.forms import PortalForm
 from portal.web import db_id
 
 LIMIT_FIELDS = ("limit_min", "limit_max", "nominal", "tolerance")
@@ -43,7 +43,7 @@ class LimitField(DecimalField):
         return format(self.data.normalize(), "f")
 
 
-class ItemForm(FlaskForm):
+class ItemForm(PortalForm):
     """Add or edit one item of a draft version."""
 
     category_id = SelectField(_l("Category"), coerce=db_id)
@@ -104,7 +104,7 @@ class ItemForm(FlaskForm):
         return values
 
 
-class RetireForm(FlaskForm):
+class RetireForm(PortalForm):
     """Retiring a version is for good: the office ticks a box to confirm."""
 
     confirm = BooleanField(_l("No new inspections start on this version; inspections that use it keep it."),

@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, SelectChoice, SelectField
 from wtforms.fields import MonthField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.dashboard.periods import Period, PeriodKind, month_of, week_of
 from portal.dashboard.queries import Filters
+from portal.forms import PortalForm
 from portal.params import report_day
 
 
@@ -22,7 +22,7 @@ def optional_int(value) -> int | None:
     return int(value)
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """Period (this week, this month, or from–to) and filters; read from the query string."""
 
     class Meta:
@@ -73,7 +73,7 @@ class FilterForm(FlaskForm):
                        inspector_id=self.inspector.data)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     """The day whose weekly or monthly report is wanted (default: today)."""
 
     class Meta:
@@ -82,7 +82,7 @@ class ReportForm(FlaskForm):
     day = DateField(_l("Report for the day"), validators=[Optional(), report_day])
 
 
-class AwardMonthForm(FlaskForm):
+class AwardMonthForm(PortalForm):
     """Which month's award to look at."""
 
     class Meta:
@@ -91,7 +91,7 @@ class AwardMonthForm(FlaskForm):
     month = MonthField(_l("Month"), validators=[Optional(), report_day])
 
 
-class ConfirmAwardsForm(FlaskForm):
+class ConfirmAwardsForm(PortalForm):
     """Office confirms the proposal it saw (inspection ids in rank order)."""
 
     month = MonthField(_l("Month"), validators=[InputRequired(), report_day])

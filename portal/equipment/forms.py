@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from portal.equipment.services import serial_no_taken
+from portal.forms import PortalForm
 from portal.params import report_day
 from portal.timeutil import local_today
 
@@ -16,7 +16,7 @@ def _text(value) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-class EquipmentForm(FlaskForm):
+class EquipmentForm(PortalForm):
     """Add an instrument to the register."""
 
     name = StringField(_l("Name"), filters=[_text], validators=[DataRequired(), Length(max=100)],

@@ -5,10 +5,10 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import ValidationError
 
+from portal.forms import PortalForm
 from portal.timeutil import local_today
 
 MAX_AMOUNT = Decimal("99999999.99")  # what the amount column holds
@@ -50,7 +50,7 @@ class AmountField(StringField):
         self.data = parse_amount(valuelist[0]) if valuelist else None
 
 
-class PaymentForm(FlaskForm):
+class PaymentForm(PortalForm):
     """Date, amount and bank reference of the completion settlement's payment."""
 
     paid_on = DateTextField(_l("Paid on"))

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, RadioField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.forms import PortalForm
 from portal.params import planned_day
 from portal.web import db_id
 
 YES_NO = [SelectChoice("yes", _l("Yes")), SelectChoice("no", _l("No"))]
 
 
-class NewInspectionForm(FlaskForm):
+class NewInspectionForm(PortalForm):
     """Schedule an inspection of a project."""
 
     project_id = SelectField(_l("Project"), coerce=db_id, validators=[InputRequired()])
@@ -28,7 +28,7 @@ class EquipmentField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class StartForm(FlaskForm):
+class StartForm(PortalForm):
     """Recorded on site before the checklist: who is present, equipment, handbook."""
 
     foreman_present = RadioField(_l("Foreman present"), choices=YES_NO, validators=[InputRequired()])
@@ -40,7 +40,7 @@ class StartForm(FlaskForm):
     equipment_ids = EquipmentField(_l("Inspection equipment used"), coerce=db_id)
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(PortalForm):
     """Office reopens a completed inspection with a written reason."""
 
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), Length(max=2000)])

@@ -14,9 +14,16 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 @bp.app_context_processor
 def unread() -> dict:
-    """The unread count for the navigation badge (one query, only for logged-in users)."""
-    signed_in = current_user and current_user.is_authenticated  # None outside requests (PDFs from scripts)
-    return {"unread_notifications": (lambda: unread_count(current_user)) if signed_in else (lambda: 0)}
+    """The unread count for the navigation badge (one query, only for logged-in users).
+
+    Asked only when the menu is shown: a page without it (the error page of a locked
+    database) must not load the user.
+    """
+    def count() -> int:
+        signed_in = current_user and current_user.is_authenticated  # None outside requests (PDFs from scripts)
+        return unread_count(current_user) if signed_in else 0
+
+    return {"unread_notifications": count}
 
 
 @bp.get("/")

@@ -1,9 +1,9 @@
 """Forms of the concealed-works pages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateTimeLocalField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from portal.forms import PortalForm
 from portal.params import recorded_time
 
 from portal.photos.models import SYSTEM_LABELS, Stage
@@ -11,7 +11,7 @@ from portal.photos.models import SYSTEM_LABELS, Stage
 ROOMS = ("客厅", "餐厅", "主卧", "次卧", "书房", "厨房", "主卫", "次卫", "阳台", "玄关")
 
 
-class ConcealedPhotoForm(FlaskForm):
+class ConcealedPhotoForm(PortalForm):
     """Tags chosen before taking concealed-works photos."""
 
     system = SelectField(_l("System"), choices=[SelectChoice(s.value, label) for s, label in SYSTEM_LABELS.items()])
@@ -23,7 +23,7 @@ class ConcealedPhotoForm(FlaskForm):
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)], id="photo-note")
 
 
-class ClosureStartForm(FlaskForm):
+class ClosureStartForm(PortalForm):
     """Start of a 24-hour water-closure test."""
 
     location = StringField(_l("Wet area"), validators=[DataRequired(), Length(max=100)], id="closure-location",
@@ -32,7 +32,7 @@ class ClosureStartForm(FlaskForm):
                                     format="%Y-%m-%dT%H:%M")
 
 
-class ClosureEndForm(FlaskForm):
+class ClosureEndForm(PortalForm):
     """End of a closure test with its result."""
 
     ended_at = DateTimeLocalField(_l("Ended at"), validators=[InputRequired(), recorded_time], format="%Y-%m-%dT%H:%M")
@@ -41,13 +41,13 @@ class ClosureEndForm(FlaskForm):
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=1000)], id="closure-note")
 
 
-class DeletePhotoForm(FlaskForm):
+class DeletePhotoForm(PortalForm):
     """Soft delete with a reason."""
 
     reason = StringField(_l("Why delete this photo?"), validators=[DataRequired(), Length(max=500)])
 
 
-class FinishRecordForm(FlaskForm):
+class FinishRecordForm(PortalForm):
     """Confirm the concealed-works record is complete."""
 
     confirm = BooleanField(_l("All concealed works are photographed before covering"), validators=[DataRequired()])

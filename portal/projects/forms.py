@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import users_with_role
+from portal.forms import PortalForm
 from portal.params import report_day
 from portal.projects.contract_no import parse_contract_no
 from portal.projects.models import STATUS_LABELS, ProjectStatus
@@ -47,7 +47,7 @@ def _choices(role: Role, assigned) -> list[SelectChoice]:
     return [SelectChoice(u.id, labels.get(u.id, u.display_name)) for u in users]
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(PortalForm):
     """Create or edit a project."""
 
     contract_no = StringField(_l("Contract no. (档案号)"), filters=[_strip, lambda v: v.upper() if v else v],

@@ -1,20 +1,20 @@
 """Forms of the notice pages."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from portal.forms import PortalForm
 from portal.params import planned_day
 from portal.web import db_id
 
 
-class RectifiedForm(FlaskForm):
+class RectifiedForm(PortalForm):
     """The foreman reports one item fixed."""
 
     note = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=2000)])
 
 
-class ScheduleReinspectionForm(FlaskForm):
+class ScheduleReinspectionForm(PortalForm):
     """Office plans the reinspection."""
 
     scheduled_date = DateField(_l("Reinspection date"), validators=[InputRequired(), planned_day])

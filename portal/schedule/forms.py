@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from portal.auth.models import User
+from portal.forms import PortalForm
 from portal.projects.models import Project
 from portal.params import planned_day
 from portal.schedule import rules
@@ -24,7 +24,7 @@ def inspector_choices(inspectors: list[User]) -> list[SelectChoice]:
     return [SelectChoice(u.id, u.display_name) for u in inspectors]
 
 
-class AddEntryForm(FlaskForm):
+class AddEntryForm(PortalForm):
     """Engineering puts a project on next week's list."""
 
     project_id = SelectField(_l("Project"), coerce=db_id, validators=[InputRequired()])
@@ -58,7 +58,7 @@ class SlotField(SelectField):
         return rules.parse_slot(self.data)
 
 
-class ScheduleEntryForm(FlaskForm):
+class ScheduleEntryForm(PortalForm):
     """Office turns a listed project into an inspection (one form per entry, with a prefix)."""
 
     inspector_id = SelectField(_l("Inspector"), coerce=db_id, validators=[InputRequired()])
@@ -66,7 +66,7 @@ class ScheduleEntryForm(FlaskForm):
     scheduled_time = SlotField(_l("Time"))
 
 
-class RescheduleForm(FlaskForm):
+class RescheduleForm(PortalForm):
     """Office moves an inspection; a reason is needed later than 24 hours before the slot."""
 
     scheduled_date = DateField(_l("New date"), validators=[InputRequired(), planned_day])

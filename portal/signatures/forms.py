@@ -1,11 +1,12 @@
 """Forms for signing, refusing and signing links."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from portal.forms import PortalForm
 
-class SignForm(FlaskForm):
+
+class SignForm(PortalForm):
     """The pad's output plus the signer's typed name."""
 
     slot = HiddenField(validators=[DataRequired()])
@@ -18,7 +19,7 @@ class SignForm(FlaskForm):
     witness_relation = StringField(_l("Witness role / relationship"), validators=[Optional(), Length(max=100)])
 
 
-class LinkForm(FlaskForm):
+class LinkForm(PortalForm):
     """Create a single-use signing link for one named signer."""
 
     slot = SelectField(_l("Signs as"), validators=[DataRequired()])

@@ -89,6 +89,16 @@ def test_filter_by_period(client, login_as, register):
     assert len(read_csv(client.get("/penalties/?format=csv&from=&to="))) == 1 + 3  # empty: no limit
 
 
+@pytest.mark.parametrize("fmt", ["html", "xlsx", ""])
+def test_another_format_shows_the_register_with_its_csv_link(client, login_as, register, fmt):
+    login_as(Role.OFFICE)
+    response = client.get(f"/penalties/?format={fmt}&kind=general_fault")
+    assert response.status_code == 200
+    link = re.search(r'href="(/penalties/\?[^"]*format=csv[^"]*)"', response.text)
+    assert link and "format=csv" in link.group(1) and "kind=general_fault" in link.group(1)
+    assert link.group(1).count("format=") == 1
+
+
 @pytest.mark.parametrize("query", ["kind=no-such-kind", "from=garbage", "to=9999-12-31", "from=0001-01-01",
                                    "person=" + "9" * 20, "person=-1"])
 def test_unusable_filters_are_a_400_with_a_message(client, login_as, register, query):
