@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from tests.gates.checkers import AxeRunner, check_html, client_server, missing_tools
 from tests.gates.crawl import ANONYMOUS, ROLES, client_for, crawl, object_pages
@@ -66,22 +65,23 @@ def test_the_nu_html_checker_finds_no_error(crawls, checkers, tmp_path):
     assert not errors, "\n".join(map(str, errors))
 
 
-def test_axe_finds_no_wcag_violation(demo_portal, crawls, checkers):
+def test_axe_finds_no_wcag_violation(demo_portal, crawls, checkers, playwright):
+    """``playwright`` is the suite's one Playwright (pytest-playwright's): a second sync instance
+    cannot start while the browser tests' event loop runs."""
     violations = []
     began = time.monotonic()
     checked = 0
-    with sync_playwright() as playwright:
-        for role, result in crawls.items():
-            runner = AxeRunner(playwright, client_server(client_for(demo_portal, role)))
-            try:
-                for url, html in result.samples(demo_portal).items():
-                    violations += runner.check(url, html)
-                    checked += 1
-                landing = result.pages["/"].location or "/"
-                if role != ANONYMOUS and landing in result.documents():
-                    violations += runner.check(landing, result.documents()[landing], open_menu=True)
-                    checked += 1
-            finally:
-                runner.close()
+    for role, result in crawls.items():
+        runner = AxeRunner(playwright, client_server(client_for(demo_portal, role)))
+        try:
+            for url, html in result.samples(demo_portal).items():
+                violations += runner.check(url, html)
+                checked += 1
+            landing = result.pages["/"].location or "/"
+            if role != ANONYMOUS and landing in result.documents():
+                violations += runner.check(landing, result.documents()[landing], open_menu=True)
+                checked += 1
+        finally:
+            runner.close()
     print(f"\naxe-core: {checked} pages in {time.monotonic() - began:.1f} s")
     assert not violations, "\n".join(map(str, violations))
