@@ -41,6 +41,15 @@ def safe_next_url(target: str | None) -> str | None:
     return target
 
 
+def link_args(*leave_out: str) -> dict[str, str]:
+    """This request's query string, to carry into a link built with ``url_for`` (a CSV export of the
+    same filter): without the names in ``leave_out``, which the link sets itself, and without the
+    names ``url_for`` takes as its own options (``endpoint``, ``_external``, ``_scheme``…), which
+    would break building the link (a 500) instead of being passed on."""
+    return {name: value for name, value in request.args.items()
+            if name not in leave_out and name != "endpoint" and not name.startswith("_")}
+
+
 def is_htmx_request() -> bool:
     """True for any htmx request (used by error pages to answer with a fragment)."""
     return bool(request.headers.get("HX-Request")) and not request.headers.get("HX-History-Restore-Request")

@@ -100,7 +100,7 @@ def restore(before: dict) -> None:
     for table in reversed(db.metadata.sorted_tables):
         columns = list(table.primary_key.columns)
         new = [tuple(row) for row in db.session.execute(select(*columns)) if tuple(row) not in before["rows"][table.name]]
-        for key in new:
+        for key in sorted(new, reverse=True):  # newest first: a row may refer to an older one of its table
             db.session.execute(delete(table).where(*(column == value for column, value in zip(columns, key))))
     for series, value in before["counters"].items():
         db.session.execute(update(NumberSequence).where(NumberSequence.series == series).values(last_value=value))

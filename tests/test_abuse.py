@@ -9,12 +9,12 @@ route gets hostile query strings; the accounting API gets hostile contract numbe
 Authorization headers.
 
 With ``TESTING`` on, Flask lets unexpected exceptions through instead of answering 500: such an
-exception is counted as a 500 here, with the last line of its traceback.
+exception is counted as a 500 here, with the last line of its traceback (``tests/hostile.py``, shared
+with the property-based battery in ``tests/battery``).
 """
 from __future__ import annotations
 
 import re
-import traceback
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -23,17 +23,13 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from tests.conftest import log_in_client
 from tests.factories import make_project, make_user
+from tests.hostile import HOSTILE, IMG, SCRIPT
+from tests.hostile import call as _call
+from tests.hostile import label as _label
 from tests.test_access_matrix import ANON, LOGIN, MATRIX, _inspection_ids
 
 pytestmark = pytest.mark.fault
 
-SCRIPT = "<script>alert(1)</script>"
-IMG = "\"><img src=x onerror=alert(1)>"
-HOSTILE = [
-    "", " ", "a" * 100_000, "\x01\x02\x1b[31m", "😀👍🏽", "'; DROP TABLE users; --", SCRIPT, IMG,
-    "-1", "-99999999999999999999", "1e308", "NaN", "[]", "{}", "../../etc/passwd", "\u202e", "%00",
-    "\x00",  # NUL is refused with 400 on purpose (portal/security.py)
-]
 RAW_MARKUP = (SCRIPT, "<img src=x onerror=alert(1)>")
 GENERIC_FIELDS = [
     "name", "reason", "note", "text", "value", "raw_value", "outcome", "q", "deadline", "amount", "reference",
@@ -93,20 +89,6 @@ def _login(client, user):
     log_in_client(client, user)
 
 
-def _call(client, *args, **kwargs):
-    """The response, or a ``(None, summary)`` when the app raised (what production answers 500)."""
-    try:
-        response = client.open(*args, **kwargs)
-        response.get_data()  # drain streamed answers (archives) while their context is there
-        response.close()
-        return response, None
-    except Exception as exc:  # noqa: BLE001 - an escaped exception is the 500 we are looking for
-        frames = traceback.extract_tb(exc.__traceback__)
-        where = next((f"{f.filename.split('/portal/')[-1]}:{f.lineno}" for f in reversed(frames)
-                      if "/portal/" in f.filename and "/tests/" not in f.filename), "?")
-        return None, f"{type(exc).__name__}: {str(exc)[:200]} at {where}"
-
-
 def _is_html(response) -> bool:
     return (response.mimetype or "").startswith("text/html")
 
@@ -132,10 +114,6 @@ def _form_fields(client, url: str) -> list[str]:
             if names:
                 break
     return [n for n in dict.fromkeys(names + GENERIC_FIELDS) if n != "csrf_token"]
-
-
-def _label(value: str) -> str:
-    return repr(value if len(value) <= 40 else value[:20] + f"…({len(value)} chars)")
 
 
 @pytest.mark.parametrize("url, endpoint, role", _params("POST", POST_ROWS))

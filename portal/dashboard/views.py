@@ -21,7 +21,7 @@ from portal.csvexport import csv_response
 from portal.dashboard.tables import build_tables, headlines
 from portal.pdf import render_pdf
 from portal.timeutil import local_now, local_today
-from portal.web import render_page_or_fragment
+from portal.web import link_args, render_page_or_fragment
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -56,7 +56,7 @@ def _filter_form() -> FilterForm:
 
 def _dashboard_page(form: FilterForm, *, figures=None, tables=None, status: int = 200):
     """The page, or its body only when htmx swaps ``#dashboard-body`` (the filter form)."""
-    csv_args = {k: v for k, v in request.args.items() if k not in ("format", "table")}
+    csv_args = link_args("format", "table")
     return render_page_or_fragment(
         "dashboard/index.html", "dashboard/_body.html", "dashboard-body", status=status, form=form,
         figures=figures, tables=tables, charts=dashboard_charts(figures) if figures else {},

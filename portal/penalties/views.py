@@ -16,6 +16,7 @@ from portal.params import arg_choice, arg_date, arg_id
 from portal.penalties.models import Penalty, PenaltyKind
 from portal.projects.models import Project
 from portal.timeutil import local_day_start_utc, to_local, utcnow
+from portal.web import link_args
 
 bp = Blueprint("penalties", __name__, url_prefix="/penalties")
 
@@ -60,7 +61,7 @@ def index():
     if request.args.get("format") == "csv":
         return _csv(rows)
     return render_template("penalties/index.html", rows=rows, kinds=list(PenaltyKind), reason_text=reason_text,
-                           args=request.args)
+                           args=request.args, csv_args=link_args("format"))
 
 
 def _csv(rows: list[Penalty]) -> Response:
@@ -85,7 +86,8 @@ def annul(penalty_id: int):
     if not reason:
         flash(_("Write why the penalty is annulled."), "error")
         return render_template("penalties/index.html", rows=db.session.scalars(_filtered().limit(5000)).all(),
-                               kinds=list(PenaltyKind), reason_text=reason_text, args=request.args), 422
+                               kinds=list(PenaltyKind), reason_text=reason_text, args=request.args,
+                               csv_args=link_args("format")), 422
     if penalty.annulled_at is None:
         penalty.annulled_at, penalty.annulled_by_id, penalty.annul_reason = utcnow(), current_user.id, reason[:1000]
         flash(_("Penalty annulled."), "success")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime
 
 import pytest
@@ -127,6 +128,15 @@ def test_csv_links_keep_the_filters(client, login_as, season):
     login_as(Role.OFFICE)
     html = client.get("/dashboard/?period=week&studio=D+测试设计室").text
     assert "format=csv" in html and "table=trend" in html and "period=week" in html
+
+
+@pytest.mark.parametrize("query", ["endpoint=x", "_scheme=javascript", "_external=1", "_method=POST"])
+def test_url_options_in_the_query_string_do_not_reach_the_csv_links(client, login_as, query):
+    login_as(Role.OFFICE)
+    response = client.get(f"/dashboard/?period=week&{query}")
+    assert response.status_code == 200
+    links = re.findall(r'href="([^"]*format=csv[^"]*)"', response.text)
+    assert links and not any(query.split("=")[0] + "=" in link for link in links)
 
 
 def test_unknown_csv_table_is_404(client, login_as):

@@ -108,6 +108,17 @@ def test_unusable_filters_are_a_400_with_a_message(client, login_as, register, q
         assert response.status_code == 400 and "<h1>" in response.text
 
 
+@pytest.mark.parametrize("query", ["format=xlsx", "format=", "format=pdf&kind=general_fault", "endpoint=x",
+                                   "_scheme=javascript", "_external=1", "_anchor=x"])
+def test_any_other_format_or_a_url_option_shows_the_page_with_a_plain_csv_link(client, login_as, register, query):
+    login_as(Role.OFFICE)
+    response = client.get(f"/penalties/?{query}")
+    assert response.status_code == 200
+    link = re.search(r'href="([^"]*format=csv[^"]*)"', response.text).group(1)
+    assert "endpoint" not in link and "_scheme" not in link and "_external" not in link and link.startswith("/")
+    assert link.count("format=") == 1
+
+
 def test_period_filter_uses_the_local_date_that_is_shown(client, login_as, register):
     register["general"].created_at = datetime(2026, 3, 1, 17, 30)  # 2026-03-02 01:30 in Xi'an
     login_as(Role.OFFICE)
