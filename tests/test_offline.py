@@ -9,7 +9,7 @@ import struct
 from flask import url_for
 
 from portal.auth.roles import Role
-from portal.offline.worker import DAY_PAGES, OWNER_HEADER, PAGES_CACHE, WORKER_ONLY, rule_pattern
+from portal.offline.worker import DAY_PAGES, INSTALL_ONLY, OWNER_HEADER, PAGES_CACHE, WORKER_ONLY, rule_pattern
 from portal.static_files import static_filenames
 
 
@@ -81,7 +81,8 @@ def test_precache_lists_every_static_file_by_the_url_pages_use(app, client, logi
     config = worker_config(client.get("/sw.js").text)
     static = [entry["url"] for entry in config["precache"] if entry["url"].startswith("/static/")]
     with app.test_request_context():
-        expected = [url_for("static", filename=name) for name in static_filenames() if name not in WORKER_ONLY]
+        expected = [url_for("static", filename=name) for name in static_filenames()
+                    if name not in WORKER_ONLY + INSTALL_ONLY]
     assert static == expected and len(static) >= 8
     assert all(entry["revision"] is None for entry in config["precache"] if entry["url"] in static)
     # The very URLs a page asks for are in the precache (so they come from it).

@@ -90,7 +90,11 @@
     });
   }
 
-  navigator.serviceWorker.register(script.dataset.worker, { scope: script.dataset.scope })
-    .then(watch)
-    .catch(function () { /* no worker: the portal works online as before */ });
+  // After the page has loaded: the precache downloads do not compete with the page's own.
+  function register() {
+    navigator.serviceWorker.register(script.dataset.worker, { scope: script.dataset.scope })
+      .then(watch)
+      .catch(function () { /* no worker: the portal works online as before */ });
+  }
+  if (document.readyState === "complete") { register(); } else { window.addEventListener("load", register); }
 })();

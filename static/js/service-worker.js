@@ -5,7 +5,8 @@
  *  - the pages of the inspector's day (PORTAL_WORKER.pages): network first, with a short timeout,
  *    then the copy kept from the last visit;
  *  - any other page: network, and the offline page when there is none;
- *  - everything else (htmx requests, POSTs, uploads, signatures) is not touched: straight to the network.
+ *  - everything else (htmx requests, POSTs, uploads, signatures) is not touched: straight to the network;
+ *  - "prepare offline" on today's inspections asks it to keep an inspection's pages (KEEP_PAGES).
  * The kept pages belong to one user: every HTML answer names its user (ownerHeader), and an answer
  * for another user, or for nobody (the login page after logging out), empties the cache first.
  * A new version never takes over by itself: it waits until a page, whose outbox is empty, asks
@@ -58,6 +59,30 @@
     }
   };
 
+  // --- preparing before going in ----------------------------------------------------------------
+
+  // Fetch and keep ``urls`` (the pages an inspection needs), one after the other: each answer
+  // first claims the cache for its user. Answers {url, kept, date} for each.
+  function keepPages(urls) {
+    var results = [];
+    return urls.reduce(function (chain, url) {
+      return chain.then(function () {
+        return fetch(url, { credentials: "same-origin", redirect: "manual" }).then(function (response) {
+          if (response.type === "opaqueredirect") { return false; }
+          return claimPagesFor(response.headers.get(config.ownerHeader) || "").then(function () {
+            return keepPagePlugin.cacheWillUpdate({ response: response });
+          }).then(function (keep) {
+            if (!keep) { return false; }
+            return caches.open(config.pagesCache).then(function (cache) { return cache.put(url, keep); })
+              .then(function () { return true; });
+          });
+        }).catch(function () { return false; }).then(function (kept) {
+          results.push({ url: url, kept: kept, date: new Date().toISOString() });
+        });
+      });
+    }, Promise.resolve()).then(function () { return results; });
+  }
+
   // --- routes ---------------------------------------------------------------------------------
 
   function isDayPage(param) {
@@ -91,6 +116,8 @@
     if (data.type === "SKIP_WAITING") {
       // Sent by a page that has checked that nothing waits in its outbox.
       self.skipWaiting();
+    } else if (data.type === "KEEP_PAGES" && event.ports[0]) {
+      event.waitUntil(keepPages(data.urls || []).then(function (results) { event.ports[0].postMessage(results); }));
     } else if (data.type === "VERSION" && event.ports[0]) {
       event.ports[0].postMessage({ version: config.version });
     }

@@ -184,3 +184,59 @@ def test_a_new_version_waits_for_the_outbox_to_empty(page: Page, live_server):
     expect(page.locator("#update-notice")).to_have_count(0)
     expect(page.locator("#checklist")).to_be_visible()
     assert re.search(rf"/inspections/{inspection_id}$", page.url)
+
+
+# --- prepare before going in -----------------------------------------------------------------------
+
+def test_prepared_inspection_opens_offline_without_a_visit(page: Page, live_server):
+    data = make_inspection(live_server, "T26112454", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    wait_for_control(page)
+    row = page.locator("li.list-item", has=page.locator(f"a[href='/inspections/{inspection_id}']"))
+    mark = row.locator("[data-ready-mark]")
+    expect(mark).to_be_hidden()
+
+    row.locator("[data-prepare-button]").click()
+    expect(mark).to_have_text(re.compile(r"可离线使用 · 保存于 \d{4}-\d\d-\d\d \d\d:\d\d"))
+    assert {f"/inspections/{inspection_id}", f"/inspections/{inspection_id}/summary"} <= set(kept_pages(page))
+    page.reload()  # the mark stays, with the time the pages were saved
+    expect(row.locator("[data-ready-mark]")).to_have_text(re.compile(r"可离线使用 · 保存于 "))
+
+    page.context.set_offline(True)
+    try:
+        row.locator(f"a[href='/inspections/{inspection_id}']").click()
+        expect(page.locator("#checklist")).to_be_visible()  # never opened before, yet here
+        page.goto(f"/inspections/{inspection_id}/summary")
+        expect(page.locator("#summary")).to_be_visible()
+    finally:
+        page.context.set_offline(False)
+
+
+def test_first_load_of_the_checklist_with_the_worker_stays_small(page: Page, live_server):
+    """A phone that never opened the portal: login, today's list, the checklist. Counts the bytes
+    that crossed the network (gzip, headers excluded), the worker's own downloads included."""
+    data = make_inspection(live_server, "T26112455", own_project=True)
+    transferred = []
+    page.context.on("requestfinished", lambda request: transferred.append(request))
+    login(page, "inspector")
+    wait_for_control(page)
+    open_checklist(page, data["id"])
+    page.wait_for_timeout(500)
+
+    def body_bytes(request) -> int:
+        # Chromium reports a negative size for an answer from the HTTP cache: nothing crossed the network.
+        return max(0, request.sizes()["responseBodySize"])
+
+    by_worker = [r for r in transferred if r.service_worker is not None]
+    by_page = [r for r in transferred if r.service_worker is None]
+    precache = [r for r in by_worker if r.url.endswith("/offline") or "/static/" in r.url]
+    total = sum(body_bytes(r) for r in transferred)
+    precache_bytes = sum(body_bytes(r) for r in precache)
+    checklist = [r for r in transferred if r.url.endswith(f"/inspections/{data['id']}")]
+    print(f"\n[offline] first load (login, today, checklist): {len(transferred)} requests, {total / 1024:.0f} KB; "
+          f"by the worker {len(by_worker)} requests ({len(precache)} precache/imports, {precache_bytes / 1024:.0f} KB); "
+          f"by the page {len(by_page)} ({sum(body_bytes(r) for r in by_page) / 1024:.0f} KB); "
+          f"checklist HTML {sum(body_bytes(r) for r in checklist) / 1024:.0f} KB")
+    assert precache and all(r.response().ok for r in precache)
+    assert total < 200 * 1024, total
