@@ -48,9 +48,28 @@ def wait_until(page: Page, function_js: str, timeout: float = 20.0) -> None:
         page.wait_for_timeout(100)
 
 
+REGISTRATION_JS = """async () => { const r = await navigator.serviceWorker.getRegistration();
+  const state = (w) => w && w.state;
+  return r ? {active: state(r.active), waiting: state(r.waiting), installing: state(r.installing),
+              controller: state(navigator.serviceWorker.controller)} : null; }"""
+
+
 def wait_for_control(page: Page) -> None:
-    """Until the service worker is active and controls the page."""
-    wait_until(page, "() => navigator.serviceWorker.controller !== null && navigator.serviceWorker.controller.state === 'activated'")
+    """Until the service worker is active and controls the page.
+
+    A page whose navigation began while the worker was still installing (the login form sent
+    during the install) may stay uncontrolled although the worker claims its clients: the next
+    page is controlled, so the page is loaded again then.
+    """
+    try:
+        wait_until(page, "async () => !!(await navigator.serviceWorker.getRegistration() || {}).active "
+                         "&& (await navigator.serviceWorker.ready).active.state === 'activated'")
+        if not page.evaluate("() => navigator.serviceWorker.controller !== null"):
+            page.reload()
+        wait_until(page, "() => navigator.serviceWorker.controller !== null && "
+                         "navigator.serviceWorker.controller.state === 'activated'")
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}; registration: {page.evaluate(REGISTRATION_JS)}") from None
 
 
 def kept_pages(page: Page) -> list[str]:
