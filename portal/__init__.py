@@ -79,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.home.views import bp as home_bp
     from portal.inspections.views import bp as inspections_bp
     from portal.notifications.views import bp as notifications_bp
+    from portal.offline.views import bp as offline_bp
     from portal.penalties.views import bp as penalties_bp
     from portal.photos.views import bp as photos_bp
     from portal.projects.views import bp as projects_bp
@@ -88,7 +89,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
-               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp):
+               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp):
         app.register_blueprint(bp)
 
 

@@ -39,6 +39,17 @@ def asset_version(filename: str) -> str | None:
     return _digest(path, info.st_mtime_ns, info.st_size)
 
 
+def static_filenames() -> list[str]:
+    """Every file of the static folder by its name under it ("css/portal.css"), sorted; no hidden files."""
+    root = current_app.static_folder or ""
+    names = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders[:] = [name for name in subfolders if not name.startswith(".")]
+        names += [os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+                  for name in files if not name.startswith(".")]
+    return sorted(names)
+
+
 def add_version(endpoint: str, values: dict) -> None:
     """URL default: ``url_for('static', filename=f)`` gets ``v=<version of f>``."""
     if endpoint == "static" and "v" not in values:

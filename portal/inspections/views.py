@@ -69,7 +69,22 @@ def today():
         recent = db.session.scalars(select(Inspection).order_by(Inspection.scheduled_date.desc(),
                                                                 Inspection.id.desc()).limit(30)).all()
     return render_template("inspections/today.html", today=local_today(), todays=todays, upcoming=upcoming,
-                           recent=recent)
+                           recent=recent, offline_pages=_offline_pages(todays))
+
+
+def _offline_pages(inspections: list[Inspection]) -> dict[int, list[str]]:
+    """What "prepare offline" keeps on the phone for each open inspection: the inspection (start
+    form or checklist) first, its summary once started, and the project's concealed-works record."""
+    pages = {}
+    for inspection in inspections:
+        if inspection.is_completed:
+            continue
+        urls = [url_for("inspections.detail", inspection_id=inspection.id)]
+        if inspection.is_started:
+            urls.append(url_for("inspections.summary", inspection_id=inspection.id))
+        urls.append(url_for("photos.concealed", project_id=inspection.project_id))
+        pages[inspection.id] = urls
+    return pages
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -19,6 +19,8 @@
   }
   function store(outbox) {
     try { localStorage.setItem(storeKey, JSON.stringify(outbox)); } catch (e) { /* private mode: memory only */ }
+    // offline.js lets a new version of the app take over only once the outbox is empty.
+    document.dispatchEvent(new CustomEvent("portal:outbox", { detail: { count: Object.keys(outbox).length } }));
   }
   function keyFor(path) { return path; }
 

@@ -26,10 +26,12 @@ from tests.test_access_matrix import ANON, DENIED, LOGIN, MATRIX
 PORTAL = pathlib.Path(__file__).parents[2] / "portal"
 
 # Answer without a login: the login itself, probes, the calendar feed and signing by link
-# (their token is the key), the accounting API (Bearer token), the public certificate check.
+# (their token is the key), the accounting API (Bearer token), the public certificate check,
+# and the app shell (manifest, service worker, offline page: nothing of a user).
 PUBLIC = {
     "auth.login", "auth.set_language", "health.healthz", "health.live", "favicon", "schedule.ics_feed",
     "signatures.public_sign", "api.settlement_status", "certificates.verify", "certificates.verify_form",
+    "offline.manifest", "offline.worker", "offline.offline_page",
 }
 
 # Any logged-in user, on his own session or data only.

@@ -1,6 +1,8 @@
 """Inspection pages over HTTP: fragments vs pages, inline errors, finishing, reopening."""
+import json
 import re
 from datetime import timedelta
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
@@ -34,6 +36,23 @@ def test_home_lists_todays_then_upcoming(client, login_as):
     html = client.get("/inspections/today").text
     assert html.index(today.project.contract_no) < html.index(later.project.contract_no)
     assert html.count('class="list-item"') == 2
+
+
+def test_todays_open_inspections_offer_to_prepare_their_pages_for_offline_use(client, login_as):
+    inspector = make_user(Role.INSPECTOR)
+    started = make_inspection(inspector=inspector)
+    not_started = make_inspection(inspector=inspector, started=False)
+    later = make_inspection(inspector=inspector, started=False, scheduled_date=local_today() + timedelta(days=3))
+    login_as(inspector)
+    html = client.get("/inspections/today").text
+    pages = [json.loads(unescape(found)) for found in re.findall(r"data-pages='([^']*)'", html)]
+    assert pages == [
+        [f"/inspections/{started.id}", f"/inspections/{started.id}/summary", f"/projects/{started.project_id}/concealed"],
+        [f"/inspections/{not_started.id}", f"/projects/{not_started.project_id}/concealed"],
+    ]
+    assert f"/inspections/{later.id}'" not in html  # upcoming ones are prepared on their day
+    assert html.count("data-prepare-button") == 2 and "离线准备" in html
+    assert re.search(r'<script src="/static/js/prepare\.js\?v=\w+" defer>', html)
 
 
 @pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01", "1999-12-31"])
