@@ -15,6 +15,10 @@ ARGUMENTS = {"contract_no": "A26101201", "number": "PA-0000-0000", "token": "no-
              "photo_uuid": "00000000-0000-0000-0000-000000000000", "variant": "thumb", "kind": "weekly",
              "family": "default", "filename": "css/portal.css"}
 
+# Answers that are the same for everybody (checked below), so any cache may keep them: the app
+# shell the service worker and the browser fetch for every user alike.
+SAME_FOR_EVERYBODY = ("/favicon.ico", "/sw.js", "/manifest.webmanifest", "/offline")
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Content-Type-Options": "nosniff",
@@ -44,6 +48,7 @@ def _argument(rule: Rule, name: str):
 @pytest.mark.parametrize("role", [ANONYMOUS, *ROLES])
 def test_every_route_carries_the_security_headers_and_personal_answers_are_not_cached(demo_portal, role):
     client = client_for(demo_portal, role)
+    anonymous = client_for(demo_portal, ANONYMOUS)
     problems = []
     for url in get_urls(demo_portal):
         response = client.get(url)
@@ -52,7 +57,11 @@ def test_every_route_carries_the_security_headers_and_personal_answers_are_not_c
             if response.headers.get(name) != value:
                 problems.append(f"{url} ({response.status_code}): {name} is {response.headers.get(name)!r}")
         cache = response.headers.get("Cache-Control", "")
-        if url.startswith("/static/") or url == "/favicon.ico":
+        if url.startswith("/static/"):
+            continue
+        if url in SAME_FOR_EVERYBODY:
+            if role != ANONYMOUS and response.get_data() != anonymous.get(url).get_data():
+                problems.append(f"{url}: differs from what an anonymous visitor gets, so it must not be shared")
             continue
         personal = role != ANONYMOUS or response.mimetype == "application/json"
         if personal and response.mimetype in ("text/html", "application/json") and "no-store" not in cache:
