@@ -69,6 +69,12 @@ def register(model: type | str, rules: dict[str, Rule]) -> None:
     _OBJECT_RULES.setdefault(name, {}).update(rules)
 
 
+def area_rules(area: str, *actions: str) -> dict[str, Rule]:
+    """Rules for objects that whoever may do an action in ``area`` may do on every one of them
+    (accounts, checklist templates, equipment, certificates): each action is the area's."""
+    return {action: (lambda user, _obj, action=action: can(user, area, action)) for action in actions}
+
+
 def has_role(user, *roles: Role) -> bool:
     """True when ``user`` holds one of ``roles`` (for the rules; templates use :func:`can`)."""
     return bool(set(user.roles).intersection(roles))
