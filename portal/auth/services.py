@@ -85,13 +85,12 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
     return token
 
 
-def session_is_open(user_id: int, token: str | None) -> bool:
-    """True when ``token`` is a login of ``user_id`` that has not ended."""
+def user_of_open_session(user_id: int, token: str | None) -> User | None:
+    """The user ``user_id`` when ``token`` is a login of his that has not ended (one query: every request asks)."""
     if not token:
-        return False
-    return db.session.scalar(select(UserSession.id).where(
-        UserSession.token_hash == token_hash(token), UserSession.user_id == user_id,
-        UserSession.ended_at.is_(None))) is not None
+        return None
+    return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == user_id, UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None)))
 
 
 def end_session(token: str | None, reason: str) -> None:

@@ -9,8 +9,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 
 from portal.auth.models import User
 from portal.auth.permissions import AREAS, can
-from portal.auth.services import end_session, session_is_open, start_session
-from portal.extensions import db
+from portal.auth.services import end_session, start_session, user_of_open_session
 
 # The session key of this login's token (its row in user_sessions).
 SESSION_TOKEN_KEY = "sid"
@@ -46,9 +45,7 @@ def load_user(user_id: str):
         pk, version = (int(part) for part in user_id.split(":"))
     except ValueError:
         return None
-    if not session_is_open(pk, session.get(SESSION_TOKEN_KEY)):
-        return None
-    user = db.session.get(User, pk)
+    user = user_of_open_session(pk, session.get(SESSION_TOKEN_KEY))
     if user is None or user.session_version != version or not user.active:
         return None
     return user
