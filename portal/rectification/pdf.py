@@ -7,6 +7,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.pdf import render_pdf
 from portal.photos.models import Photo
+from portal.photos.services import shown_thumb_keys
 from portal.rectification.models import RectificationNotice
 from portal.rectification.signing import NOTICE_RECORD
 from portal.signatures.services import record_signatures
@@ -18,9 +19,10 @@ def notice_data(notice: RectificationNotice) -> dict:
     photos = db.session.scalars(select(Photo).where(Photo.inspection_id == notice.inspection_id,
                                                     Photo.item_id.in_([i.item_id for i in notice.items]),
                                                     Photo.deleted_at.is_(None)).order_by(Photo.id)).all()
+    shown = shown_thumb_keys(photos)  # with the markup burned in
     thumbs: dict[int, list[str]] = {}
     for photo in photos:
-        thumbs.setdefault(photo.item_id, []).append(photo.thumb_key)
+        thumbs.setdefault(photo.item_id, []).append(shown[photo.id])
     project = notice.project
     signatures = []
     state = record_signatures(NOTICE_RECORD, notice)

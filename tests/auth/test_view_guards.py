@@ -70,6 +70,8 @@ LOADER_GUARDED = {
     "photos.end_closure_test": "_editable_record",
     "photos.finish_record": "_editable_record",
     "photos.owner_archive": "get_project_or_404",
+    "photos.markup_editor": "_markable_photo",
+    "photos.save_markup": "_markable_photo",
 }
 
 
