@@ -88,11 +88,13 @@ test: setup test-packages test-checkers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks that report figures into benchmarks/RESULTS.md (not part of `make test`): photo ingest,
+# photo markup and the notice PDF with a floor plan,
 # PDFs, and the load test on a generated PostgreSQL dataset (BENCH_DATABASE_URL, default database
 # portal_bench on the local server, dropped and recreated). A missed target is reported, not fatal.
 bench: setup test-packages $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench_ingest.py || true
 	$(BIN)/python benchmarks/bench_pdf.py || true
+	$(BIN)/python benchmarks/bench_markup.py || true
 	$(BIN)/python benchmarks/bench_load.py
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml

@@ -223,11 +223,6 @@ def cjk_font(size: int):
     return _font(size)
 
 
-def encode_jpeg(image: Image.Image, quality: int) -> bytes:
-    """A derived version as JPEG (progressive, no EXIF)."""
-    return _jpeg(image, quality)
-
-
 def _jpeg(image: Image.Image, quality: int) -> bytes:
     """Encode as progressive JPEG without EXIF (no GPS in derived versions)."""
     out = io.BytesIO()
