@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.auth.permissions import authorise, can
 from portal.extensions import db
 from portal.plans import imaging
+from portal.photos.models import Photo
 from portal.plans.models import FloorPlan, PlanPin
 from portal.projects.models import Project
 from portal.storage import Storage, StorageError
@@ -123,6 +124,31 @@ class PinnedPlan:
 
     plan: FloorPlan
     pins: list[tuple[float, float, str]]
+
+
+def concealed_pins(plans: list[FloorPlan]) -> dict[int, tuple[PinnedPlan, list[tuple[str, Photo]]]]:
+    """Plan id → (the plan with numbered pins, legend of number → photo) for the photos pinned on it now.
+
+    A photo's newest placement decides its plan; numbers follow the photos' upload order.
+    """
+    plan_ids = [plan.id for plan in plans]
+    if not plan_ids:
+        return {}
+    on_these = select(PlanPin.photo_id).where(PlanPin.plan_id.in_(plan_ids), PlanPin.photo_id.is_not(None))
+    rows = db.session.execute(select(PlanPin, Photo).join(Photo, Photo.id == PlanPin.photo_id)
+                              .where(PlanPin.photo_id.in_(on_these), Photo.deleted_at.is_(None))
+                              .order_by(PlanPin.id)).all()
+    current = {photo.id: (pin, photo) for pin, photo in rows}  # newest placement wins
+    by_plan = {plan.id: plan for plan in plans}
+    result: dict[int, tuple[PinnedPlan, list[tuple[str, Photo]]]] = {}
+    for pin, photo in sorted(current.values(), key=lambda row: row[1].id):
+        if pin.plan_id not in by_plan:
+            continue
+        entry, legend = result.setdefault(pin.plan_id, (PinnedPlan(by_plan[pin.plan_id], []), []))
+        label = str(len(legend) + 1)
+        entry.pins.append((pin.x, pin.y, label))
+        legend.append((label, photo))
+    return result
 
 
 def pinned_plans(pins_with_labels: list[tuple[PlanPin, str]]) -> list[PinnedPlan]:

@@ -3,15 +3,19 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from portal import transaction
+from portal.auth.permissions import authorise
+from portal.photos.models import Photo
+from portal.photos.services import get_photo_or_404
 from portal.plans import services
 from portal.plans.forms import PlanUploadForm
 from portal.plans.imaging import PlanRejected
 from portal.plans.messages import rejection_text
+from portal.plans.pinning import pin_page, receive_pin
 from portal.projects.services import get_project_or_404
 from portal.storage import StorageError, get_storage
 
@@ -29,7 +33,9 @@ def index(project_id: int):
 
 
 def _plans_page(project, form: PlanUploadForm | None = None, error: str | None = None, status: int = 200):
-    return render_template("plans/index.html", project=project, plans=services.project_plans(project.id),
+    plans = services.project_plans(project.id)
+    return render_template("plans/index.html", project=project, plans=plans,
+                           concealed=services.concealed_pins(plans),
                            form=form or PlanUploadForm(), error=error,
                            can_upload=services.can_upload_plan(project, current_user)), status
 
@@ -59,6 +65,28 @@ def upload(project_id: int):
         raise
     flash(_("Plan “%(title)s” added.", title=plan.title), "success")
     return redirect(url_for("plans.index", project_id=project.id, _anchor=f"plan-{plan.id}"), 303)
+
+
+@bp.route("/photos/<photo_uuid>/pin", methods=["GET", "POST"])
+@login_required
+def photo_pin(photo_uuid: str):
+    """Tap where on the floor plan a concealed-works photo was taken (GET: the plan; POST: the pin)."""
+    photo = _pinnable_photo(photo_uuid)
+    if request.method == "POST":
+        return receive_pin(photo.project, photo_id=photo.id)
+    title = " · ".join(part for part in (photo.system_label, photo.location) if part)
+    return pin_page(photo.project, services.photo_pins([photo.id]).get(photo.id),
+                    url_for("plans.photo_pin", photo_uuid=photo.uuid), title,
+                    url_for("photos.concealed", project_id=photo.project_id, _anchor=f"photo-{photo.uuid}"))
+
+
+def _pinnable_photo(photo_uuid: str) -> Photo:
+    """A concealed-works photo the user sees (404 otherwise) and may pin (403 otherwise)."""
+    photo = get_photo_or_404(photo_uuid, current_user)
+    if photo.record_id is None:  # checklist photos are pinned with their item
+        abort(404)
+    authorise(current_user, photo.project, "pin")
+    return photo
 
 
 @bp.get("/plans/<int:plan_id>/image")

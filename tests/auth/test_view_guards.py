@@ -77,6 +77,7 @@ LOADER_GUARDED = {
     "plans.image": "get_plan_or_404",
     "plans.original": "get_plan_or_404",
     "inspections.item_pin": "get_inspection_or_404",
+    "plans.photo_pin": "_pinnable_photo",
 }
 
 

@@ -29,6 +29,8 @@ ROWS = [
      {**expect(UPLOADERS, ok=422), **{role: HIDDEN for role in OWN_SIDE}}),
     ("GET", "/plans/999999/image", "plans.image", expect(set(), denied=HIDDEN)),
     ("GET", "/plans/999999/original", "plans.original", expect(set(), denied=HIDDEN)),
+    ("GET", "/photos/00000000-0000-4000-8000-000000000000/pin", "plans.photo_pin", expect(set(), denied=HIDDEN)),
+    ("POST", "/photos/00000000-0000-4000-8000-000000000000/pin", "plans.photo_pin", expect(set(), denied=HIDDEN)),
     ("GET", "/inspections/{insp_own}/items/{item}/pin", "inspections.item_pin", inspection_rows(OK, DENIED)),
     ("POST", "/inspections/{insp_own}/items/{item}/pin", "inspections.item_pin", inspection_rows(422, DENIED)),
     ("GET", "/inspections/{insp_own}/items/999999/pin", "inspections.item_pin", inspection_rows(HIDDEN, DENIED)),

@@ -206,3 +206,45 @@ def test_the_checklist_offers_the_pin_for_failed_items(client, login_as, storage
     assert response.status_code == 200
     assert f"/inspections/{inspection.id}/items/{row.item_id}/pin" in response.text
 
+
+
+# --- concealed-works photos ------------------------------------------------------------------
+
+def photo_pin(client, photo, plan, x, y):
+    return client.post(f"/photos/{photo.uuid}/pin", data={"plan_id": plan.id, "x": x, "y": y,
+                                                          "client_id": str(uuid.uuid4())})
+
+
+def test_the_foreman_pins_a_concealed_works_photo_and_the_plan_lists_it(client, login_as, storage):
+    from tests.factories import make_photo
+
+    foreman = make_user(Role.FOREMAN)
+    project = make_project(foreman=foreman)
+    plan = add_plan(project)
+    photo = make_photo(project, location="主卫")
+    login_as(foreman)
+    db.session.commit()
+    assert f"/photos/{photo.uuid}/pin" in client.get(f"/projects/{project.id}/concealed").text
+    assert client.get(f"/photos/{photo.uuid}/pin").status_code == 200
+    assert photo_pin(client, photo, plan, 0.4, 0.6).status_code == 201
+    page = client.get(f"/projects/{project.id}/plans").text
+    assert 'data-label="1" data-x="0.4" data-y="0.6"' in page and "主卫" in page
+    assert photo_pin(client, photo, plan, 1.5, 0.6).status_code == 422
+
+
+def test_concealed_photo_pins_are_refused_to_others(client, login_as, storage):
+    from tests.factories import make_photo
+
+    project = make_project()
+    plan = add_plan(project)
+    photo = make_photo(project)
+    inspection, notice = make_failed_inspection()
+    item_photo = make_photo(inspection=inspection, item_id=notice.items[0].item_id)
+    login_as(Role.FOREMAN)  # foreman of no project
+    db.session.commit()
+    assert photo_pin(client, photo, plan, 0.5, 0.5).status_code == 404
+    login_as(Role.FINANCE)  # sees every project, pins nothing
+    assert photo_pin(client, photo, plan, 0.5, 0.5).status_code == 403
+    login_as(Role.INSPECTOR)
+    assert client.get(f"/photos/{item_photo.uuid}/pin").status_code == 404  # pinned with its item instead
+    assert services.photo_pins([photo.id]) == {}
