@@ -30,7 +30,7 @@ from portal.inspections.progress import progress
 from portal.photos.services import PhotoTarget, item_photos
 from portal.photos.uploads import receive_upload, upload_error
 from portal.plans.pinning import pin_page, receive_pin
-from portal.plans.services import item_pins
+from portal.plans.services import item_pins, pinned_plans
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects
 from portal.inspections.scoring import percent_text
@@ -135,10 +135,27 @@ def detail(inspection_id: int):
 
 def _checklist_context(inspection: Inspection) -> dict:
     answers = load_answers(inspection)
+    earlier_pins, earlier_legend = _earlier_pins(inspection, answers)
     return {"inspection": inspection, "answers": answers, "summary": summarise(inspection, answers),
             "editable": can_answer(inspection, current_user), "start_form": _start_form(inspection),
             "photos_by_item": item_photos(inspection.id), "pins_by_item": item_pins(inspection.id),
-            "can_pin": can(current_user, inspection, "conduct")}
+            "can_pin": can(current_user, inspection, "conduct"), "earlier_pins": earlier_pins,
+            "earlier_legend": earlier_legend}
+
+
+def _earlier_pins(inspection: Inspection, answers) -> tuple[list, list[tuple[str, str]]]:
+    """At a reinspection: the previous round's pins of the items checked again, numbered, with a legend."""
+    if inspection.round < 2:
+        return [], []
+    previous = db.session.scalar(select(Inspection).where(Inspection.project_id == inspection.project_id,
+                                                          Inspection.round == inspection.round - 1)
+                                 .order_by(Inspection.id.desc()).limit(1))
+    rechecked = [answer for answer in answers if answer.carried_from_id is None]
+    pins = item_pins(previous.id, [answer.item_id for answer in rechecked]) if previous else {}
+    pinned = [answer for answer in rechecked if answer.item_id in pins]
+    labels = {answer.item_id: str(number) for number, answer in enumerate(pinned, start=1)}
+    return (pinned_plans([(pins[item_id], label) for item_id, label in labels.items()]),
+            [(labels[answer.item_id], answer.item.display_text) for answer in pinned])
 
 
 def _start_form(inspection: Inspection, formdata=None) -> StartForm:

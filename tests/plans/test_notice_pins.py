@@ -8,10 +8,14 @@ import uuid
 import pytest
 from PIL import Image
 
+from portal.auth.roles import Role
 from portal.extensions import db
+from portal.inspections.services import record_start
 from portal.plans.imaging import PIN_RED
 from portal.rectification.pdf import notice_data, render_notice_pdf
-from tests.factories import make_failed_inspection
+from portal.rectification.services import schedule_reinspection
+from portal.timeutil import local_today
+from tests.factories import make_equipment, make_failed_inspection, make_user
 from tests.plans.test_views import add_plan
 
 FAILS = ("插座左零右火上接地", "漏电保护器动作正常")
@@ -64,3 +68,16 @@ def test_the_notice_pdf_shows_the_pins(app, storage, tmp_path):
     reds = [(x, y) for x in range(page.width) for y in range(page.height)
             if all(abs(a - b) <= 30 for a, b in zip(page.getpixel((x, y)), PIN_RED))]
     assert len(reds) >= 10, "no pin on the printed plan"
+
+
+def test_the_reinspection_shows_the_earlier_pins(client, login_as, storage):
+    inspection, notice, plan = notice_with_pins(storage, [(0.3, 0.4)])
+    reinspection = schedule_reinspection(notice, local_today(), inspection.inspector, make_user(Role.OFFICE))
+    record_start(reinspection, inspection.inspector, foreman_present=True, project_manager_present=True,
+                 others_present="", handbook_present=True, equipment=[make_equipment()])
+    login_as(inspection.inspector)
+    db.session.commit()
+    page = client.get(f"/inspections/{reinspection.id}").text
+    assert 'id="earlier-pins"' in page and 'data-label="1" data-x="0.3" data-y="0.4"' in page
+    assert notice.items[0].item_text in page.split('id="earlier-pins"')[1].split("</details>")[0]
+    assert 'id="earlier-pins"' not in client.get(f"/inspections/{inspection.id}").text
