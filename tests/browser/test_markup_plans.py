@@ -3,11 +3,12 @@
 A small script (run with the live server's environment) makes a project of its own
 (M26120601, no other browser test uses it) with a floor plan, and a finished round 1 where
 two carpet items fail (the category falls below 85 %), the first with a plain grey "before"
-photo, so the notice exists. Then the demo
-inspector, on his phone, opens the notice, taps "Mark up" on the photo and draws a blue
-circle with his finger (touch events), saves; opens the pin page of the failed item, zooms
-in and out, taps the middle of the plan and saves the pin. The notice PDF, rasterised by
-pdftoppm, then shows the blue circle on the photo and the red pin on the plan.
+photo, so the notice exists. Then the demo inspector, on his phone, opens the notice, taps
+"Mark up" on the photo and draws a blue circle with his finger (touch events), saves; opens
+the checklist, taps "Pin on the floor plan" on the failed item, zooms in with two fingers,
+taps the middle of the plan and saves the pin. The notice page shows the numbered pin, and
+the notice PDF, rasterised by pdftoppm, shows the blue circle on the photo and the red pin
+on the plan.
 """
 from __future__ import annotations
 
@@ -143,6 +144,20 @@ def touch_drag(page: Page, points: list[tuple[float, float]]) -> None:
     cdp.detach()
 
 
+def pinch(page: Page, centre: tuple[float, float], start: float, end: float) -> None:
+    """Two fingers on either side of ``centre``, ``start`` px apart, spread to ``end`` px apart."""
+    cdp = page.context.new_cdp_session(page)
+
+    def fingers(gap):
+        return [{"x": centre[0] - gap / 2, "y": centre[1], "id": 0}, {"x": centre[0] + gap / 2, "y": centre[1], "id": 1}]
+
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": fingers(start)})
+    for step in range(1, 11):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": fingers(start + (end - start) * step / 10)})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
 def count_near(image: Image.Image, colour, tolerance: int) -> int:
     """How many pixels of ``image`` are within ``tolerance`` of ``colour`` on every channel."""
     return sum(1 for pixel in image.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(pixel, colour)))
@@ -172,19 +187,27 @@ def test_inspector_circles_the_defect_pins_it_and_finds_both_in_the_notice_pdf(p
     assert [s["type"] for s in shapes] == ["ellipse"] and shapes[0]["color"] == "#1e88e5"
     assert shapes[0]["x"] == pytest.approx(0.3, abs=0.03) and shapes[0]["w"] == pytest.approx(0.4, abs=0.03)
 
-    # The pin of the failed item: zoom in and out with the buttons, tap the middle of the plan.
-    page.goto(f"/inspections/{notice['inspection_id']}/items/{notice['item_id']}/pin")
+    # The pin of the failed item, from the checklist: pinch to zoom in on the middle, tap it.
+    page.goto(f"/inspections/{notice['inspection_id']}")
+    category = page.locator("details.category", has=page.locator(f"#item-{notice['item_id']}"))
+    if category.get_attribute("open") is None:
+        category.locator("> summary").click()
+    page.locator(f"#item-{notice['item_id']} a.item-pin").click()
     plan = page.locator("#plan-stage")
     expect(plan).to_have_attribute("data-ready", "1")
-    page.locator("button[data-action=zoom-in]").click()
-    page.locator("button[data-action=zoom-out]").click()
     box = plan.bounding_box()
-    page.touchscreen.tap(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    middle = (box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5)
+    pinch(page, middle, 40, 160)
+    assert page.evaluate("() => window.portalPlanPinner.stage.scaleX()") > 2
+    page.wait_for_function("() => Date.now() - window.portalPlanPinner.lastTap > 400")  # the fingers lifting is no tap
+    page.touchscreen.tap(*middle)
     expect(plan).to_have_attribute("data-pin", re.compile(r"^0\.\d+,0\.\d+$"))
     x, y = (float(v) for v in plan.get_attribute("data-pin").split(","))
-    assert x == pytest.approx(0.5, abs=0.02) and y == pytest.approx(0.5, abs=0.02)
+    assert x == pytest.approx(0.5, abs=0.01) and y == pytest.approx(0.5, abs=0.01)  # zoomed: finer
     page.locator("form.plan-pinner button[type=submit]").click()
     expect(page.locator(".plan-status")).to_have_text(zh("Pin saved."))
+    page.locator("form.plan-pinner a", has_text=zh("Back")).click()
+    expect(page.locator(f"#item-{notice['item_id']} a.item-pin")).to_have_text(zh("Pinned on the plan ✓"))
 
     # The notice page shows the pin numbered like the item; the PDF shows circle and pin.
     page.goto(f"/notices/{notice['notice_id']}")
