@@ -300,6 +300,31 @@ def orphaned_folders(storage, older_than_seconds: int = 3600) -> list[str]:
     return orphans
 
 
+def orphaned_markup_files(storage, older_than_seconds: int = 3600) -> list[str]:
+    """Marked versions (``markup-*`` files in photo folders) that no markup row points to: left by a
+    save killed between writing its files and committing. Only files older than the cutoff count."""
+    root = getattr(storage, "root", None)
+    if root is None or not (root / "photos").is_dir():
+        return []
+    known = set()
+    for display_key, thumb_key in db.session.execute(select(PhotoMarkup.display_key, PhotoMarkup.thumb_key)):
+        known.update((display_key, thumb_key))
+    cutoff = time.time() - older_than_seconds
+    orphans = []
+    for file in sorted((root / "photos").glob("*/*/markup-*")):
+        key = file.relative_to(root).as_posix()
+        if key not in known and (mtime := _file_mtime(file)) is not None and mtime < cutoff:
+            orphans.append(key)
+    return orphans
+
+
+def _file_mtime(path) -> float | None:
+    try:
+        return path.stat().st_mtime if path.is_file() else None
+    except FileNotFoundError:
+        return None
+
+
 def finished_files(storage, folders: list[str]) -> list[str]:
     """The files (keys) in ``folders``, without the temp files of unfinished writes."""
     return [f"{key}/{file.name}" for key in folders for file in sorted(storage.path(key).iterdir())

@@ -6,6 +6,7 @@ at all: files first, then the row; when the row cannot be saved the files are re
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -76,6 +77,25 @@ def discard_files(storage: Storage, keys: list[str]) -> None:
             storage.delete(key)
         except OSError:
             pass
+
+
+def orphaned_plan_folders(storage, older_than_seconds: int = 3600) -> list[str]:
+    """Plan folders (as keys) that no plan row points to, older than ``older_than_seconds``."""
+    root = getattr(storage, "root", None)
+    if root is None or not (root / "plans").is_dir():
+        return []
+    known = {key.rsplit("/", 1)[0] for key in db.session.scalars(select(FloorPlan.original_key))}
+    cutoff = time.time() - older_than_seconds
+    orphans = []
+    for folder in sorted((root / "plans").glob("*/*")):
+        key = folder.relative_to(root).as_posix()
+        try:
+            old = folder.is_dir() and folder.stat().st_mtime < cutoff
+        except FileNotFoundError:
+            old = False
+        if key not in known and old:
+            orphans.append(key)
+    return orphans
 
 
 # --- pins -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.plans import services
+from portal.photos.models import PhotoMarkup
 from portal.plans.models import FloorPlan, PlanPin
 from tests.factories import make_failed_inspection, make_inspection, make_project, make_user
 from tests.plans.test_imaging import plan_image, plan_pdf
@@ -248,3 +249,37 @@ def test_concealed_photo_pins_are_refused_to_others(client, login_as, storage):
     login_as(Role.INSPECTOR)
     assert client.get(f"/photos/{item_photo.uuid}/pin").status_code == 404  # pinned with its item instead
     assert services.photo_pins([photo.id]) == {}
+
+
+# --- cleanup-uploads --------------------------------------------------------------------------
+
+def test_cleanup_uploads_removes_orphaned_plans_and_marked_versions(app, client, login_as, storage):
+    import os
+    import time
+
+    from tests.factories import make_photo
+
+    project = make_project()
+    kept_plan = add_plan(project)
+    photo = make_photo(project)
+    login_as(Role.INSPECTOR)
+    db.session.commit()
+    assert client.post(f"/photos/{photo.uuid}/markup", data={
+        "client_id": str(uuid.uuid4()),
+        "markup": '{"shapes":[{"type":"rect","color":"#e53935","x":0.1,"y":0.1,"w":0.2,"h":0.2}]}'}).status_code == 201
+    photo_folder = storage.path(photo.display_key).parent
+    stray_marked = photo_folder / "markup-9-deadbeef-display.jpg"
+    stray_marked.write_bytes(b"left by a killed save")
+    stray_plan = storage.root / "plans" / str(project.id) / "0123456789abcdef"
+    stray_plan.mkdir(parents=True)
+    (stray_plan / "plan.jpg").write_bytes(b"left by a killed upload")
+    past = time.time() - 7200
+    for path in (stray_marked, stray_plan, photo_folder, storage.path(kept_plan.image_key).parent):
+        os.utime(path, (past, past))
+    result = app.test_cli_runner().invoke(args=["cleanup-uploads", "--older-than", "0"])
+    assert result.exit_code == 0, result.output
+    assert "2 orphaned files" in result.output
+    assert not stray_marked.exists() and not stray_plan.exists()
+    marked = db.session.scalar(select(PhotoMarkup))
+    assert all(storage.exists(key) for key in (kept_plan.image_key, kept_plan.original_key, marked.display_key,
+                                              marked.thumb_key, photo.original_key))
