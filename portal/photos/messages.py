@@ -29,3 +29,9 @@ def rejection_text(code: str) -> str:
         "markup_text": _("A markup text must be one line of at most 40 characters."),
         "markup_conflict": _("Somebody saved a markup of this photo at the same moment. Please save again."),
     }.get(code, _("The photo could not be saved."))
+
+
+def colour_names() -> list[tuple[str, str]]:
+    """The markup colours with their names, in the order the phone offers them."""
+    return [("#e53935", _("Red")), ("#fdd835", _("Yellow")), ("#43a047", _("Green")), ("#1e88e5", _("Blue")),
+            ("#ffffff", _("White")), ("#000000", _("Black"))]

@@ -13,10 +13,11 @@ from wtforms import SelectChoice
 
 from portal.auth.permissions import authorise
 from portal.extensions import db
-from portal.photos import archive, markup, services
+from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
 from portal.photos.locks import closure_locked, photo_locked, record_locked
 from portal.photos.marking import receive_markup
+from portal.photos.messages import colour_names
 from portal.photos.models import ClosureTest, Photo, System
 from portal.photos.rules import closure_end_error
 from portal.photos.uploads import receive_upload, upload_error
@@ -109,7 +110,7 @@ def markup_editor(photo_uuid: str):
     latest = services.latest_markup(photo)
     back = safe_next_url(request.args.get("next"))
     return render_template("photos/markup.html", photo=photo, latest=latest, back=back,
-                           history=services.markup_history(photo), colours=list(markup.COLOURS))
+                           history=services.markup_history(photo), colours=colour_names())
 
 
 @bp.post("/photos/<photo_uuid>/markup")

@@ -189,3 +189,11 @@ def test_the_owner_archive_has_the_marked_version_beside_the_original(client, lo
     marked = [n for n in names if n.endswith("_marked.jpg")]
     assert len(marked) == 1 and marked[0].replace("_marked.jpg", ".jpg") in names
     assert blue_at(archive.read(marked[0]), 0.25 + 0.005, 0.5)
+
+
+def test_the_editor_offers_exactly_the_accepted_colours(app):
+    from portal.photos import markup
+    from portal.photos.messages import colour_names
+
+    with app.test_request_context():
+        assert [colour for colour, _name in colour_names()] == list(markup.COLOURS)
