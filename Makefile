@@ -9,8 +9,9 @@ PORT ?= 5000
 
 # Debian packages: a CJK font and harfbuzz-subset for WeasyPrint PDFs (without it font
 # subsetting falls back to fontTools, ~25x slower); chromium for the browser tests and the
-# accessibility crawl, a Java runtime for the Nu HTML checker (vnu.jar) of the crawl.
-RUN_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 npm:npm
+# accessibility crawl, a Java runtime for the Nu HTML checker (vnu.jar) of the crawl; pdftoppm
+# (poppler-utils) turns the first page of an uploaded PDF floor plan into an image.
+RUN_PACKAGES := fonts-wqy-microhei libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 npm:npm pdftoppm:poppler-utils
 TEST_PACKAGES := chromium java:default-jre-headless
 
 VENDOR_STAMP := static/vendor/.installed
@@ -57,6 +58,7 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
 	cp node_modules/browser-image-compression/dist/browser-image-compression.js static/vendor/browser-image-compression.js
+	cp node_modules/konva/konva.min.js static/vendor/konva.min.js
 	@mkdir -p static/vendor/workbox
 	for module in workbox-core workbox-routing workbox-strategies workbox-precaching; do \
 		cp node_modules/$$module/build/$$module.prod.js static/vendor/workbox/$$module.prod.js || exit 1; done
@@ -86,11 +88,13 @@ test: setup test-packages test-checkers
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Benchmarks that report figures into benchmarks/RESULTS.md (not part of `make test`): photo ingest,
+# photo markup and the notice PDF with a floor plan,
 # PDFs, and the load test on a generated PostgreSQL dataset (BENCH_DATABASE_URL, default database
 # portal_bench on the local server, dropped and recreated). A missed target is reported, not fatal.
 bench: setup test-packages $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench_ingest.py || true
 	$(BIN)/python benchmarks/bench_pdf.py || true
+	$(BIN)/python benchmarks/bench_markup.py || true
 	$(BIN)/python benchmarks/bench_load.py
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml

@@ -82,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.offline.views import bp as offline_bp
     from portal.penalties.views import bp as penalties_bp
     from portal.photos.views import bp as photos_bp
+    from portal.plans.views import bp as plans_bp
     from portal.projects.views import bp as projects_bp
     from portal.rectification.views import bp as rectification_bp
     from portal.schedule.views import bp as schedule_bp
@@ -89,7 +90,7 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
-               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp):
+               plans_bp, signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp):
         app.register_blueprint(bp)
 
 
@@ -123,13 +124,14 @@ def register_permissions(app: Flask) -> None:
     from portal.equipment import permissions as equipment_rules
     from portal.inspections import permissions as inspection_rules
     from portal.photos import permissions as photo_rules
+    from portal.plans import permissions as plan_rules
     from portal.projects import permissions as project_rules
     from portal.rectification import permissions as notice_rules
     from portal.schedule import permissions as schedule_rules
     from portal.signatures import permissions as signature_rules
 
     for feature in (project_rules, admin_rules, checklist_rules, equipment_rules, inspection_rules, photo_rules,
-                    notice_rules, schedule_rules, signature_rules, certificate_rules):
+                    plan_rules, notice_rules, schedule_rules, signature_rules, certificate_rules):
         feature.register()
     permissions.init_app(app)
     navigation.init_app(app)

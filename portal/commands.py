@@ -65,14 +65,15 @@ def load_checklist_command(path: Path | None):
 @click.option("--older-than", default=3600, show_default=True, help="Seconds; younger files may be uploads in flight")
 @click.option("--dry-run", is_flag=True, help="Only list what would be removed")
 def cleanup_uploads_command(older_than: int, dry_run: bool):
-    """Remove photo files without a database row, temp files left by interrupted writes, and the
-    photo folders that are left empty."""
-    from portal.photos.services import finished_files, orphaned_folders
+    """Remove photo, marked-version and plan files without a database row, temp files left by
+    interrupted writes, and the folders that are left empty."""
+    from portal.photos.services import finished_files, orphaned_folders, orphaned_markup_files
+    from portal.plans.services import orphaned_plan_folders
     from portal.storage import get_storage
 
     storage = get_storage()
-    folders = orphaned_folders(storage, older_than)
-    orphans = finished_files(storage, folders)
+    folders = orphaned_folders(storage, older_than) + orphaned_plan_folders(storage, older_than)
+    orphans = finished_files(storage, folders) + orphaned_markup_files(storage, older_than)
     temps = storage.stale_temp_files(older_than)
     for key in orphans:
         click.echo(f"orphan {key}")

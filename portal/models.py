@@ -11,7 +11,8 @@ from portal.inspections.models import (  # noqa: F401
 from portal.notifications.models import Notification  # noqa: F401
 from portal.numbering import NumberSequence  # noqa: F401
 from portal.penalties.models import Penalty  # noqa: F401
-from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo  # noqa: F401
+from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo, PhotoMarkup  # noqa: F401
+from portal.plans.models import FloorPlan, PlanPin  # noqa: F401
 from portal.projects.models import Project  # noqa: F401
 from portal.rectification.models import NoticeItem, RectificationNotice  # noqa: F401
 from portal.schedule.models import Award, CalendarToken, SubmissionEntry, WeeklySubmission  # noqa: F401

@@ -29,6 +29,8 @@ from portal.inspections.history import history
 from portal.inspections.progress import progress
 from portal.photos.services import PhotoTarget, item_photos
 from portal.photos.uploads import receive_upload, upload_error
+from portal.plans.pinning import pin_page, receive_pin
+from portal.plans.services import item_pins, pinned_plans
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import get_project_or_404, visible_projects
 from portal.inspections.scoring import percent_text
@@ -133,9 +135,27 @@ def detail(inspection_id: int):
 
 def _checklist_context(inspection: Inspection) -> dict:
     answers = load_answers(inspection)
+    earlier_pins, earlier_legend = _earlier_pins(inspection, answers)
     return {"inspection": inspection, "answers": answers, "summary": summarise(inspection, answers),
             "editable": can_answer(inspection, current_user), "start_form": _start_form(inspection),
-            "photos_by_item": item_photos(inspection.id)}
+            "photos_by_item": item_photos(inspection.id), "pins_by_item": item_pins(inspection.id),
+            "can_pin": can(current_user, inspection, "conduct"), "earlier_pins": earlier_pins,
+            "earlier_legend": earlier_legend}
+
+
+def _earlier_pins(inspection: Inspection, answers) -> tuple[list, list[tuple[str, str]]]:
+    """At a reinspection: the previous round's pins of the items checked again, numbered, with a legend."""
+    if inspection.round < 2:
+        return [], []
+    previous = db.session.scalar(select(Inspection).where(Inspection.project_id == inspection.project_id,
+                                                          Inspection.round == inspection.round - 1)
+                                 .order_by(Inspection.id.desc()).limit(1))
+    rechecked = [answer for answer in answers if answer.carried_from_id is None]
+    pins = item_pins(previous.id, [answer.item_id for answer in rechecked]) if previous else {}
+    pinned = [answer for answer in rechecked if answer.item_id in pins]
+    labels = {answer.item_id: str(number) for number, answer in enumerate(pinned, start=1)}
+    return (pinned_plans([(pins[item_id], label) for item_id, label in labels.items()]),
+            [(labels[answer.item_id], answer.item.display_text) for answer in pinned])
 
 
 def _start_form(inspection: Inspection, formdata=None) -> StartForm:
@@ -249,6 +269,8 @@ def _item_response(inspection: Inspection, row, error: str | None, status: int, 
     category = next(c for c in figures.categories if c.category_id == row.item.category_id)
     return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
                            typed=typed, summary=figures, cat=category, photos_by_item=item_photos(inspection.id, [row.item_id]),
+                           pins_by_item=item_pins(inspection.id, [row.item_id]),
+                           can_pin=can(current_user, inspection, "conduct"),
                            editable=can_answer(inspection, current_user)), status
 
 
@@ -319,6 +341,21 @@ def upload_item_photo(inspection_id: int, item_id: int):
                             409 if inspection.is_completed else 403)
     return receive_upload(PhotoTarget(project=inspection.project, inspection_id=inspection.id,
                                       item_id=answer.item_id, location=answer.item.display_text[:100]))
+
+
+@bp.route("/<int:inspection_id>/items/<int:item_id>/pin", methods=["GET", "POST"])
+@login_required
+def item_pin(inspection_id: int, item_id: int):
+    """The inspector taps where on the floor plan a failed item is (GET: the plan; POST: the pin)."""
+    inspection = get_inspection_or_404(inspection_id, current_user, "conduct")
+    answer = get_answer_or_404(inspection, item_id)
+    target = {"inspection_id": inspection.id, "item_id": answer.item_id}
+    if request.method == "POST":
+        return receive_pin(inspection.project, **target)
+    return pin_page(inspection.project, item_pins(inspection.id, [answer.item_id]).get(answer.item_id),
+                    url_for("inspections.item_pin", inspection_id=inspection.id, item_id=answer.item_id),
+                    answer.item.display_text, url_for("inspections.detail", inspection_id=inspection.id,
+                                                      _anchor=f"item-{answer.item_id}"))
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")

@@ -47,6 +47,11 @@ def archive_name(photo: Photo, index: int) -> str:
     return f"{folder_name(photo.system_label)}/{folder_name(photo.location)}/{index:03d}_{when:%Y%m%d_%H%M%S}.{ext}"
 
 
+def marked_name(name: str) -> str:
+    """The archive name of a photo's marked display version, beside its original."""
+    return f"{name.rsplit('.', 1)[0]}_marked.jpg"
+
+
 def folder_name(text: str | None) -> str:
     """User text as one harmless folder name: no separators, control characters or leading dots
     (``..`` would climb out of the folder when the owner unpacks the archive); ``-`` when empty."""
@@ -56,8 +61,14 @@ def folder_name(text: str | None) -> str:
     return cleaned or "-"
 
 
-def stream_archive(photos: list[Photo], storage: Storage, title: str) -> Iterator[bytes]:
-    """Yield the ZIP file: originals (stored, they are compressed already), index.html, photos.csv."""
+def stream_archive(photos: list[Photo], storage: Storage, title: str,
+                   marked: dict[int, str] | None = None) -> Iterator[bytes]:
+    """Yield the ZIP file: originals (stored, they are compressed already), index.html, photos.csv.
+
+    ``marked`` maps a photo id to the key of its display version with the markup burned in;
+    such a photo gets that version too, beside its original (``…_marked.jpg``).
+    """
+    marked = marked or {}
     pipe = _Pipe()
     names = []
     with zipfile.ZipFile(pipe, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
@@ -69,8 +80,12 @@ def stream_archive(photos: list[Photo], storage: Storage, title: str) -> Iterato
                 while chunk := source.read(CHUNK):
                     target.write(chunk)
                     yield pipe.drain()
+            if photo.id in marked:
+                with storage.open(marked[photo.id]) as source:
+                    archive.writestr(marked_name(name), source.read())
+                yield pipe.drain()
         archive.writestr("photos.csv", _csv(photos, names), compress_type=zipfile.ZIP_DEFLATED)
-        archive.writestr("index.html", _index(photos, names, title), compress_type=zipfile.ZIP_DEFLATED)
+        archive.writestr("index.html", _index(photos, names, title, marked), compress_type=zipfile.ZIP_DEFLATED)
     yield pipe.drain()
 
 
@@ -88,9 +103,10 @@ def _csv(photos: list[Photo], names: list[str]) -> bytes:
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
 
 
-def _index(photos: list[Photo], names: list[str], title: str) -> str:
+def _index(photos: list[Photo], names: list[str], title: str, marked: dict[int, str]) -> str:
     rows = "\n".join(
-        f'<figure><a href="{escape(name)}"><img src="{escape(name)}" loading="lazy" alt=""></a>'
+        f'<figure><a href="{escape(name)}"><img src="{escape(marked_name(name) if photo.id in marked else name)}" '
+        'loading="lazy" alt=""></a>'
         f"<figcaption>{escape(photo.system_label)} · {escape(photo.location)} · {_time(photo.captured_at)}"
         f"<br>{escape(photo.note)}<br><small>SHA-256 {photo.sha256}</small></figcaption></figure>"
         for photo, name in zip(photos, names))

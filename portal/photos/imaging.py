@@ -218,6 +218,11 @@ def _font(size: int):
     return ImageFont.load_default(size)
 
 
+def cjk_font(size: int):
+    """The watermark's font at ``size`` px (markup texts and plan pin numbers use it too)."""
+    return _font(size)
+
+
 def _jpeg(image: Image.Image, quality: int) -> bytes:
     """Encode as progressive JPEG without EXIF (no GPS in derived versions)."""
     out = io.BytesIO()

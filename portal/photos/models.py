@@ -5,7 +5,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -137,3 +137,28 @@ class Photo(db.Model):
     def system_label(self) -> str:
         """The concealed system in the user's language."""
         return System(self.system).label if self.system else ""
+
+
+class PhotoMarkup(db.Model):
+    """One version of the markup drawn on a photo (vector shapes as JSON), with its burned-in versions.
+
+    Versions are never changed or removed: the newest is shown, the earlier ones say who drew
+    what and when. An empty version (no shapes) shows the photo unmarked again.
+    """
+
+    __tablename__ = "photo_markups"
+    __table_args__ = (UniqueConstraint("photo_id", "version", name="uq_photo_markups_photo_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"), index=True)
+    version: Mapped[int]
+    # The phone's id of this save: sending it again (offline outbox) stores nothing new.
+    client_id: Mapped[str] = mapped_column(String(36), unique=True)
+    shapes: Mapped[str] = mapped_column(Text)
+    shape_count: Mapped[int]
+    display_key: Mapped[str] = mapped_column(String(200))
+    thumb_key: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    created_by: Mapped[User] = relationship()

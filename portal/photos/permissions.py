@@ -25,6 +25,11 @@ def may_delete(user, photo) -> bool:
     return photo.uploaded_by_id == user.id or has_role(user, Role.OFFICE)
 
 
+def may_mark_up(user, photo) -> bool:
+    """Inspectors and office, and the project's foreman and project manager, draw on the photos they see."""
+    return may_view(user, photo) and (has_role(user, Role.OFFICE, Role.INSPECTOR) or is_own(user, photo.project))
+
+
 def may_upload_concealed(user, project) -> bool:
     """The project's foreman and project manager, inspectors and office add concealed-works photos and closure tests."""
     return has_role(user, Role.OFFICE, Role.INSPECTOR) or is_own(user, project)
@@ -42,6 +47,7 @@ def may_download_archive(user, project) -> bool:
 
 def register() -> None:
     """Register the photo rules (called by the app factory, after the project rules)."""
-    permissions.register(Photo, {"view": may_view, "original": may_open_original, "delete": may_delete})
+    permissions.register(Photo, {"view": may_view, "original": may_open_original, "delete": may_delete,
+                                 "markup": may_mark_up})
     permissions.register(Project, {"upload_concealed": may_upload_concealed, "finish_concealed": may_finish_concealed,
                                    "download_archive": may_download_archive})

@@ -18,14 +18,15 @@ from sqlalchemy import func, select
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
 from portal.extensions import db
-from portal.photos import imaging
-from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
+from portal.photos import imaging, markup
+from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo, PhotoMarkup
 from portal.projects.models import Project
 from portal.storage import TEMP_PREFIX, Storage, StorageError
 from portal.timeutil import to_local, utcnow
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-VARIANTS = ("thumb", "display", "original")
+# "plain": the display version without markup (the editor draws on it)
+VARIANTS = ("thumb", "display", "original", "plain")
 
 
 class PhotoError(Exception):
@@ -139,9 +140,90 @@ def get_photo_or_404(photo_uuid: str, user: User, variant: str = "thumb") -> Pho
     return authorise(user, find_by_uuid(photo_uuid), "original" if variant == "original" else "view", denied=404)
 
 
-def key_for(photo: Photo, variant: str) -> str:
-    """The storage key of one version of the photo."""
-    return {"thumb": photo.thumb_key, "display": photo.display_key, "original": photo.original_key}[variant]
+def key_for(photo: Photo, variant: str, marked: PhotoMarkup | None = None) -> str:
+    """The storage key of one version of the photo; display and thumbnail show ``marked`` burned in."""
+    if marked is not None and variant == "display":
+        return marked.display_key
+    if marked is not None and variant == "thumb":
+        return marked.thumb_key
+    return {"thumb": photo.thumb_key, "display": photo.display_key, "plain": photo.display_key,
+            "original": photo.original_key}[variant]
+
+
+# --- markup ---------------------------------------------------------------------------------
+
+def latest_markup(photo: Photo) -> PhotoMarkup | None:
+    """The markup version shown on the photo, or None when it was never marked."""
+    return db.session.scalar(select(PhotoMarkup).where(PhotoMarkup.photo_id == photo.id)
+                             .order_by(PhotoMarkup.version.desc()).limit(1))
+
+
+def latest_markups(photo_ids: list[int]) -> dict[int, PhotoMarkup]:
+    """The shown markup version of each of these photos that has one (one query)."""
+    if not photo_ids:
+        return {}
+    newest = (select(PhotoMarkup.photo_id, func.max(PhotoMarkup.version).label("version"))
+              .where(PhotoMarkup.photo_id.in_(photo_ids)).group_by(PhotoMarkup.photo_id).subquery())
+    rows = db.session.scalars(select(PhotoMarkup).join(
+        newest, (PhotoMarkup.photo_id == newest.c.photo_id) & (PhotoMarkup.version == newest.c.version)))
+    return {row.photo_id: row for row in rows}
+
+
+def shown_thumb_keys(photos: list[Photo]) -> dict[int, str]:
+    """Photo id → the thumbnail key as shown (markup burned in when there is one)."""
+    marked = latest_markups([photo.id for photo in photos])
+    return {photo.id: key_for(photo, "thumb", marked.get(photo.id)) for photo in photos}
+
+
+def markup_history(photo: Photo) -> list[PhotoMarkup]:
+    """Every markup version of the photo, newest first."""
+    return list(db.session.scalars(select(PhotoMarkup).where(PhotoMarkup.photo_id == photo.id)
+                                   .order_by(PhotoMarkup.version.desc())))
+
+
+def find_markup(client_id: str) -> PhotoMarkup | None:
+    """The markup version saved under this client id."""
+    return db.session.scalar(select(PhotoMarkup).where(PhotoMarkup.client_id == client_id))
+
+
+def save_markup(photo: Photo, client_id: str, shapes: list[dict], user: User,
+                storage: Storage) -> tuple[PhotoMarkup, bool, list[str]]:
+    """Store a new markup version of ``photo``; returns (markup, created, keys written).
+
+    The same ``client_id`` again returns the version it saved (created False, nothing written).
+    The marked display version and thumbnail are rendered here; the original is not touched.
+    """
+    existing = find_markup(client_id)
+    if existing is not None:
+        if existing.photo_id != photo.id:
+            raise PhotoError("uuid_conflict")
+        return existing, False, []
+    current = latest_markup(photo)
+    version = (current.version if current else 0) + 1
+    written: list[str] = []
+    display_key, thumb_key = photo.display_key, photo.thumb_key
+    if shapes:
+        with storage.open(photo.display_key) as handle:
+            display, thumbnail = markup.render_versions(handle.read(), shapes)
+        folder = photo.display_key.rsplit("/", 1)[0]
+        base = f"{folder}/markup-{version}-{secrets.token_hex(4)}"
+        display_key, thumb_key = f"{base}-display.jpg", f"{base}-thumb.jpg"
+        try:
+            for key, content in ((display_key, display), (thumb_key, thumbnail)):
+                storage.put(key, content)
+                written.append(key)
+        except StorageError:
+            discard_files(storage, written)
+            raise
+    row = PhotoMarkup(photo_id=photo.id, version=version, client_id=client_id, shapes=markup.dumps(shapes),
+                      shape_count=len(shapes), display_key=display_key, thumb_key=thumb_key, created_by_id=user.id)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except Exception:
+        discard_files(storage, written)
+        raise
+    return row, True, written
 
 
 def soft_delete(photo: Photo, user: User, reason: str, locked: bool) -> None:
@@ -216,6 +298,31 @@ def orphaned_folders(storage, older_than_seconds: int = 3600) -> list[str]:
         if key not in known and (mtime := _folder_mtime(folder)) is not None and mtime < cutoff:
             orphans.append(key)
     return orphans
+
+
+def orphaned_markup_files(storage, older_than_seconds: int = 3600) -> list[str]:
+    """Marked versions (``markup-*`` files in photo folders) that no markup row points to: left by a
+    save killed between writing its files and committing. Only files older than the cutoff count."""
+    root = getattr(storage, "root", None)
+    if root is None or not (root / "photos").is_dir():
+        return []
+    known = set()
+    for display_key, thumb_key in db.session.execute(select(PhotoMarkup.display_key, PhotoMarkup.thumb_key)):
+        known.update((display_key, thumb_key))
+    cutoff = time.time() - older_than_seconds
+    orphans = []
+    for file in sorted((root / "photos").glob("*/*/markup-*")):
+        key = file.relative_to(root).as_posix()
+        if key not in known and (mtime := _file_mtime(file)) is not None and mtime < cutoff:
+            orphans.append(key)
+    return orphans
+
+
+def _file_mtime(path) -> float | None:
+    try:
+        return path.stat().st_mtime if path.is_file() else None
+    except FileNotFoundError:
+        return None
 
 
 def finished_files(storage, folders: list[str]) -> list[str]:

@@ -16,12 +16,15 @@ from portal.extensions import db
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
 from portal.photos.locks import closure_locked, photo_locked, record_locked
+from portal.photos.marking import receive_markup
+from portal.photos.messages import colour_names
 from portal.photos.models import ClosureTest, Photo, System
 from portal.photos.rules import closure_end_error
 from portal.photos.uploads import receive_upload, upload_error
 from portal.projects.services import get_project_or_404
 from portal.storage import get_storage
 from portal.timeutil import COMPANY_TZ, local_now, to_local, utcnow
+from portal.web import safe_next_url
 
 bp = Blueprint("photos", __name__)
 
@@ -67,23 +70,60 @@ def _closure_tests(record) -> list[ClosureTest]:
 @bp.get("/photos/<photo_uuid>/<variant>")
 @login_required
 def serve(photo_uuid: str, variant: str):
-    """One version of a photo, to users who may see its project (originals: office, inspectors)."""
+    """One version of a photo, to users who may see its project (originals: office, inspectors).
+
+    Display version and thumbnail show the newest markup burned in; they change when somebody
+    draws, so the browser revalidates them (ETag). The original and the unmarked display
+    version ("plain") never change.
+    """
     photo = services.get_photo_or_404(photo_uuid, current_user, variant)
+    marked = services.latest_markup(photo) if variant in ("display", "thumb") else None
     storage = get_storage()
-    key = services.key_for(photo, variant)
+    key = services.key_for(photo, variant, marked)
     try:
         handle = storage.open(key)
     except (OSError, ValueError):
         abort(404)
     mimetype = "image/jpeg" if variant != "original" else {"PNG": "image/png", "WEBP": "image/webp",
                                                             "HEIF": "image/heic"}.get(photo.format, "image/jpeg")
-    response = send_file(handle, mimetype=mimetype, etag=f"{photo.sha256}-{variant}", conditional=True,
-                         max_age=timedelta(days=30).total_seconds(),
+    changes = variant in ("display", "thumb")
+    response = send_file(handle, mimetype=mimetype, conditional=True,
+                         etag=f"{photo.sha256}-{variant}-m{marked.version if marked else 0}",
+                         max_age=None if changes else timedelta(days=30).total_seconds(),
                          download_name=f"{photo.uuid}-{variant}.{key.rsplit('.', 1)[-1]}")
     response.cache_control.private = True
     response.cache_control.public = False
-    response.cache_control.immutable = True
+    if changes:
+        response.cache_control.no_cache = True
+    else:
+        response.cache_control.immutable = True
     return response
+
+
+# --- markup ---------------------------------------------------------------------------------
+
+@bp.get("/photos/<photo_uuid>/markup")
+@login_required
+def markup_editor(photo_uuid: str):
+    """Draw on a photo with the fingers: arrows, ellipses, rectangles, lines, texts; earlier versions."""
+    photo = _markable_photo(photo_uuid)
+    latest = services.latest_markup(photo)
+    back = safe_next_url(request.args.get("next"))
+    return render_template("photos/markup.html", photo=photo, latest=latest, back=back,
+                           history=services.markup_history(photo), colours=colour_names())
+
+
+@bp.post("/photos/<photo_uuid>/markup")
+@login_required
+def save_markup(photo_uuid: str):
+    """Store the drawn markup as the photo's next version (same client id again: the same version)."""
+    return receive_markup(_markable_photo(photo_uuid))
+
+
+def _markable_photo(photo_uuid: str) -> Photo:
+    """A photo the user sees (404 otherwise) and may draw on (403 otherwise)."""
+    photo = services.get_photo_or_404(photo_uuid, current_user)
+    return authorise(current_user, photo, "markup")
 
 
 @bp.post("/photos/<photo_uuid>/delete")
@@ -211,7 +251,9 @@ def owner_archive(project_id: int):
     title = _("Concealed works %(no)s · %(address)s", no=project.contract_no, address=project.address)
     # stream_with_context: the generator runs after the view returns but still needs the request's
     # language for the folder names and the CSV.
-    response = Response(stream_with_context(archive.stream_archive(photos, get_storage(), title)),
+    marked = {photo_id: row.display_key for photo_id, row in services.latest_markups([p.id for p in photos]).items()
+              if row.shape_count}
+    response = Response(stream_with_context(archive.stream_archive(photos, get_storage(), title, marked)),
                         mimetype="application/zip")
     response.headers["Content-Disposition"] = f'attachment; filename="concealed-{project.contract_no}.zip"'
     response.headers["Cache-Control"] = "no-store"

@@ -1,15 +1,20 @@
 """The printable rectification notice (two copies: office/inspector and project manager)."""
 from __future__ import annotations
 
+import base64
+
 from flask import current_app
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.pdf import render_pdf
 from portal.photos.models import Photo
+from portal.photos.services import shown_thumb_keys
+from portal.plans.services import labelled_item_pins, pinned_image
 from portal.rectification.models import RectificationNotice
 from portal.rectification.signing import NOTICE_RECORD
 from portal.signatures.services import record_signatures
+from portal.storage import get_storage
 from portal.timeutil import to_local
 
 
@@ -18,9 +23,10 @@ def notice_data(notice: RectificationNotice) -> dict:
     photos = db.session.scalars(select(Photo).where(Photo.inspection_id == notice.inspection_id,
                                                     Photo.item_id.in_([i.item_id for i in notice.items]),
                                                     Photo.deleted_at.is_(None)).order_by(Photo.id)).all()
+    shown = shown_thumb_keys(photos)  # with the markup burned in
     thumbs: dict[int, list[str]] = {}
     for photo in photos:
-        thumbs.setdefault(photo.item_id, []).append(photo.thumb_key)
+        thumbs.setdefault(photo.item_id, []).append(shown[photo.id])
     project = notice.project
     signatures = []
     state = record_signatures(NOTICE_RECORD, notice)
@@ -42,7 +48,17 @@ def notice_data(notice: RectificationNotice) -> dict:
                    "limit": i.limit_text, "finding": i.finding, "fix": i.required_fix,
                    "thumbs": thumbs.get(i.item_id, [])[:4]} for i in notice.items],
         "signatures": signatures, "fingerprint": state.fingerprint,
+        "plans": plan_images(notice),
     }
+
+
+def plan_images(notice: RectificationNotice) -> list[dict]:
+    """The floor plans with the numbered pins of the notice's items, as inline JPEG images."""
+    pinned = labelled_item_pins(notice.inspection_id, {i.item_id: str(i.position) for i in notice.items})
+    storage = get_storage()
+    return [{"title": plan.plan.title, "numbers": "、".join(label for _x, _y, label in plan.pins),
+             "image": "data:image/jpeg;base64," + base64.b64encode(pinned_image(plan, storage)).decode()}
+            for plan in pinned]
 
 
 def render_notice_pdf(notice: RectificationNotice) -> bytes:

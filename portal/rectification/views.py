@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
 from portal.photos.uploads import receive_upload, upload_error
+from portal.plans.services import labelled_item_pins
 from portal.rectification import messages, services
 from portal.rectification.forms import RectifiedForm, ScheduleReinspectionForm
 from portal.rectification.models import OPEN_NOTICE_STATES, NoticeItem, NoticeStatus, RectificationNotice
@@ -69,8 +70,10 @@ def _notice_page(notice: RectificationNotice, status: int = 200, error: str | No
     form = schedule_form or ScheduleReinspectionForm(data={"scheduled_date": notice.reinspection_date,
                                                            "inspector_id": notice.inspector_id})
     form.inspector_id.choices = [SelectChoice(u.id, u.display_name) for u in users_with_role(Role.INSPECTOR)]
+    pinned = labelled_item_pins(notice.inspection_id, {i.item_id: str(i.position) for i in notice.items})
     return render_template(
-        "rectification/notice.html", notice=notice, before=before, after=after, error=error,
+        "rectification/notice.html", notice=notice, before=before, after=after, error=error, pinned=pinned,
+        pinned_items={label for plan in pinned for _x, _y, label in plan.pins},
         can_rework=services.can_rework(notice, current_user),
         schedule_form=form, rectified_form=RectifiedForm(), today=local_today(),
         photo_required={i.id: services.photo_required(i) for i in notice.items}), status

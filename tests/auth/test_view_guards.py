@@ -70,6 +70,14 @@ LOADER_GUARDED = {
     "photos.end_closure_test": "_editable_record",
     "photos.finish_record": "_editable_record",
     "photos.owner_archive": "get_project_or_404",
+    "photos.markup_editor": "_markable_photo",
+    "photos.save_markup": "_markable_photo",
+    "plans.index": "get_project_or_404",
+    "plans.upload": "get_project_or_404",
+    "plans.image": "get_plan_or_404",
+    "plans.original": "get_plan_or_404",
+    "inspections.item_pin": "get_inspection_or_404",
+    "plans.photo_pin": "_pinnable_photo",
 }
 
 

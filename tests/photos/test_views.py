@@ -424,9 +424,13 @@ def test_served_photos_are_privately_cacheable_with_an_etag(client, login_as, st
     login_as(Role.OFFICE)
     response = get(client, photo, "display")
     cache = response.cache_control
-    assert cache.private and not cache.public and cache.max_age and cache.max_age >= 86400
-    assert response.headers["ETag"].strip('"') == f"{photo.sha256}-display"
+    # display and thumbnail change when somebody marks the photo up: revalidated by ETag every time
+    assert cache.private and not cache.public and not cache.max_age and "no-cache" in response.headers["Cache-Control"]
+    assert response.headers["ETag"].strip('"') == f"{photo.sha256}-display-m0"
     assert get(client, photo, "thumb").headers["ETag"] != response.headers["ETag"]
+    for variant in ("original", "plain"):  # never change
+        cache = get(client, photo, variant).cache_control
+        assert cache.private and cache.immutable and cache.max_age >= 86400
     revalidated = get(client, photo, "display", **{"If-None-Match": response.headers["ETag"]})
     assert revalidated.status_code == 304 and revalidated.data == b""
 
