@@ -6,7 +6,7 @@ refused with 409 (empty forms: 422 first). Objects that do not exist are 404 for
 the area check. The owner's pages answer everybody alike: an unknown token is 404.
 """
 from portal.auth.roles import Role
-from tests.test_access_matrix import ALL_ROLES, DENIED, HIDDEN, OK, expect
+from tests.test_access_matrix import ALL_ROLES, HIDDEN, expect
 
 OFFICE = {Role.OFFICE}
 EVERYONE = set(Role)
