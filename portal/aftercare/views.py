@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -170,15 +170,22 @@ def card(acceptance_id: int):
 
 def send_stored_pdf(key: str | None, name: str):
     """A PDF from the store, or 404."""
+    data = _stored(key)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _stored(key: str | None) -> bytes:
+    """A file of the store (read whole: PDFs and display photos are small), or 404."""
     if not key:
         abort(404)
     try:
-        handle = get_storage().open(key)
+        with get_storage().open(key) as handle:
+            return handle.read()
     except (OSError, ValueError):
         abort(404)
-    response = send_file(handle, mimetype="application/pdf", download_name=name)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- repairs --------------------------------------------------------------------------------
@@ -326,13 +333,8 @@ def repair_photo(photo_id: int):
 
 def send_repair_photo(photo: RepairPhoto):
     """The photo's display version."""
-    try:
-        handle = get_storage().open(photo.display_key)
-    except (OSError, ValueError):
-        abort(404)
-    response = send_file(handle, mimetype="image/jpeg", max_age=3600)
-    response.cache_control.public = False
-    response.cache_control.private = True
+    response = Response(_stored(photo.display_key), mimetype="image/jpeg")
+    response.headers["Cache-Control"] = "private, max-age=3600"
     return response
 
 

@@ -52,11 +52,11 @@ AREAS: dict[str, dict[str, frozenset[Role] | str]] = {
     "notifications": {"view": LOGGED_IN},
     "certificates": {"view": frozenset({Role.OFFICE, Role.FINANCE}), "issue": _OFFICE, "revoke": _OFFICE},
     # After the pass: the inspector records the completion acceptance; office runs repairs and
-    # complaints; a crew leader (foreman) sees the repairs dispatched to him; finance the deductions.
+    # complaints; a crew leader (foreman) sees the repairs dispatched to him; finance the month-end deductions.
     "completion": {"record": _INSPECTOR | _OFFICE},
     "repairs": {"view": _OFFICE, "record": _OFFICE},
     "my_repairs": {"view": frozenset({Role.FOREMAN})},
-    "repair_deductions": {"view": frozenset({Role.FINANCE, Role.OFFICE})},
+    "repair_deductions": {"view": frozenset({Role.FINANCE})},
     "complaints": {"view": _OFFICE, "record": _OFFICE},
     "owner_links": {"manage": _OFFICE},
     "users": {"view": _ADMIN, "edit": _ADMIN},

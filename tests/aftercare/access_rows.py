@@ -41,7 +41,7 @@ ROWS = [
     ("POST", "/repairs/999999/accept", "aftercare.accept", logged_in(HIDDEN)),
     ("POST", "/repairs/999999/follow-up", "aftercare.follow_up", logged_in(HIDDEN)),
     ("GET", "/repair-photos/999999", "aftercare.repair_photo", logged_in(HIDDEN)),
-    ("GET", "/repairs/deductions", "aftercare.deductions", expect({Role.FINANCE, Role.OFFICE})),
+    ("GET", "/repairs/deductions", "aftercare.deductions", expect({Role.FINANCE})),
     ("GET", "/complaints/", "aftercare.complaints", expect(OFFICE)),
     ("GET", "/complaints/new", "aftercare.new_complaint", expect(OFFICE)),
     ("POST", "/complaints/new", "aftercare.new_complaint", expect(OFFICE, ok=422)),
