@@ -8,10 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.aftercare.models import Complaint
 from portal.aftercare.services import complaint_overdue, local_naive
 from portal.extensions import db
+from portal.projects.models import Project
 from portal.timeutil import local_day_start_utc
 
 
@@ -39,10 +41,29 @@ class ComplaintFigures:
     by_foreman: list[ForemanFigures] = field(default_factory=list)
 
 
+def week_and_month(today: date, now: datetime) -> tuple[ComplaintFigures, ComplaintFigures]:
+    """This week's (from Monday) and this month's figures, from one query."""
+    week_start, month_start = today - timedelta(days=today.weekday()), today.replace(day=1)
+    rows = received_between(min(week_start, month_start), today)
+    return (summarise([c for c in rows if c.received_at >= local_day_start_utc(week_start)], now),
+            summarise([c for c in rows if c.received_at >= local_day_start_utc(month_start)], now))
+
+
+def received_between(start: date, end: date) -> list[Complaint]:
+    """Complaints received in [start, end] (local days), with their projects and foremen."""
+    return list(db.session.scalars(
+        select(Complaint).where(Complaint.received_at >= local_day_start_utc(start),
+                                Complaint.received_at < local_day_start_utc(end) + _DAY)
+        .options(selectinload(Complaint.project).selectinload(Project.foreman))))
+
+
 def complaint_figures(start: date, end: date, now: datetime) -> ComplaintFigures:
     """Complaints received in [start, end] (local days); open and overdue as of ``now`` (UTC)."""
-    rows = db.session.scalars(select(Complaint).where(Complaint.received_at >= local_day_start_utc(start),
-                                                      Complaint.received_at < local_day_start_utc(end) + _DAY))
+    return summarise(received_between(start, end), now)
+
+
+def summarise(rows: list[Complaint], now: datetime) -> ComplaintFigures:
+    """The figures of these complaints."""
     figures = ComplaintFigures()
     foremen: dict[str, ForemanFigures] = {}
     hours = []

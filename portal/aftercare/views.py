@@ -1,8 +1,6 @@
 """After-sales pages for staff: completion acceptance and handover, repairs, complaints, deductions."""
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -14,7 +12,7 @@ import segno
 from portal import transaction
 from portal.aftercare import services, warranty
 from portal.aftercare.card import render_card_pdf
-from portal.aftercare.figures import complaint_figures
+from portal.aftercare.figures import week_and_month
 from portal.aftercare.forms import (
     AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FollowUpForm, OfficeRepairForm, PassOnForm, PlanForm,
     RepairDoneForm,
@@ -356,11 +354,8 @@ def complaints():
     today = local_today()
     open_rows = [(c, services.complaint_overdue(c)) for c in db.session.scalars(
         select(Complaint).where(Complaint.closed_at.is_(None)).order_by(Complaint.received_at))]
-    week_start = today - timedelta(days=today.weekday())
-    now = utcnow()
-    return render_template("aftercare/complaints.html", rows=open_rows,
-                           week=complaint_figures(week_start, today, now),
-                           month=complaint_figures(today.replace(day=1), today, now))
+    week, month = week_and_month(today, utcnow())
+    return render_template("aftercare/complaints.html", rows=open_rows, week=week, month=month)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])

@@ -107,6 +107,8 @@ def test_complaint_pages(client, login_as):
     assert second.status_code == 303
     html = client.get("/complaints/").text
     assert "再次投诉" in html and "complaint-figures" in html
+    dashboard = client.get("/dashboard/").text
+    assert "dashboard-complaints" in dashboard and "<td>2</td>" in dashboard
     assert client.post("/complaints/new", data={"contract_no": make_project().contract_no, "matter": "m",
                                                 "description": "d", "repeat_of": str(complaint.id)}).status_code == 422
 
