@@ -91,7 +91,8 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
-               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp, aftercare_bp, owner_bp):
+               signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp, aftercare_bp,
+               owner_bp):
         app.register_blueprint(bp)
 
 

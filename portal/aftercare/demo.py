@@ -26,7 +26,7 @@ from portal.certificates.models import PassCertificate
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.storage import get_storage
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_today, to_local, utcnow
 
 
 def seed_aftercare_demo() -> str | None:
@@ -41,7 +41,8 @@ def seed_aftercare_demo() -> str | None:
     if certificate is None or office is None:
         return None
     project, inspector = certificate.project, certificate.inspection.inspector
-    acceptance = services.record_acceptance(project, inspector, accepted_on=local_today() - timedelta(days=3),
+    accepted_on = min(local_today(), to_local(certificate.issued_at).date() + timedelta(days=3))  # 003 流程24
+    acceptance = services.record_acceptance(project, inspector, accepted_on=accepted_on,
                                             quality=5, service=5, timeliness=4, comment="施工认真，工地整洁。")
     storage = get_storage()
     for slot, user, name in (("owner", None, project.owner_name), ("foreman", project.foreman, None),

@@ -81,6 +81,9 @@ def record_acceptance(project: Project, inspector: User, *, accepted_on: date, q
     check_acceptable(project)
     if any(r not in RATINGS for r in (quality, service, timeliness)):
         raise AftercareError("bad_rating")
+    passed_on = load_facts([project.id])[project.id].passed_on
+    if passed_on is not None and accepted_on < passed_on:
+        raise AftercareError("before_pass")  # 003 流程24: completion acceptance follows the passed inspection
     acceptance = CompletionAcceptance(project_id=project.id, inspector_id=inspector.id, accepted_on=accepted_on,
                                       rating_quality=quality, rating_service=service, rating_timeliness=timeliness,
                                       comment=comment.strip()[:2000])

@@ -80,7 +80,9 @@ def completion(project_id: int):
     acceptance = services.acceptance_of(project)
     form = AcceptanceForm(data={"accepted_on": local_today()} if acceptance is None else None)
     error, status = None, 200
-    if acceptance is None and form.is_submitted():
+    if acceptance is not None and form.is_submitted():
+        error, status = error_text("already_accepted"), 409
+    elif acceptance is None and form.is_submitted():
         if not can(current_user, "completion", "record"):
             abort(403)
         if form.validate():

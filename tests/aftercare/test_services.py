@@ -38,14 +38,15 @@ def test_handover_needs_every_signature(app, storage):
 def test_handover_moves_the_project_and_starts_the_warranty(handed):
     acceptance, result = handed
     assert acceptance.project.status == ProjectStatus.HANDED_OVER.value
-    assert acceptance.warranty_start == date(2026, 3, 10)
-    assert acceptance.warranty_months["waterproofing"] == 60 and acceptance.card_number.startswith("BX-2026-")
+    assert acceptance.warranty_start == acceptance.accepted_on == local_today()
+    assert acceptance.warranty_months["waterproofing"] == 60
+    assert acceptance.card_number.startswith(f"BX-{local_today().year}-")
     link, state = services.resolve_owner_link(result.token)
     assert link.id == result.link.id and state == "active"
 
 
 def test_warranty_card_pdf_has_extractable_chinese_and_the_owner_qr(app, storage):
-    acceptance, result = handed_over(app, storage)
+    acceptance, result = handed_over(app, storage, accepted_on=date(2026, 3, 10))
     with storage.open(result.card_key) as handle:
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
     assert "保修卡" in text and acceptance.card_number in text and acceptance.project.contract_no in text
@@ -64,7 +65,8 @@ def test_owner_link_states(handed):
 
 
 def test_repair_in_and_out_of_warranty(app, storage):
-    acceptance, _ = handed_over(app, storage, render=lambda a, u: b"%PDF", accepted_on=local_today() - timedelta(days=800))
+    acceptance, _ = handed_over(app, storage, render=lambda a, u: b"%PDF",
+                                accepted_on=local_today() - timedelta(days=800))
     project = acceptance.project
     general = services.file_repair(project, kind="general", description="门框开裂", source="phone")
     leak = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="owner_page")
@@ -132,3 +134,15 @@ def test_complaint_round_and_repeat_flags_the_handler():
     with pytest.raises(services.AftercareError):
         services.register_complaint(make_project(), matter="x", description="y", complained_about="", user=office,
                                     repeat_of=first)
+
+
+def test_acceptance_cannot_predate_the_pass(storage):
+    from tests.factories import issue_certificate, make_signed_inspection
+
+    inspection = make_signed_inspection(storage=storage)
+    issue_certificate(inspection, storage=storage, render=lambda c: b"%PDF-1.7")
+    with pytest.raises(services.AftercareError) as exc:
+        services.record_acceptance(inspection.project, inspection.inspector,
+                                   accepted_on=local_today() - timedelta(days=30), quality=5, service=5,
+                                   timeliness=5, comment="")
+    assert exc.value.code == "before_pass"
