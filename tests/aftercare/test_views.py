@@ -1,4 +1,5 @@
 """Staff pages: the inspector's completion acceptance, office's repairs and complaints, finance's deductions."""
+from decimal import Decimal
 
 from portal.aftercare import services
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
@@ -116,3 +117,20 @@ def test_complaint_pages(client, login_as):
 def test_deductions_month_parameter_is_validated(client, login_as):
     login_as(Role.FINANCE)
     assert client.get("/repairs/deductions?month=2026-13-01").status_code == 400
+
+
+def test_a_crew_leader_from_another_site_collects_the_owners_signature(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    crew = make_user(Role.FOREMAN)
+    repair = services.file_repair(project, kind="general", description="门吸脱落", source="phone")
+    services.plan_repair(repair, assignee=crew, solution="重装", visit_on=local_today())
+    services.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
+                           water_test_passed=None)
+    db.session.commit()
+    login_as(crew)
+    assert client.get(f"/projects/{project.id}").status_code == 404  # not his project
+    panel = client.get(f"/signatures/repair/{repair.id}")
+    assert panel.status_code == 200 and "data-sign-form" in panel.text
+    login_as(make_user(Role.FOREMAN))
+    assert client.get(f"/signatures/repair/{repair.id}").status_code == 404
