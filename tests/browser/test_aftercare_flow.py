@@ -20,6 +20,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from tests.browser.conftest import login
+from tests.browser.test_layout import check_page
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 SETUP_SCRIPT = r"""
@@ -160,6 +161,7 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     page.goto(f"/projects/{project_id}")
     with page.expect_navigation():
         page.locator("#completion-link").click()
+    assert check_page(page, "completion form", overflow=False) == []
     form = page.locator("#acceptance-form")
     for name, value in (("quality", "5"), ("service", "4"), ("timeliness", "5")):
         form.locator(f"input[name={name}][value='{value}']").check()
@@ -179,9 +181,10 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     expect(link).to_be_visible()
     expect(page.locator("#owner-link .qr svg")).to_be_visible()
     owner_url = link.get_attribute("href")
+    assert check_page(page, "handed over", overflow=False) == []
     assert owner_url.startswith(f"{live_server.url}/owner/")
     expect(page.locator("main")).to_contain_text("已交付")
-    card = page.request.get(page.locator("a[href$='/card.pdf']").get_attribute("href"))
+    card = page.request.get(page.locator("#card-link").get_attribute("href"))
     assert card.status == 200
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(card.body())).pages)
     assert "保修卡" in text and "Y26120651" in text and "防水" in text
@@ -198,6 +201,7 @@ def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context
         assert page.goto(owner_url).status == 200
         expect(page.locator("h1")).to_contain_text("Y26120652")
         expect(page.locator("a[href$='/warranty-card.pdf']")).to_be_visible()
+        assert check_page(page, "owner's page", overflow=False) == []
         form = page.locator("#repair-form")
         form.locator("select[name=kind]").select_option("waterproofing")
         form.locator("textarea[name=description]").fill("主卫淋浴区墙角渗水")
@@ -210,9 +214,10 @@ def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context
         expect(page.locator("main")).to_contain_text("在保修期内")
         image = page.locator("img.thumb")
         expect(image).to_have_count(1)
+        assert check_page(page, "owner's repair", overflow=False) == []
         page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
         with page.expect_navigation():
-            page.locator("main a[href*='/owner/']").first.click()
+            page.locator("#back").click()
         expect(page.locator("#repairs li a")).to_have_count(1)
     finally:
         context.close()
