@@ -101,6 +101,10 @@ with app.app_context(), app.test_request_context():
                  ("foreman", foreman, foreman.display_name), ("inspector", inspector, inspector.display_name)])
         handover = aftercare.hand_over(acceptance, office, get_storage(), render_card_pdf)
         result["owner_url"] = aftercare.owner_url(handover.token)
+    if args.get("repair"):
+        repair = aftercare.file_repair(project, kind="plumbing", description=args["repair"], source="owner_page")
+        repair.received_at = repair.received_at - timedelta(hours=30)
+        result["repair_id"] = repair.id
     db.session.commit()
     print(json.dumps(result))
 """
@@ -221,3 +225,29 @@ def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context
         expect(page.locator("#repairs li a")).to_have_count(1)
     finally:
         context.close()
+
+
+def test_office_dispatches_an_overdue_repair(page: Page, live_server):
+    data = run_setup(live_server, contract_no="Y26120653", address="西安市雁塔区售后测试小区3号楼303室",
+                     owner="派工业主", handover=True, repair="厨房下水管接口滴水")
+    login(page, "office")
+    page.goto("/repairs/")
+    row = page.locator(f"#repairs a[href$='/repairs/{data['repair_id']}']")
+    expect(row).to_contain_text("Y26120653")
+    expect(row.locator(".badge-bad")).to_be_visible()  # contact and plan are overdue
+    assert check_page(page, "repairs", overflow=False) == []
+    with page.expect_navigation():
+        row.click()
+    expect(page.locator("main")).to_contain_text("在保修期内")
+    assert check_page(page, "repair", overflow=False) == []
+    with page.expect_navigation():
+        page.locator("form[action$='/contact'] button").click()
+    plan = page.locator("form[action$='/plan']")
+    plan.locator("select[name=assignee_id]").select_option(label="售后工长53")
+    plan.locator("textarea[name=solution]").fill("更换下水管接口密封圈")
+    with page.expect_navigation():
+        plan.locator("button[type=submit]").click()
+    expect(page.locator("main")).to_contain_text("已派工给 售后工长53")
+    done = page.locator("form[action$='/done']")
+    expect(done.locator("input[name=water_test]")).to_have_count(2)  # a leak: the water test is asked for
+    assert check_page(page, "repair planned", overflow=False) == []
