@@ -34,6 +34,13 @@ OWNER_LIMIT = "30 per minute"
 FILING_LIMIT = "10 per hour"
 
 
+@bp.after_request
+def _not_cached(response):
+    """The owner's pages are personal though nobody is logged in: no shared phone or proxy keeps them."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
 def owner_link_or_404(token: str):
     """The active link of ``token`` (404 for unknown, 410 for revoked or expired, with the reason)."""
     link, state = services.resolve_owner_link(token[:300])

@@ -27,8 +27,10 @@ def _two_projects(app, storage):
 
 def test_page_shows_the_project_and_its_documents(client, app, storage):
     acceptance, result, _ = _two_projects(app, storage)
-    html = client.get(_path(services.owner_url(result.token))).text
+    response = client.get(_path(services.owner_url(result.token)))
+    html = response.text
     assert acceptance.project.contract_no in html and acceptance.card_number in html
+    assert "no-store" in response.headers["Cache-Control"]
     card = client.get(_path(services.owner_url(result.token)) + "/warranty-card.pdf")
     assert card.status_code == 200 and card.data.startswith(b"%PDF")
     assert client.get(_path(services.owner_url(result.token)) + "/certificate.pdf").status_code == 200
