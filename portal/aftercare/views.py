@@ -1,7 +1,7 @@
 """After-sales pages for staff: completion acceptance and handover, repairs, complaints, deductions."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -25,6 +25,7 @@ from portal.auth.models import User, UserRole
 from portal.auth.permissions import authorise, can
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required
+from portal.csvexport import csv_response
 from portal.errors import InsufficientStorage
 from portal.extensions import db
 from portal.params import arg_date
@@ -344,6 +345,11 @@ def deductions():
     """The month-end list: crew repairs charged to the foremen's warranty deposits."""
     month = arg_date("month") or local_today().replace(day=1)
     rows, totals = services.deductions(month.year, month.month)
+    if request.args.get("format") == "csv":
+        return csv_response(f"repair-deductions-{month:%Y-%m}.csv",
+                            [_("Foreman"), _("Contract no."), _("Repair"), _("Accepted"), _("Cost")],
+                            ([row.foreman, row.contract_no, row.repair_id, row.accepted_on.isoformat(), row.cost]
+                             for row in rows))
     return render_template("aftercare/deductions.html", month=month, rows=rows, totals=totals)
 
 

@@ -77,6 +77,8 @@ def test_office_enters_a_phone_call_and_runs_the_repair(client, login_as, storag
     login_as(Role.FINANCE)
     html = client.get("/repairs/deductions").text
     assert project.contract_no in html and "50.00" in html
+    csv = client.get(f"/repairs/deductions?month={local_today().replace(day=1).isoformat()}&format=csv")
+    assert csv.mimetype == "text/csv" and project.contract_no in csv.text and "50.00" in csv.text
 
 
 def test_crew_leader_sees_only_his_repairs(client, login_as, storage):
