@@ -55,6 +55,7 @@ ERRORS = {
     "not_repaired": _l("The repair is not recorded as done."),
     "not_accepted": _l("The owner has not accepted the repair yet."),
     "bad_repeat": _l("The first complaint belongs to another project."),
+    "first_still_open": _l("The first complaint is still being handled: this is not a second complaint yet."),
     "closed": _l("This complaint is closed."),
     "not_passed_on": _l("Pass the complaint on first."),
     "answer_required": _l("Write down the answer."),

@@ -396,6 +396,8 @@ def register_complaint(project: Project, *, matter: str, description: str, compl
         raise AftercareError("description_required")
     if repeat_of is not None and repeat_of.project_id != project.id:
         raise AftercareError("bad_repeat")
+    if repeat_of is not None and repeat_of.closed_at is None:
+        raise AftercareError("first_still_open")  # a second complaint follows a complete round (000 第三节 5)
     complaint = Complaint(project_id=project.id, matter=matter.strip()[:200], description=description.strip()[:4000],
                           complained_about=complained_about.strip()[:100], recorded_by_id=user.id,
                           received_at=utcnow(), repeat_of_id=repeat_of.id if repeat_of else None)

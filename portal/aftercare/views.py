@@ -381,12 +381,16 @@ def new_complaint():
         elif form.repeat_of.data and (first is None or first.project_id != project.id):
             form.repeat_of.errors = [error_text("bad_repeat")]
         else:
-            complaint = services.register_complaint(
-                project, matter=form.matter.data, description=form.description.data,
-                complained_about=form.complained_about.data or "", user=current_user, repeat_of=first)
-            if first is not None:
-                repeat_complaint_flagged(complaint)
-            return redirect(url_for("aftercare.complaint", complaint_id=complaint.id), 303)
+            try:
+                complaint = services.register_complaint(
+                    project, matter=form.matter.data, description=form.description.data,
+                    complained_about=form.complained_about.data or "", user=current_user, repeat_of=first)
+            except services.AftercareError as exc:
+                form.repeat_of.errors = [error_text(exc.code)]
+            else:
+                if first is not None:
+                    repeat_complaint_flagged(complaint)
+                return redirect(url_for("aftercare.complaint", complaint_id=complaint.id), 303)
     return render_template("aftercare/complaint_new.html", form=form), 422
 
 

@@ -122,6 +122,10 @@ def test_complaint_round_and_repeat_flags_the_handler():
     office, head = make_user(Role.OFFICE), make_user(Role.PROJECT_MANAGER)
     first = services.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
                                         user=office)
+    with pytest.raises(services.AftercareError) as exc:  # still being handled: a chase, not a second complaint
+        services.register_complaint(project, matter="地板起拱", description="催办", complained_about="", user=office,
+                                    repeat_of=first)
+    assert exc.value.code == "first_still_open"
     services.pass_on(first, head)
     services.answer_complaint(first, "已安排重铺")
     services.close_complaint(first, "业主认可", True)
