@@ -52,6 +52,7 @@ def upgrade():
     sa.Column('rating_service', sa.Integer(), nullable=False),
     sa.Column('rating_timeliness', sa.Integer(), nullable=False),
     sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('warranty_explained', sa.Boolean(), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('handed_over_at', sa.DateTime(), nullable=True),
     sa.Column('warranty_start', sa.Date(), nullable=True),

@@ -43,7 +43,8 @@ def seed_aftercare_demo() -> str | None:
     project, inspector = certificate.project, certificate.inspection.inspector
     accepted_on = min(local_today(), to_local(certificate.issued_at).date() + timedelta(days=3))  # 003 流程24
     acceptance = services.record_acceptance(project, inspector, accepted_on=accepted_on,
-                                            quality=5, service=5, timeliness=4, comment="施工认真，工地整洁。")
+                                            quality=5, service=5, timeliness=4, comment="施工认真，工地整洁。",
+                                            warranty_explained=True)
     storage = get_storage()
     for slot, user, name in (("owner", None, project.owner_name), ("foreman", project.foreman, None),
                              ("inspector", inspector, None)):

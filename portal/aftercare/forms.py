@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DecimalField, FileField, IntegerField, RadioField, SelectChoice, SelectField, \
+from wtforms import BooleanField, DateField, DecimalField, FileField, IntegerField, RadioField, SelectChoice, SelectField, \
     StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -34,6 +34,8 @@ class AcceptanceForm(PortalForm):
     timeliness = RadioField(_l("Keeping to the schedule"), choices=RATING_CHOICES, coerce=int,
                             validators=[InputRequired()])
     comment = TextAreaField(_l("The owner's comment"), validators=[Optional(), Length(max=2000)])
+    warranty_explained = BooleanField(_l("I explained the warranty periods, how to report a repair and the owner's page"),
+                                      validators=[DataRequired()])
 
 
 class RepairForm(PortalForm):

@@ -39,6 +39,7 @@ ERRORS = {
     "already_accepted": _l("The completion acceptance of this project is recorded already."),
     "not_passed": _l("Completion acceptance needs a passed pre-acceptance with a valid pass certificate."),
     "bad_rating": _l("Ratings go from 1 to 5."),
+    "explain_required": _l("Explain the warranty process and the owner's page to the owner first."),
     "before_pass": _l("The completion acceptance cannot be dated before the passed pre-acceptance."),
     "already_handed_over": _l("The project was handed over already."),
     "unsigned": _l("Owner, foreman and inspector must all sign first."),

@@ -31,6 +31,8 @@ class CompletionAcceptance(db.Model):
     rating_service: Mapped[int]
     rating_timeliness: Mapped[int]
     comment: Mapped[str] = mapped_column(Text, default="")
+    # 000 (预验收员 办理保修): the inspector explained the warranty process and the owner's page.
+    warranty_explained: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     handed_over_at: Mapped[datetime | None]
     warranty_start: Mapped[date | None]

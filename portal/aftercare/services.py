@@ -76,9 +76,16 @@ def check_acceptable(project: Project) -> None:
 
 
 def record_acceptance(project: Project, inspector: User, *, accepted_on: date, quality: int, service: int,
-                      timeliness: int, comment: str) -> CompletionAcceptance:
-    """The 竣工验收单 with the owner's evaluation, ready to be signed by owner, foreman and inspector."""
+                      timeliness: int, comment: str, warranty_explained: bool) -> CompletionAcceptance:
+    """The 竣工验收单 with the owner's evaluation, ready to be signed by owner, foreman and inspector.
+
+    The inspector's duties at handover (000, 预验收员 岗位: 开具保修单, 客户填写反馈意见表, 介绍保修流程,
+    刻录隐蔽工程照片): the evaluation is this record, the card and the photo archive come with the
+    handover (the owner's page), and he confirms here that he explained the warranty process.
+    """
     check_acceptable(project)
+    if not warranty_explained:
+        raise AftercareError("explain_required")
     if any(r not in RATINGS for r in (quality, service, timeliness)):
         raise AftercareError("bad_rating")
     passed_on = load_facts([project.id])[project.id].passed_on
@@ -86,7 +93,7 @@ def record_acceptance(project: Project, inspector: User, *, accepted_on: date, q
         raise AftercareError("before_pass")  # 003 流程24: completion acceptance follows the passed inspection
     acceptance = CompletionAcceptance(project_id=project.id, inspector_id=inspector.id, accepted_on=accepted_on,
                                       rating_quality=quality, rating_service=service, rating_timeliness=timeliness,
-                                      comment=comment.strip()[:2000])
+                                      comment=comment.strip()[:2000], warranty_explained=True)
     db.session.add(acceptance)
     db.session.flush()
     return acceptance

@@ -22,7 +22,7 @@ def acceptance_content(acceptance: CompletionAcceptance) -> dict:
     return {"type": "completion", "project": acceptance.project.contract_no,
             "accepted_on": acceptance.accepted_on, "inspector": acceptance.inspector_id,
             "ratings": [acceptance.rating_quality, acceptance.rating_service, acceptance.rating_timeliness],
-            "comment": acceptance.comment}
+            "comment": acceptance.comment, "warranty_explained": acceptance.warranty_explained}
 
 
 def repair_content(repair: RepairRequest) -> dict:

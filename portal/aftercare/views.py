@@ -90,7 +90,8 @@ def completion(project_id: int):
             try:
                 acceptance = services.record_acceptance(
                     project, current_user, accepted_on=form.accepted_on.data, quality=form.quality.data,
-                    service=form.service.data, timeliness=form.timeliness.data, comment=form.comment.data or "")
+                    service=form.service.data, timeliness=form.timeliness.data, comment=form.comment.data or "",
+                    warranty_explained=form.warranty_explained.data)
             except services.AftercareError as exc:
                 error, status = error_text(exc.code), 409
             else:

@@ -20,7 +20,8 @@ def accepted(storage, accepted_on: date | None = None):
     issue_certificate(inspection, storage=storage, render=lambda cert: b"%PDF-1.7 fake")
     project = inspection.project
     acceptance = services.record_acceptance(project, inspection.inspector, accepted_on=accepted_on or local_today(),
-                                            quality=5, service=4, timeliness=3, comment="很满意")
+                                            quality=5, service=4, timeliness=3, comment="很满意",
+                                            warranty_explained=True)
     for slot, user in (("owner", None), ("foreman", project.foreman), ("inspector", inspection.inspector)):
         make_signature("completion", acceptance, slot, user=user or inspection.inspector, storage=storage,
                        signer_name="王业主" if slot == "owner" else None)

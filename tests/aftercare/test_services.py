@@ -22,7 +22,7 @@ def test_acceptance_needs_a_valid_pass_certificate(storage):
     inspection = make_finished_inspection()  # passed, but no certificate: finance could not settle either
     with pytest.raises(services.AftercareError) as exc:
         services.record_acceptance(inspection.project, inspection.inspector, accepted_on=date(2026, 3, 10),
-                                   quality=5, service=5, timeliness=5, comment="")
+                                   quality=5, service=5, timeliness=5, comment="", warranty_explained=True)
     assert exc.value.code == "not_passed"
 
 
@@ -148,5 +148,5 @@ def test_acceptance_cannot_predate_the_pass(storage):
     with pytest.raises(services.AftercareError) as exc:
         services.record_acceptance(inspection.project, inspection.inspector,
                                    accepted_on=local_today() - timedelta(days=30), quality=5, service=5,
-                                   timeliness=5, comment="")
+                                   timeliness=5, comment="", warranty_explained=True)
     assert exc.value.code == "before_pass"

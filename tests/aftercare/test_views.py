@@ -19,7 +19,7 @@ def test_inspector_records_the_acceptance_and_is_sent_to_the_signatures(client, 
     url = f"/projects/{inspection.project_id}/completion"
     assert "acceptance-form" in client.get(url).text
     response = client.post(url, data={"accepted_on": local_today().isoformat(), "quality": "5", "service": "4",
-                                      "timeliness": "5", "comment": "满意"})
+                                      "timeliness": "5", "comment": "满意", "warranty_explained": "y"})
     assert response.status_code == 303 and "/signatures/completion/" in response.headers["Location"]
     acceptance = db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).one()
     assert acceptance.inspector_id == inspection.inspector_id and acceptance.rating_service == 4
@@ -31,7 +31,8 @@ def test_no_acceptance_form_without_a_certificate(client, login_as):
     html = client.get(f"/projects/{project.id}/completion").text
     assert "acceptance-form" not in html and "合格证书" in html
     response = client.post(f"/projects/{project.id}/completion", data={
-        "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5"})
+        "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5",
+        "warranty_explained": "y"})
     assert response.status_code == 409
 
 
@@ -136,3 +137,14 @@ def test_a_crew_leader_from_another_site_collects_the_owners_signature(client, l
     assert panel.status_code == 200 and "data-sign-form" in panel.text
     login_as(make_user(Role.FOREMAN))
     assert client.get(f"/signatures/repair/{repair.id}").status_code == 404
+
+
+def test_the_acceptance_needs_the_warranty_explained(client, login_as, storage):
+    inspection = make_signed_inspection(storage=storage)
+    issue_certificate(inspection, storage=storage, render=lambda c: b"%PDF-1.7")
+    db.session.commit()
+    login_as(inspection.inspector)
+    response = client.post(f"/projects/{inspection.project_id}/completion", data={
+        "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5"})
+    assert response.status_code == 422
+    assert db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).count() == 0

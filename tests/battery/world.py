@@ -162,7 +162,7 @@ def _aftercare(world: World, project, users: dict, description: str, matter: str
     """The project handed over (owner's link, card), a repair request with a photo, a complaint."""
     inspector, foreman, office = users[Role.INSPECTOR], users[Role.FOREMAN], users[Role.OFFICE]
     acceptance = aftercare.record_acceptance(project, inspector, accepted_on=local_today(), quality=5, service=5,
-                                             timeliness=5, comment=description)
+                                             timeliness=5, comment=description, warranty_explained=True)
     for slot, user in (("owner", inspector), ("foreman", foreman), ("inspector", inspector)):
         make_signature("completion", acceptance, slot, user=user)
     handover = aftercare.hand_over(acceptance, office, get_storage(), lambda _acceptance, _url: b"%PDF-1.7 card")

@@ -96,7 +96,7 @@ with app.app_context(), app.test_request_context():
     result = {"project_id": project.id}
     if args["handover"]:
         acceptance = aftercare.record_acceptance(project, inspector, accepted_on=today, quality=5, service=5,
-                                                 timeliness=5, comment="")
+                                                 timeliness=5, comment="", warranty_explained=True)
         sign_all(RECORD_TYPES["completion"], acceptance, [("owner", inspector, args["owner"]),
                  ("foreman", foreman, foreman.display_name), ("inspector", inspector, inspector.display_name)])
         handover = aftercare.hand_over(acceptance, office, get_storage(), render_card_pdf)
@@ -170,6 +170,7 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     for name, value in (("quality", "5"), ("service", "4"), ("timeliness", "5")):
         form.locator(f"input[name={name}][value='{value}']").check()
     form.locator("textarea[name=comment]").fill("工地干净，工长负责。")
+    form.locator("input[name=warranty_explained]").check()
     with page.expect_navigation():
         form.locator("button[type=submit]").click()
     assert "/signatures/completion/" in page.url
