@@ -68,6 +68,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
+    from portal.aftercare.owner_views import bp as owner_bp
+    from portal.aftercare.views import bp as aftercare_bp
     from portal.api.views import bp as api_bp
     from portal.auth.views import bp as auth_bp
     from portal.certificates.views import bp as certificates_bp
@@ -90,7 +92,8 @@ def register_blueprints(app: Flask) -> None:
 
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
-               plans_bp, signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp):
+               plans_bp, signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp,
+               aftercare_bp, owner_bp):
         app.register_blueprint(bp)
 
 
@@ -101,6 +104,7 @@ def register_features(app: Flask) -> None:
     Receivers of one signal run in this order: on finishing, the inspection's own handbook
     penalty comes before rectification's notice and round penalties, as it always did.
     """
+    from portal.aftercare import signing as aftercare_signing
     from portal.certificates import hooks as certificate_hooks
     from portal.finance import hooks as finance_hooks
     from portal.inspections import hooks as inspection_hooks
@@ -111,13 +115,14 @@ def register_features(app: Flask) -> None:
     from portal.rectification import signing as rectification_signing
 
     for feature in (inspection_hooks, rectification_hooks, inspection_signing, photo_signing,
-                    rectification_signing, certificate_hooks, finance_hooks, penalty_hooks):
+                    rectification_signing, certificate_hooks, finance_hooks, penalty_hooks, aftercare_signing):
         feature.register()
 
 
 def register_permissions(app: Flask) -> None:
     """Each feature registers the access rules for its own objects; templates get ``can`` and the menu."""
     from portal.admin import permissions as admin_rules
+    from portal.aftercare import permissions as aftercare_rules
     from portal.auth import navigation, permissions
     from portal.certificates import permissions as certificate_rules
     from portal.checklists import permissions as checklist_rules
@@ -131,7 +136,7 @@ def register_permissions(app: Flask) -> None:
     from portal.signatures import permissions as signature_rules
 
     for feature in (project_rules, admin_rules, checklist_rules, equipment_rules, inspection_rules, photo_rules,
-                    plan_rules, notice_rules, schedule_rules, signature_rules, certificate_rules):
+                    plan_rules, notice_rules, schedule_rules, signature_rules, certificate_rules, aftercare_rules):
         feature.register()
     permissions.init_app(app)
     navigation.init_app(app)

@@ -104,6 +104,16 @@ def send_reminders_command():
     click.echo(f"{sent} reminders sent")
 
 
+@click.command("send-aftercare-reminders")
+def send_aftercare_reminders_command():
+    """Notify about overdue repair and complaint steps (run every 15 minutes from cron; repeats nothing)."""
+    from portal.aftercare.notify import send_aftercare_reminders
+
+    sent = send_aftercare_reminders()
+    db.session.commit()
+    click.echo(f"{sent} after-sales reminders sent")
+
+
 def init_app(app: Flask) -> None:
     """Register the commands."""
     app.cli.add_command(create_user_command)
@@ -111,3 +121,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(load_checklist_command)
     app.cli.add_command(cleanup_uploads_command)
     app.cli.add_command(send_reminders_command)
+    app.cli.add_command(send_aftercare_reminders_command)

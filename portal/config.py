@@ -36,6 +36,8 @@ def load_config(env: dict[str, str], instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": _ratelimit_storage(env, problems),
         "PROXY_COUNT": _int(env, "PROXY_COUNT", 0, problems),
         "RECTIFICATION_DAYS": _int(env, "RECTIFICATION_DAYS", 7, problems),
+        "SERVICE_PHONE": env.get("SERVICE_PHONE", ""),
+        "WARRANTY_MONTHS": _months_table(env, problems),
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": _int(env, "SMTP_PORT", 25, problems),
         "SMTP_USER": env.get("SMTP_USER", ""),
@@ -77,6 +79,19 @@ def _fixed_settings(config: dict) -> dict:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
     }
+
+
+def _months_table(env: dict, problems: list[str]) -> dict[str, int]:
+    """``WARRANTY_MONTHS=waterproofing=72,general=36``: longer warranty periods than the national minimums
+    (the kinds and minimums are checked by the aftercare package at start-up)."""
+    table = {}
+    for part in filter(None, (p.strip() for p in env.get("WARRANTY_MONTHS", "").split(","))):
+        name, _sep, value = part.partition("=")
+        if not value.strip().isdigit():
+            problems.append(f"WARRANTY_MONTHS: {part!r} is not kind=months")
+            continue
+        table[name.strip()] = int(value)
+    return table
 
 
 def _secret_key(env: dict, portal_env: str, instance_path: str, problems: list[str]) -> str:

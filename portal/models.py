@@ -1,4 +1,7 @@
 """Import every feature's models, so that migrations and the app see the whole schema."""
+from portal.aftercare.models import (  # noqa: F401
+    CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest,
+)
 from portal.api.models import ApiToken  # noqa: F401
 from portal.auth.models import User, UserRole  # noqa: F401
 from portal.certificates.models import PassCertificate  # noqa: F401

@@ -41,6 +41,7 @@ def test_development_generates_secret_once(tmp_path):
     ("PROXY_COUNT", "two", "PROXY_COUNT must be a whole number"),
     ("PORTAL_ENV", "staging", "PORTAL_ENV must be one of"),
     ("COMPRESS_RESPONSES", "maybe", "COMPRESS_RESPONSES must be 1 or 0"),
+    ("WARRANTY_MONTHS", "general=two", "WARRANTY_MONTHS: 'general=two' is not kind=months"),
 ])
 def test_invalid_values_are_reported(tmp_path, name, value, message):
     env = {"PORTAL_ENV": "development", name: value}

@@ -38,6 +38,9 @@ NAV: tuple[NavEntry, ...] = (
     NavEntry("projects.index", _l("Projects"), "projects"),
     NavEntry("notifications.index", _l("Notifications"), "notifications", shows_unread=True),
     NavEntry("certificates.index", _l("Pass certificates"), "certificates"),
+    NavEntry("aftercare.repairs", _l("After-sales"), "repairs"),  # repairs, with links to complaints
+    NavEntry("aftercare.my_repairs", _l("My repairs"), "my_repairs"),
+    NavEntry("aftercare.deductions", _l("Repair deductions"), "repair_deductions"),
     NavEntry("admin.users", _l("Users"), "users"),
     NavEntry("admin.api_tokens", _l("API tokens"), "api_tokens"),
 )

@@ -51,6 +51,14 @@ AREAS: dict[str, dict[str, frozenset[Role] | str]] = {
     "projects": {"view": LOGGED_IN, "view_all": ALL_PROJECT_ROLES, "edit": PROJECT_EDITOR_ROLES},
     "notifications": {"view": LOGGED_IN},
     "certificates": {"view": frozenset({Role.OFFICE, Role.FINANCE}), "issue": _OFFICE, "revoke": _OFFICE},
+    # After the pass: the inspector records the completion acceptance; office runs repairs and
+    # complaints; a crew leader (foreman) sees the repairs dispatched to him; finance the month-end deductions.
+    "completion": {"record": _INSPECTOR | _OFFICE},
+    "repairs": {"view": _OFFICE, "record": _OFFICE},
+    "my_repairs": {"view": frozenset({Role.FOREMAN})},
+    "repair_deductions": {"view": frozenset({Role.FINANCE})},
+    "complaints": {"view": _OFFICE, "record": _OFFICE},
+    "owner_links": {"manage": _OFFICE},
     "users": {"view": _ADMIN, "edit": _ADMIN},
     "api_tokens": {"view": _ADMIN, "create": _ADMIN, "revoke": _ADMIN},
 }

@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
+from portal.aftercare.figures import week_and_month
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required
 from portal.dashboard import awards as site_awards
@@ -20,7 +21,7 @@ from portal.dashboard.rates import percent_text
 from portal.csvexport import csv_response
 from portal.dashboard.tables import build_tables, headlines
 from portal.pdf import render_pdf
-from portal.timeutil import local_now, local_today
+from portal.timeutil import local_now, local_today, utcnow
 from portal.web import link_args, render_page_or_fragment
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -60,7 +61,8 @@ def _dashboard_page(form: FilterForm, *, figures=None, tables=None, status: int 
     return render_page_or_fragment(
         "dashboard/index.html", "dashboard/_body.html", "dashboard-body", status=status, form=form,
         figures=figures, tables=tables, charts=dashboard_charts(figures) if figures else {},
-        headlines=headlines(figures) if figures else [], csv_args=csv_args)
+        headlines=headlines(figures) if figures else [], csv_args=csv_args,
+        complaints=week_and_month(local_today(), utcnow()))
 
 
 def _csv(tables: dict, key: str) -> Response:

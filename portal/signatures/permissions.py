@@ -9,7 +9,7 @@ loader gathered, so that the rule itself stays pure. One rule for every record t
   (notices, concealed-works records, closure tests) an inspector assigned to one of the
   project's inspections, or the project's foreman or project manager;
 - **view** (the signature panel and images): the user sees the project, and collects or has a
-  slot of his own on the record.
+  slot of his own on the record; the person who runs the record always sees it.
 """
 from __future__ import annotations
 
@@ -55,7 +55,10 @@ def runs_record(user, signable: Signable) -> bool:
 
 
 def may_view(user, signable: Signable) -> bool:
-    """Who sees the project and collects, or has a slot of his own."""
+    """Who sees the project and collects, or has a slot of his own; and the person who runs the
+    record even when the project is not his (a repair crew leader on another foreman's site)."""
+    if signable.run_by is not None and signable.run_by == user.id:
+        return True
     return permissions.can(user, signable.project, "view") and (
         runs_record(user, signable) or bool(own_slots(user, signable)))
 

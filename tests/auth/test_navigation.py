@@ -49,7 +49,7 @@ def test_the_menu_keeps_its_labels_order_unread_count_and_logout(client, login_a
     labels = re.findall(r'<li><a href="[^"]+">([^<]+)</a></li>', menu)
     assert labels == ["Dashboard", "Monthly awards", "Inspections", "Checklist templates", "Equipment", "Weekly list",
                       "Week schedule", "Settlement lookup", "Rectification notices", "Penalties", "Projects",
-                      "Notifications (1)", "Pass certificates"]
+                      "Notifications (1)", "Pass certificates", "After-sales"]
     assert 'action="/logout"' in menu and 'name="csrf_token"' in menu
 
 

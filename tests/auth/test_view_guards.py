@@ -32,6 +32,8 @@ PUBLIC = {
     "auth.login", "auth.set_language", "health.healthz", "health.live", "favicon", "schedule.ics_feed",
     "signatures.public_sign", "api.settlement_status", "certificates.verify", "certificates.verify_form",
     "offline.manifest", "offline.worker", "offline.offline_page",
+    "owner.page", "owner.file_repair", "owner.repair", "owner.repair_photo", "owner.card", "owner.certificate",
+    "owner.concealed",
 }
 
 # Any logged-in user, on his own session or data only.
@@ -78,6 +80,20 @@ LOADER_GUARDED = {
     "plans.original": "get_plan_or_404",
     "inspections.item_pin": "get_inspection_or_404",
     "plans.photo_pin": "_pinnable_photo",
+    "aftercare.completion": "get_project_or_404",
+    "aftercare.hand_over": "get_acceptance_or_404",
+    "aftercare.card": "get_acceptance_or_404",
+    "aftercare.repair": "get_repair_or_404",
+    "aftercare.contact": "get_repair_or_404",
+    "aftercare.plan": "get_repair_or_404",
+    "aftercare.done": "get_repair_or_404",
+    "aftercare.accept": "get_repair_or_404",
+    "aftercare.follow_up": "get_repair_or_404",
+    "aftercare.repair_photo": "get_repair_or_404",
+    "aftercare.complaint": "get_complaint_or_404",
+    "aftercare.pass_on": "get_complaint_or_404",
+    "aftercare.answer": "get_complaint_or_404",
+    "aftercare.close": "get_complaint_or_404",
 }
 
 

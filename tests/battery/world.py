@@ -22,6 +22,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from portal.aftercare import services as aftercare
+from portal.aftercare.models import CompletionAcceptance, Complaint, RepairPhoto, RepairRequest
 from portal.api.models import ApiToken
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -50,11 +52,12 @@ from portal.schedule.models import Award, SubmissionEntry
 from portal.signatures.models import Signature, SigningLink
 from portal.signatures.records import RECORD_TYPES, record_type
 from portal.signatures.services import create_link
+from portal.storage import get_storage
 from portal.timeutil import local_today, utcnow
 from tests.factories import (
     answer_items, finish_answered, issue_certificate, fake_pdf, make_api_token, make_equipment, make_inspection,
-    make_payment, make_photo, make_project, make_signed_inspection, make_submission, make_template, make_user,
-    published_template,
+    make_image_bytes, make_payment, make_photo, make_project, make_signature, make_signed_inspection, make_submission,
+    make_template, make_user, published_template,
     set_default_fixes,
 )
 
@@ -152,6 +155,25 @@ def _normal(world: World, users: dict) -> None:
     db.session.add(Notification(user_id=foreman.id, kind="notice", text="整改通知", link=f"/notices/{notice.id}"))
     db.session.add(Award(month=shift_month(first_of_month(local_today()), -1), project_id=own_passed.id,
                          inspection_id=passed.id, rank=1, confirmed_by_id=office.id))
+    _aftercare(world, own_passed, users, "漏水", "噪音")
+
+
+def _aftercare(world: World, project, users: dict, description: str, matter: str) -> None:
+    """The project handed over (owner's link, card), a repair request with a photo, a complaint."""
+    inspector, foreman, office = users[Role.INSPECTOR], users[Role.FOREMAN], users[Role.OFFICE]
+    acceptance = aftercare.record_acceptance(project, inspector, accepted_on=local_today(), quality=5, service=5,
+                                             timeliness=5, comment=description, warranty_explained=True)
+    for slot, user in (("owner", inspector), ("foreman", foreman), ("inspector", inspector)):
+        make_signature("completion", acceptance, slot, user=user)
+    handover = aftercare.hand_over(acceptance, office, get_storage(), lambda _acceptance, _url: b"%PDF-1.7 card")
+    repair = aftercare.file_repair(project, kind="waterproofing", description=description, source="owner_page",
+                                   contact_phone="+86 139-1234-5678 000 0000 00"[:30])
+    photo, _keys = aftercare.add_repair_photo(repair, make_image_bytes(), get_storage())
+    aftercare.register_complaint(project, matter=matter, description=description, complained_about=matter[:100],
+                                 user=office)
+    world.add_value("token", handover.token)
+    world.pairs.setdefault(("token", "repair_id"), []).append((handover.token, repair.id))
+    world.pairs.setdefault(("token", "photo_id"), []).append((handover.token, photo.id))
 
 
 def _boundary(world: World, users: dict) -> None:
@@ -204,6 +226,7 @@ def _boundary(world: World, users: dict) -> None:
                         for user in users.values()])
     for month in (first, first_of_month(last_report)):
         db.session.add(Award(month=month, project_id=big.id, inspection_id=many.id, rank=1, confirmed_by_id=office.id))
+    _aftercare(world, small, users, edgy(4000), edgy(200))
 
 
 def _answer_at_edges(inspection) -> None:
@@ -251,7 +274,8 @@ ID_MODELS = {
     "project": Project, "inspection": Inspection, "item": ChecklistItem, "template": ChecklistTemplate,
     "category": ChecklistCategory, "notice": RectificationNotice, "equipment": Equipment, "entry": SubmissionEntry,
     "test": ClosureTest, "user": User, "token": ApiToken, "penalty": Penalty, "signature": Signature,
-    "link": SigningLink,
+    "link": SigningLink, "acceptance": CompletionAcceptance, "repair": RepairRequest, "complaint": Complaint,
+    "photo": RepairPhoto,
 }
 
 

@@ -1,0 +1,1 @@
+"""After the pass: completion acceptance, warranty card, repairs, complaints and the owner's page."""

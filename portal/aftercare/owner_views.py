@@ -1,0 +1,181 @@
+"""The owner's page: no account, a signed revocable link (QR code on the warranty card).
+
+The owner sees the inspection result and the pass certificate, the warranty card, the
+concealed-works photos (the archive that replaces the disc, 000 办理保修流程 刻录隐蔽工程照片),
+and files and follows repair requests. Every URL carries the token; whatever id follows it
+must belong to the link's project, else 404. Rate limited per address.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, stream_with_context, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from portal import transaction
+from portal.aftercare import services
+from portal.aftercare.forms import RepairForm
+from portal.aftercare.messages import error_text
+from portal.aftercare.models import RepairPhoto, RepairRequest
+from portal.aftercare.notify import repair_filed
+from portal.aftercare.views import send_repair_photo, send_stored_pdf
+from portal.errors import InsufficientStorage
+from portal.extensions import db, limiter
+from portal.inspections.models import Inspection
+from portal.photos import archive
+from portal.photos.imaging import ImageRejected
+from portal.photos.messages import rejection_text
+from portal.photos.models import ConcealedWorksRecord
+from portal.photos.services import record_photos
+from portal.storage import StorageError, get_storage
+
+bp = Blueprint("owner", __name__, url_prefix="/owner")
+
+OWNER_LIMIT = "30 per minute"
+FILING_LIMIT = "10 per hour"
+
+
+@bp.after_request
+def _not_cached(response):
+    """The owner's pages are personal though nobody is logged in: no shared phone or proxy keeps them."""
+    response.headers.setdefault("Cache-Control", "private, no-store")
+    return response
+
+
+def owner_link_or_404(token: str):
+    """The active link of ``token`` (404 for unknown, 410 for revoked or expired, with the reason)."""
+    link, state = services.resolve_owner_link(token[:300])
+    if link is None:
+        abort(404)
+    if state != "active":
+        abort(Response(render_template("aftercare/owner_dead.html", state=state), 410))
+    g.owner_token = token
+    return link
+
+
+def _project_repair_or_404(link, repair_id: int) -> RepairRequest:
+    repair = db.session.get(RepairRequest, repair_id)
+    if repair is None or repair.project_id != link.project_id:
+        abort(404)
+    return repair
+
+
+@bp.get("/<token>")
+@limiter.limit(OWNER_LIMIT)
+def page(token: str):
+    """The owner's page."""
+    link = owner_link_or_404(token)
+    return _page(link, RepairForm(formdata=None))
+
+
+def _page(link, form: RepairForm, status: int = 200, error: str | None = None):
+    project = link.project
+    inspection = db.session.scalar(select(Inspection).where(Inspection.project_id == project.id,
+                                                            Inspection.passed.is_(True))
+                                   .order_by(Inspection.finished_at.desc()).limit(1))
+    record = db.session.scalar(select(ConcealedWorksRecord).where(ConcealedWorksRecord.project_id == project.id))
+    return render_template(
+        "aftercare/owner.html", project=project, token=link_token(), acceptance=services.acceptance_of(project),
+        inspection=inspection, certificate=services.valid_certificate(project),
+        photo_count=len(record_photos(record)) if record else 0, repairs=services.project_repairs(project),
+        form=form, error=error), status
+
+
+def link_token() -> str:
+    """The token of this request's link (for the page's own URLs)."""
+    return g.owner_token
+
+
+@bp.post("/<token>/repairs")
+@limiter.limit(FILING_LIMIT)
+def file_repair(token: str):
+    """The owner files a repair request, with an optional photo."""
+    link = owner_link_or_404(token)
+    form = RepairForm()
+    if not form.validate():
+        return _page(link, form, 422)
+    upload = request.files.get("photo")
+    data = upload.read() if upload and upload.filename else b""
+    storage = get_storage()
+    written: list[str] = []
+    try:
+        with transaction.savepoint():
+            repair = services.file_repair(link.project, kind=form.kind.data, description=form.description.data,
+                                          source="owner_page", contact_phone=form.contact_phone.data or "")
+            if data:
+                _photo, written = services.add_repair_photo(repair, data, storage)
+            repair_filed(repair)
+    except services.AftercareError as exc:
+        return _page(link, form, 422, error_text(exc.code))
+    except ImageRejected as exc:
+        return _page(link, form, 422, rejection_text(exc.code))
+    except StorageError:
+        raise InsufficientStorage()
+    try:
+        transaction.commit_now("the repair photo is stored already")
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    return redirect(url_for("owner.repair", token=token, repair_id=repair.id), 303)
+
+
+@bp.get("/<token>/repairs/<int:repair_id>")
+@limiter.limit(OWNER_LIMIT)
+def repair(token: str, repair_id: int):
+    """One of the project's repair requests: where it stands."""
+    link = owner_link_or_404(token)
+    item = _project_repair_or_404(link, repair_id)
+    return render_template("aftercare/owner_repair.html", project=link.project, token=token, repair=item,
+                           steps=services.repair_clock(item), photos=services.repair_photos(item))
+
+
+@bp.get("/<token>/repair-photos/<int:photo_id>")
+@limiter.limit(OWNER_LIMIT)
+def repair_photo(token: str, photo_id: int):
+    """A photo the owner sent (only of this project)."""
+    link = owner_link_or_404(token)
+    photo = db.session.get(RepairPhoto, photo_id)
+    if photo is None:
+        abort(404)
+    _project_repair_or_404(link, photo.repair_id)
+    return send_repair_photo(photo)
+
+
+@bp.get("/<token>/warranty-card.pdf")
+@limiter.limit(OWNER_LIMIT)
+def card(token: str):
+    """The warranty card."""
+    link = owner_link_or_404(token)
+    acceptance = services.acceptance_of(link.project)
+    if acceptance is None:
+        abort(404)
+    return send_stored_pdf(acceptance.card_pdf_key, f"warranty-{acceptance.card_number}.pdf")
+
+
+@bp.get("/<token>/certificate.pdf")
+@limiter.limit(OWNER_LIMIT)
+def certificate(token: str):
+    """The valid pass certificate as issued."""
+    link = owner_link_or_404(token)
+    found = services.valid_certificate(link.project)
+    if found is None:
+        abort(404)
+    return send_stored_pdf(found.pdf_key, f"{found.number}.pdf")
+
+
+@bp.get("/<token>/concealed.zip")
+@limiter.limit("5 per hour")
+def concealed(token: str):
+    """The concealed-works photos as a ZIP (originals, index.html, CSV)."""
+    link = owner_link_or_404(token)
+    project = link.project
+    record = db.session.scalar(select(ConcealedWorksRecord).where(ConcealedWorksRecord.project_id == project.id))
+    photos = record_photos(record) if record else []
+    title = _("Concealed works %(no)s · %(address)s", no=project.contract_no, address=project.address)
+    response = Response(stream_with_context(archive.stream_archive(photos, get_storage(), title)),
+                        mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="concealed-{project.contract_no}.zip"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+

@@ -1,0 +1,152 @@
+"""Completion acceptance, handover, owner's links, repairs and complaints through the services."""
+from datetime import date, timedelta
+from decimal import Decimal
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from portal.aftercare import services
+from portal.aftercare.figures import complaint_figures
+from portal.aftercare.notify import send_aftercare_reminders
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.notifications.models import Notification
+from portal.projects.models import ProjectStatus
+from portal.timeutil import local_today, utcnow
+from tests.aftercare.conftest import accepted, handed_over
+from tests.factories import make_finished_inspection, make_image_bytes, make_project, make_signature, make_user
+
+
+def test_acceptance_needs_a_valid_pass_certificate(storage):
+    inspection = make_finished_inspection()  # passed, but no certificate: finance could not settle either
+    with pytest.raises(services.AftercareError) as exc:
+        services.record_acceptance(inspection.project, inspection.inspector, accepted_on=date(2026, 3, 10),
+                                   quality=5, service=5, timeliness=5, comment="", warranty_explained=True)
+    assert exc.value.code == "not_passed"
+
+
+def test_handover_needs_every_signature(app, storage):
+    acceptance = accepted(storage)
+    from portal.signatures.services import void_signatures
+    void_signatures("completion", acceptance.id, make_user(Role.OFFICE), "test")
+    with pytest.raises(services.AftercareError) as exc:
+        services.hand_over(acceptance, make_user(Role.OFFICE), storage, lambda a, u: b"")
+    assert exc.value.code == "unsigned"
+
+
+def test_handover_moves_the_project_and_starts_the_warranty(handed):
+    acceptance, result = handed
+    assert acceptance.project.status == ProjectStatus.HANDED_OVER.value
+    assert acceptance.warranty_start == acceptance.accepted_on == local_today()
+    assert acceptance.warranty_months["waterproofing"] == 60
+    assert acceptance.card_number.startswith(f"BX-{local_today().year}-")
+    link, state = services.resolve_owner_link(result.token)
+    assert link.id == result.link.id and state == "active"
+
+
+def test_warranty_card_pdf_has_extractable_chinese_and_the_owner_qr(app, storage):
+    acceptance, result = handed_over(app, storage, accepted_on=date(2026, 3, 10))
+    with storage.open(result.card_key) as handle:
+        text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
+    assert "保修卡" in text and acceptance.card_number in text and acceptance.project.contract_no in text
+    assert "厨房、卫生间和外墙面防水" in text and "5 年" in text and "2031-03-09" in text
+    assert "建设部令第110号" in text
+
+
+def test_owner_link_states(handed):
+    acceptance, result = handed
+    assert services.resolve_owner_link(result.token + "x")[1] == "invalid"
+    result.link.expires_at = utcnow() - timedelta(seconds=1)
+    assert services.resolve_owner_link(result.token)[1] == "expired"
+    result.link.expires_at = utcnow() + timedelta(days=1)
+    services.revoke_owner_link(result.link)
+    assert services.resolve_owner_link(result.token)[1] == "revoked"
+
+
+def test_repair_in_and_out_of_warranty(app, storage):
+    acceptance, _ = handed_over(app, storage, render=lambda a, u: b"%PDF",
+                                accepted_on=local_today() - timedelta(days=800))
+    project = acceptance.project
+    general = services.file_repair(project, kind="general", description="门框开裂", source="phone")
+    leak = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="owner_page")
+    assert general.in_warranty is False and general.warranty_months == 24
+    assert leak.in_warranty is True and leak.warranty_months == 60
+    before = services.file_repair(make_project(), kind="general", description="x", source="phone")
+    assert before.in_warranty is None
+
+
+def test_leak_repair_flow_with_water_test_signature_and_deduction(handed, storage):
+    acceptance, _ = handed
+    project = acceptance.project
+    repair = services.file_repair(project, kind="waterproofing", description="卫生间漏水", source="owner_page")
+    photo, keys = services.add_repair_photo(repair, make_image_bytes(), storage)
+    assert storage.exists(photo.display_key) and len(keys) == 2
+    services.record_contact(repair)
+    with pytest.raises(services.AftercareError):
+        services.record_repair(repair, work_done="x", cost=Decimal("1"), responsibility="crew", water_test_passed=True)
+    services.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
+    with pytest.raises(services.AftercareError) as exc:
+        services.record_repair(repair, work_done="重做", cost=Decimal("300"), responsibility="crew",
+                               water_test_passed=None)
+    assert exc.value.code == "water_test_required"
+    services.record_repair(repair, work_done="重做防水层", cost=Decimal("300.00"), responsibility="crew",
+                           water_test_passed=True)
+    with pytest.raises(services.AftercareError):
+        services.accept_repair(repair)  # the owner has not signed
+    make_signature("repair", repair, "owner", user=project.foreman, storage=storage, signer_name="王业主")
+    services.accept_repair(repair)
+    services.follow_up(repair, "业主满意")
+    assert repair.status == "closed" and repair.charged_foreman_id == project.foreman_id
+    today = services.local_naive(repair.accepted_at).date()
+    rows, totals = services.deductions(today.year, today.month)
+    assert [(r.repair_id, r.cost) for r in rows] == [(repair.id, Decimal("300.00"))]
+    assert totals == {project.foreman.display_name: Decimal("300.00")}
+
+
+def test_overdue_repairs_are_reminded_once(handed):
+    acceptance, _ = handed
+    office = make_user(Role.OFFICE)
+    repair = services.file_repair(acceptance.project, kind="general", description="墙面开裂", source="phone")
+    repair.received_at = utcnow() - timedelta(days=2)
+    db.session.flush()
+    assert {s.name for s in services.repair_overdue(repair)} == {"contact", "plan"}
+    first = send_aftercare_reminders()
+    assert first >= 4 and send_aftercare_reminders() == 0
+    texts = [n.text for n in db.session.query(Notification).filter_by(user_id=office.id, kind="repair_overdue")]
+    assert len(texts) == 2
+
+
+def test_complaint_round_and_repeat_flags_the_handler():
+    project = make_project()
+    office, head = make_user(Role.OFFICE), make_user(Role.PROJECT_MANAGER)
+    first = services.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
+                                        user=office)
+    with pytest.raises(services.AftercareError) as exc:  # still being handled: a chase, not a second complaint
+        services.register_complaint(project, matter="地板起拱", description="催办", complained_about="", user=office,
+                                    repeat_of=first)
+    assert exc.value.code == "first_still_open"
+    services.pass_on(first, head)
+    services.answer_complaint(first, "已安排重铺")
+    services.close_complaint(first, "业主认可", True)
+    repeat = services.register_complaint(project, matter="地板起拱", description="又起拱了", complained_about="",
+                                         user=office, repeat_of=first)
+    assert first.handler_flagged_at is not None and repeat.repeat_of_id == first.id
+    figures = complaint_figures(local_today() - timedelta(days=1), local_today(), utcnow())
+    assert (figures.received, figures.open, figures.closed, figures.repeats) == (2, 1, 1, 1)
+    assert figures.by_foreman[0].received == 2
+    with pytest.raises(services.AftercareError):
+        services.register_complaint(make_project(), matter="x", description="y", complained_about="", user=office,
+                                    repeat_of=first)
+
+
+def test_acceptance_cannot_predate_the_pass(storage):
+    from tests.factories import issue_certificate, make_signed_inspection
+
+    inspection = make_signed_inspection(storage=storage)
+    issue_certificate(inspection, storage=storage, render=lambda c: b"%PDF-1.7")
+    with pytest.raises(services.AftercareError) as exc:
+        services.record_acceptance(inspection.project, inspection.inspector,
+                                   accepted_on=local_today() - timedelta(days=30), quality=5, service=5,
+                                   timeliness=5, comment="", warranty_explained=True)
+    assert exc.value.code == "before_pass"

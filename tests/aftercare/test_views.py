@@ -1,0 +1,150 @@
+"""Staff pages: the inspector's completion acceptance, office's repairs and complaints, finance's deductions."""
+from decimal import Decimal
+
+from portal.aftercare import services
+from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
+from portal.auth.roles import Role
+from portal.extensions import db
+from portal.projects.models import ProjectStatus
+from portal.timeutil import local_today
+from tests.aftercare.conftest import accepted
+from tests.factories import issue_certificate, make_project, make_signature, make_signed_inspection, make_user
+
+
+def test_inspector_records_the_acceptance_and_is_sent_to_the_signatures(client, login_as, storage):
+    inspection = make_signed_inspection(storage=storage)
+    issue_certificate(inspection, storage=storage, render=lambda c: b"%PDF-1.7")
+    db.session.commit()
+    login_as(inspection.inspector)
+    url = f"/projects/{inspection.project_id}/completion"
+    assert "acceptance-form" in client.get(url).text
+    response = client.post(url, data={"accepted_on": local_today().isoformat(), "quality": "5", "service": "4",
+                                      "timeliness": "5", "comment": "满意", "warranty_explained": "y"})
+    assert response.status_code == 303 and "/signatures/completion/" in response.headers["Location"]
+    acceptance = db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).one()
+    assert acceptance.inspector_id == inspection.inspector_id and acceptance.rating_service == 4
+
+
+def test_no_acceptance_form_without_a_certificate(client, login_as):
+    project = make_project()
+    login_as(Role.INSPECTOR)
+    html = client.get(f"/projects/{project.id}/completion").text
+    assert "acceptance-form" not in html and "合格证书" in html
+    response = client.post(f"/projects/{project.id}/completion", data={
+        "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5",
+        "warranty_explained": "y"})
+    assert response.status_code == 409
+
+
+def test_hand_over_by_its_inspector_shows_the_link_once(client, login_as, storage):
+    acceptance = accepted(storage)
+    db.session.commit()
+    login_as(acceptance.inspector)
+    response = client.post(f"/completion/{acceptance.id}/hand-over")
+    assert response.status_code == 200 and "https://portal.test/owner/" in response.text
+    db.session.expire_all()
+    assert acceptance.project.status == ProjectStatus.HANDED_OVER.value
+    assert client.get(f"/completion/{acceptance.id}/card.pdf").data.startswith(b"%PDF")
+    assert client.post(f"/completion/{acceptance.id}/hand-over").status_code == 409
+    other_inspector = make_user(Role.INSPECTOR)
+    login_as(other_inspector)
+    assert client.post(f"/completion/{acceptance.id}/owner-link").status_code == 403
+
+
+def test_office_enters_a_phone_call_and_runs_the_repair(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    db.session.commit()
+    login_as(Role.OFFICE)
+    response = client.post("/repairs/new", data={"contract_no": project.contract_no, "kind": "general",
+                                                 "description": "门吸脱落", "contact_phone": ""})
+    assert response.status_code == 303
+    repair = db.session.query(RepairRequest).filter_by(project_id=project.id).one()
+    assert repair.source == "phone" and repair.in_warranty is None  # not handed over yet
+    base = f"/repairs/{repair.id}"
+    assert client.post(base + "/contact").status_code == 303
+    assert client.post(base + "/plan", data={"assignee_id": str(project.foreman_id), "solution": "重装门吸",
+                                             "visit_on": local_today().isoformat()}).status_code == 303
+    assert client.post(base + "/done", data={"work_done": "已重装", "cost": "50", "responsibility": "crew"}
+                       ).status_code == 303
+    assert client.post(base + "/accept").status_code == 409  # no owner signature yet
+    db.session.refresh(repair)
+    make_signature("repair", repair, "owner", user=make_user(Role.OFFICE), storage=storage, signer_name="业主")
+    db.session.commit()
+    assert client.post(base + "/accept").status_code == 303
+    assert client.post(base + "/follow-up", data={"note": "满意"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(RepairRequest, repair.id).status == "closed"
+    login_as(Role.FINANCE)
+    html = client.get("/repairs/deductions").text
+    assert project.contract_no in html and "50.00" in html
+    csv = client.get(f"/repairs/deductions?month={local_today().replace(day=1).isoformat()}&format=csv")
+    assert csv.mimetype == "text/csv" and project.contract_no in csv.text and "50.00" in csv.text
+
+
+def test_crew_leader_sees_only_his_repairs(client, login_as, storage):
+    acceptance = accepted(storage)
+    repair = services.file_repair(acceptance.project, kind="general", description="x", source="phone")
+    db.session.commit()
+    foreman = acceptance.project.foreman
+    login_as(foreman)
+    assert f"/repairs/{repair.id}" in client.get("/repairs/mine").text
+    assert client.post(f"/repairs/{repair.id}/contact").status_code == 403  # office phones the owner
+    login_as(make_user(Role.FOREMAN))
+    assert client.get(f"/repairs/{repair.id}").status_code == 404
+
+
+def test_complaint_pages(client, login_as):
+    project = make_project()
+    office = login_as(Role.OFFICE)
+    response = client.post("/complaints/new", data={"contract_no": project.contract_no, "matter": "噪音扰民",
+                                                    "description": "周末施工", "complained_about": "工长"})
+    assert response.status_code == 303
+    complaint = db.session.query(Complaint).filter_by(project_id=project.id).one()
+    assert client.post(f"/complaints/{complaint.id}/answer", data={"answer": "x"}).status_code == 409
+    assert client.post(f"/complaints/{complaint.id}/pass-on", data={"handler_id": str(office.id)}).status_code == 303
+    assert client.post(f"/complaints/{complaint.id}/answer", data={"answer": "已调整施工时间"}).status_code == 303
+    assert client.post(f"/complaints/{complaint.id}/close", data={"return_visit": "业主认可", "satisfied": "yes"}
+                       ).status_code == 303
+    second = client.post("/complaints/new", data={"contract_no": project.contract_no, "matter": "噪音扰民",
+                                                  "description": "又来了", "repeat_of": str(complaint.id)})
+    assert second.status_code == 303
+    html = client.get("/complaints/").text
+    assert "再次投诉" in html and "complaint-figures" in html
+    dashboard = client.get("/dashboard/").text
+    assert "dashboard-complaints" in dashboard and "<td>2</td>" in dashboard
+    assert client.post("/complaints/new", data={"contract_no": make_project().contract_no, "matter": "m",
+                                                "description": "d", "repeat_of": str(complaint.id)}).status_code == 422
+
+
+def test_deductions_month_parameter_is_validated(client, login_as):
+    login_as(Role.FINANCE)
+    assert client.get("/repairs/deductions?month=2026-13-01").status_code == 400
+
+
+def test_a_crew_leader_from_another_site_collects_the_owners_signature(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    crew = make_user(Role.FOREMAN)
+    repair = services.file_repair(project, kind="general", description="门吸脱落", source="phone")
+    services.plan_repair(repair, assignee=crew, solution="重装", visit_on=local_today())
+    services.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
+                           water_test_passed=None)
+    db.session.commit()
+    login_as(crew)
+    assert client.get(f"/projects/{project.id}").status_code == 404  # not his project
+    panel = client.get(f"/signatures/repair/{repair.id}")
+    assert panel.status_code == 200 and "data-sign-form" in panel.text
+    login_as(make_user(Role.FOREMAN))
+    assert client.get(f"/signatures/repair/{repair.id}").status_code == 404
+
+
+def test_the_acceptance_needs_the_warranty_explained(client, login_as, storage):
+    inspection = make_signed_inspection(storage=storage)
+    issue_certificate(inspection, storage=storage, render=lambda c: b"%PDF-1.7")
+    db.session.commit()
+    login_as(inspection.inspector)
+    response = client.post(f"/projects/{inspection.project_id}/completion", data={
+        "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5"})
+    assert response.status_code == 422
+    assert db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).count() == 0
