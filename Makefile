@@ -57,6 +57,7 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
 	cp node_modules/browser-image-compression/dist/browser-image-compression.js static/vendor/browser-image-compression.js
+	cp node_modules/idb/build/umd.js static/vendor/idb.js
 	@mkdir -p static/vendor/workbox
 	for module in workbox-core workbox-routing workbox-strategies workbox-precaching; do \
 		cp node_modules/$$module/build/$$module.prod.js static/vendor/workbox/$$module.prod.js || exit 1; done
