@@ -28,6 +28,10 @@ from portal.timeutil import utcnow
 
 PHONE_CLOCK_HEADER = "X-Phone-Clock"
 REPLAYED_HEADER = "X-Replayed"
+# Sent by the outbox (fetch follows redirects, and the page behind it would take the flash
+# message): a redirect is answered as 200 naming its target in REDIRECT_HEADER instead.
+OUTBOX_HEADER = "X-Outbox"
+REDIRECT_HEADER = "X-Redirect-To"
 # The headers of a stored answer that a replay gives again (the body and status are kept too).
 KEPT_HEADERS = ("Content-Type", "Location", "X-Answer-Version", "HX-Trigger", "HX-Redirect")
 
@@ -79,16 +83,29 @@ def field_action(view):
         action_id = client_id()
         times = field_time()
         if action_id is None or not current_user.is_authenticated:
-            return view(*args, **kwargs)
+            return _for_outbox(make_response(view(*args, **kwargs)))
         done = db.session.scalar(select(FieldAction).where(FieldAction.user_id == current_user.id,
                                                            FieldAction.client_id == action_id))
         if done is not None:
-            return _replay(done)
+            return _for_outbox(_replay(done))
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:
             db.session.add(_record(action_id, response, times))
-        return response
+        return _for_outbox(response)
     return wrapper
+
+
+def _for_outbox(response):
+    """A redirect as 200 + its target, for the outbox (see OUTBOX_HEADER); anything else as it is."""
+    if not request.headers.get(OUTBOX_HEADER) or not 300 <= response.status_code < 400:
+        return response
+    target = response.headers.get("Location", "")
+    converted = make_response("", 200)
+    converted.headers[REDIRECT_HEADER] = target
+    for name in (REPLAYED_HEADER, "X-Answer-Version"):
+        if name in response.headers:
+            converted.headers[name] = response.headers[name]
+    return converted
 
 
 def _record(action_id: str, response, times: FieldTime) -> FieldAction:

@@ -12,6 +12,7 @@ from portal import transaction
 from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
+from portal.fieldsync.actions import field_action
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
@@ -78,6 +79,7 @@ def _panel(rtype: RecordType, record, status: int = 200, form: SignForm | None =
 
 @bp.post("/signatures/<type_name>/<int:record_id>/sign")
 @login_required
+@field_action
 def sign(type_name: str, record_id: int):
     """Sign one slot (own, or collected on the phone of the person who runs the record)."""
     rtype, record = get_signable_or_404(type_name, record_id, current_user)

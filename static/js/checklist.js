@@ -82,9 +82,26 @@
     if (!outcome) { return; }
     ["open", "pass", "fail", "na"].forEach(function (name) { li.classList.remove("item--" + name); });
     li.classList.add("item--" + outcome);
+    if (outcome === "fail") { addPhotoSection(li); }
     li.querySelectorAll("button[name=outcome]").forEach(function (button) {
       button.setAttribute("aria-pressed", button.value === outcome ? "true" : "false");
     });
+  }
+
+  // A failed item takes photos: its section comes from the page's template when the server has
+  // not rendered it yet (answered offline).
+  function addPhotoSection(li) {
+    var template = document.getElementById("item-photos-template");
+    if (!template || li.querySelector(".item-photos")) { return; }
+    var itemId = li.dataset.item;
+    var html = template.innerHTML.replace(/\/items\/0\/photos/g, "/items/" + itemId + "/photos")
+      .replace(/photos-0/g, "photos-" + itemId);
+    var holder = document.createElement("template");
+    holder.innerHTML = html.trim();
+    var section = holder.content.firstElementChild;
+    var anchor = li.querySelector("details.note");
+    li.insertBefore(section, anchor);
+    if (window.htmx) { window.htmx.process(section); }
   }
 
   function showConflict(action) {

@@ -18,8 +18,10 @@
  *    the phone's own changes never conflict with each other;
  *  - a 400 after a long time offline is usually a stale CSRF token: a fresh one is fetched and
  *    the action sent once more.
- * Pages listen to "outbox:change" (detail: {count, failing}) and "outbox:result" (detail:
- * {action, status, html, version}) on document. Exposed as window.PortalOutbox.
+ * Pages listen to "outbox:change" (detail: {count, failing, actions}), "outbox:sending",
+ * "outbox:retry" and "outbox:result" (detail: {action, status, html, version, redirect}: a
+ * redirect of the server comes as 200 with its target, X-Outbox / X-Redirect-To) on document.
+ * Exposed as window.PortalOutbox.
  */
 (function () {
   "use strict";
@@ -96,7 +98,7 @@
     var action = {
       id: spec.id || uuid(), inspection: String(spec.inspection || ""), seq: nextSeq(), kind: spec.kind,
       url: spec.url, fields: spec.fields || [], blobs: spec.blobs || [], item: spec.item || null,
-      target: spec.target || null, baseVersion: spec.baseVersion === undefined ? null : spec.baseVersion,
+      target: spec.target || null, list: spec.list || null, name: spec.name || null, baseVersion: spec.baseVersion === undefined ? null : spec.baseVersion,
       capturedAt: spec.capturedAt || new Date().toISOString(), state: "queued", attempts: 0, lastError: "",
       html: ""
     };
@@ -133,7 +135,7 @@
 
   function post(action) {
     var headers = { "X-CSRFToken": currentToken(), "X-Phone-Clock": new Date().toISOString(), "HX-Request": "true",
-                    "Accept": "text/html" };
+                    "X-Outbox": "1", "Accept": "text/html" };
     if (action.target) { headers["HX-Target"] = action.target; }
     return fetch(action.url, { method: "POST", body: body(action), headers: headers, credentials: "same-origin" })
       .then(function (response) { return response.text().then(function (text) { return { response: response, text: text }; }); });
@@ -159,6 +161,7 @@
   // One action: "done", "kept" (conflict or refusal, kept for the inspector) or "retry".
   function sendOne(action, tokenRetried) {
     action.state = "sending";
+    document.dispatchEvent(new CustomEvent("outbox:sending", { detail: { action: action } }));
     return post(action).then(function (result) {
       var response = result.response;
       var status = response.status;
@@ -202,7 +205,8 @@
       if (version === null || !action.item) { return null; }
       return rebase(action, Number(version));
     }).then(function () {
-      report(action, result.response.status, result.text, version === null ? null : Number(version));
+      report(action, result.response.status, result.text, version === null ? null : Number(version),
+             result.response.headers.get("X-Redirect-To"));
       return "done";
     });
   }
@@ -219,9 +223,9 @@
   }
 
   // Tells the page; true when something on it showed the result (see checklist.js).
-  function report(action, status, html, version) {
+  function report(action, status, html, version, redirect) {
     var event = new CustomEvent("outbox:result", { cancelable: true,
-      detail: { action: action, status: status, html: html, version: version } });
+      detail: { action: action, status: status, html: html, version: version, redirect: redirect || null } });
     return !document.dispatchEvent(event);
   }
 
@@ -253,6 +257,7 @@
     failures += 1;
     var delay = Math.min(MAX_DELAY_S, Math.pow(2, failures - 1));
     retryTimer = setTimeout(sync, delay * 1000);
+    document.dispatchEvent(new CustomEvent("outbox:retry", { detail: { at: Date.now() + delay * 1000 } }));
   }
 
   function withLock(work) {
