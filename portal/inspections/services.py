@@ -123,6 +123,15 @@ def record_start(inspection: Inspection, user: User, *, foreman_present: bool, p
     db.session.flush()
 
 
+def preview_answers(inspection: Inspection) -> list[Answer]:
+    """The answers starting would create (not saved): the start page carries the checklist with
+    them, so that an inspector without a connection can start and go on answering."""
+    carried = carried_outcomes(inspection)
+    return [Answer(inspection_id=inspection.id, item_id=item.id, item=item, version=0, note="",
+                   outcome=carried.get(item.id, (None, None))[0], carried_from_id=carried.get(item.id, (None, None))[1])
+            for item in active_items(inspection)]
+
+
 def carried_outcomes(inspection: Inspection) -> dict[int, tuple[str, int]]:
     """Outcomes a reinspection takes over from the previous round, by item id (see CARRY_OVER_RULES)."""
     carried: dict[int, tuple[str, int]] = {}

@@ -24,7 +24,7 @@ from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
     InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
-    inspector_agenda, load_answers, note_phone_clock, record_start, reopen, reopen_carried, save_answer, save_note,
+    inspector_agenda, load_answers, note_phone_clock, preview_answers, record_start, reopen, reopen_carried, save_answer, save_note,
     summarise,
 )
 from portal.inspections.history import history
@@ -75,11 +75,14 @@ def today():
 
 
 def _offline_pages(inspections: list[Inspection]) -> dict[int, list[str]]:
-    """What "prepare offline" keeps on the phone for each open inspection: the inspection (start
-    form or checklist) first, its summary once started, and the project's concealed-works record."""
+    """What "prepare offline" keeps on the phone for each of today's inspections: the inspection
+    (start form or checklist) first, its summary once started, and the project's concealed-works
+    record; for one finished today, its signatures page (signatures are collected on site) and summary."""
     pages = {}
     for inspection in inspections:
         if inspection.is_completed:
+            pages[inspection.id] = [url_for("signatures.panel", type_name="inspection", record_id=inspection.id),
+                                    url_for("inspections.summary", inspection_id=inspection.id)]
             continue
         urls = [url_for("inspections.detail", inspection_id=inspection.id)]
         if inspection.is_started:
@@ -164,8 +167,15 @@ def _equipment_choices(inspection: Inspection) -> list[Equipment]:
 
 
 def _start_page(inspection: Inspection, form: StartForm, status: int = 200):
-    return render_template("inspections/start.html", inspection=inspection, form=form,
-                           editable=can(current_user, inspection, "conduct")), status
+    """The start form; for the inspector also the checklist as starting will make it, which the
+    page shows when the start has to wait for a connection (field-forms.js)."""
+    editable = can(current_user, inspection, "conduct")
+    preview = {}
+    if editable and status == 200:
+        answers = preview_answers(inspection)
+        preview = {"answers": answers, "summary": summarise(inspection, answers), "photos_by_item": {}}
+    return render_template("inspections/start.html", inspection=inspection, form=form, editable=editable,
+                           preview=preview), status
 
 
 @bp.post("/<int:inspection_id>/start")

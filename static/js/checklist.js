@@ -14,8 +14,19 @@
 (function () {
   "use strict";
 
-  var root = document.getElementById("checklist");
-  if (!root) { return; }
+  // The checklist of the page, or the one shown on the start page once the start waits in the
+  // outbox (field-forms.js fires "checklist:shown").
+  var found = document.getElementById("checklist");
+  if (found) {
+    run(found);
+  } else {
+    document.addEventListener("checklist:shown", function once() {
+      document.removeEventListener("checklist:shown", once);
+      run(document.getElementById("checklist"));
+    });
+  }
+
+function run(root) {
   var inspection = root.dataset.inspection;
   var MARKS = ["item--pending", "item--retrying", "item--conflict", "item--refused", "item--saving"];
   var recent = {};  // item → the fields last queued, to skip the change+submit pair of one tap
@@ -232,4 +243,7 @@
     var badge = li ? li.querySelector("[data-photo-badge]") : null;
     if (badge) { badge.classList.remove("badge-bad"); badge.classList.add("badge-ok"); }
   });
+
+  if (window.PortalOutbox) { window.PortalOutbox.announce(); }  // show what already waits
+}
 })();

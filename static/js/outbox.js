@@ -240,11 +240,12 @@
         return chain.then(function () {
           var key = action.inspection;
           if (stopped[key]) { held[key] = true; return; }
-          if (FAIL_STATES[action.state]) { held[key] = true; return; }
+          // Nothing of an inspection goes before its start has arrived.
+          if (FAIL_STATES[action.state]) { held[key] = true; stopped[key] = action.kind === "start"; return; }
           if (action.kind === "finish" && held[key]) { return; }
           return sendOne(action).then(function (outcome) {
             if (outcome === "retry") { stopped[key] = true; retry = true; }
-            if (outcome === "kept") { held[key] = true; }
+            if (outcome === "kept") { held[key] = true; stopped[key] = action.kind === "start"; }
           });
         });
       }, Promise.resolve()).then(function () { return retry; });
@@ -294,6 +295,19 @@
       if (!action) { return null; }
       action.baseVersion = action.serverVersion;
       action.state = "queued";
+      action.html = "";
+      return put(action).then(announce).then(sync);
+    });
+  }
+
+  // A refused action sent again with corrected fields, in its place (e.g. a start whose
+  // equipment was refused: the answers queued after it still follow it).
+  function retry(id, fields) {
+    return get(id).then(function (action) {
+      if (!action) { return null; }
+      action.fields = fields;
+      action.state = "queued";
+      action.lastError = "";
       action.html = "";
       return put(action).then(announce).then(sync);
     });
@@ -350,7 +364,7 @@
 
   if (!window.idb || !window.indexedDB) { return; }
 
-  window.PortalOutbox = { add: add, all: all, sync: sync, keep: keep, drop: drop, uuid: uuid, announce: announce,
+  window.PortalOutbox = { add: add, all: all, sync: sync, keep: keep, drop: drop, retry: retry, uuid: uuid, announce: announce,
                           count: function () { return all().then(function (a) { return a.length; }); },
                           storage: checkStorage };
 
