@@ -359,3 +359,67 @@ def test_sync_rides_out_a_server_answering_503(page: Page, live_server):
     page.reload()
     for item_id in ids:
         expect(item(page, item_id)).to_have_class(has_class("item--na"))
+
+
+# --- 5. starting without signal, and a finish the server refuses ---------------------------------------
+
+def test_start_without_signal_then_answers_then_the_server_checklist(page: Page, live_server):
+    data = make_inspection(live_server, "T26120606", start=False, own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    wait_for_control(page)
+    prepare(page, inspection_id)
+
+    page.context.set_offline(True)
+    page.locator(f"a[href='/inspections/{inspection_id}']").first.click()
+    form = page.locator("#start-form")
+    expect(form).to_be_visible()
+    expect(page.locator("#checklist")).to_have_count(0)
+    for name in ("foreman_present", "project_manager_present", "handbook_present"):
+        form.locator(f"input[name={name}][value=yes]").check()
+    form.locator("#equipment_ids li", has_text="JC-HS-003").locator("input").check()
+    form.locator("button[type=submit]").click()
+    # The start waits on the phone, and the checklist the page carries is there to answer.
+    expect(page.locator("#checklist")).to_be_visible()
+    expect(page.locator("[data-start-waiting]")).to_be_visible()
+    ids = check_items(page, 2)
+    tap_queued(page, ids[0], "pass")
+    tap_queued(page, ids[1], "fail")
+    page.reload()  # the phone's copy of the start page: the start and the answers still wait
+    expect(page.locator("#checklist")).to_be_visible()
+    expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
+    assert outbox_size(page) == 3
+
+    page.context.set_offline(False)
+    page.wait_for_url(re.compile(rf"/inspections/{inspection_id}$"), timeout=30_000)
+    expect(page.locator("details.start-info")).to_be_visible(timeout=30_000)  # the server's checklist now
+    expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
+    assert outbox_size(page) == 0
+    found = facts(live_server, inspection_id)
+    assert found["status"] == "in_progress"
+    assert found["answers"][str(ids[0])][0] == "pass" and found["answers"][str(ids[1])][0] == "fail"
+
+
+def test_a_finish_refused_by_the_server_comes_back_as_a_message(page: Page, live_server):
+    data = make_inspection(live_server, "T26120607", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    page.goto(f"/inspections/{inspection_id}/summary")
+    expect(page.locator("#summary")).to_be_visible()
+    finish_form = page.locator("#summary form[action$='/finish']")
+    # Offline the page cannot know what is missing: the button is enabled as if nothing were.
+    finish_form.locator("button[type=submit]").evaluate("b => b.disabled = false")
+    page.context.set_offline(True)
+    finish_form.locator("button[type=submit]").click()
+    box = page.locator("[data-finish-waiting]")
+    expect(box).to_be_visible()
+    page.context.set_offline(False)
+    expect(box).to_have_class(re.compile(r"flash-error"), timeout=30_000)
+    expect(box).to_contain_text("服务器未完成本次验收")
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "error")
+    page.reload()  # still there until it is read
+    expect(box).to_be_visible()
+    box.locator("[data-finish-dismiss]").click()
+    expect(box).to_be_hidden()
+    expect_all_saved(page)
+    assert facts(live_server, inspection_id)["status"] == "in_progress"
