@@ -92,6 +92,7 @@ test: setup test-packages test-checkers
 bench: setup test-packages $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench_ingest.py || true
 	$(BIN)/python benchmarks/bench_pdf.py || true
+	$(BIN)/python benchmarks/bench_sync.py || true
 	$(BIN)/python benchmarks/bench_load.py
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
