@@ -43,9 +43,13 @@ def upgrade():
         batch_op.add_column(sa.Column('captured_at', sa.DateTime(), nullable=True))
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.add_column(sa.Column('clock_offset_seconds', sa.Integer(), nullable=True))
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('captured_at', sa.DateTime(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('signatures', schema=None) as batch_op:
+        batch_op.drop_column('captured_at')
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.drop_column('clock_offset_seconds')
     with op.batch_alter_table('inspection_events', schema=None) as batch_op:

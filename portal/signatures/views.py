@@ -12,7 +12,7 @@ from portal import transaction
 from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
-from portal.fieldsync.actions import field_action
+from portal.fieldsync.actions import field_action, field_time
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
@@ -104,7 +104,7 @@ def _store(rtype: RecordType, record, form: SignForm, user=None, link=None):
         strokes=services.parse_strokes(form.strokes.data), seen_fingerprint=form.fingerprint.data or "",
         ip=request.remote_addr or "", user_agent=request.user_agent.string or "",
         refusal_reason=form.refusal_reason.data or "", witness_name=form.witness_name.data or "",
-        witness_relation=form.witness_relation.data or "")
+        witness_relation=form.witness_relation.data or "", captured_at=field_time().happened_at)
     storage = get_storage()
     try:
         with transaction.savepoint():

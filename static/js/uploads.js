@@ -419,6 +419,46 @@
     if (form.dataset.compressorUrl) { loadCompressor(new URL(form.dataset.compressorUrl, document.baseURI).href); }
   });
 
+  // Deleting a photo (with its reason) waits in the outbox too: the photo is hidden at once and
+  // removed once the server has it; a refusal shows the photo again with the message.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var photo = form.closest ? form.closest("li.photo") : null;
+    if (!photo || !form.matches("form[action$='/delete']") || !window.PortalOutbox || !form.checkValidity()) { return; }
+    event.preventDefault();
+    var checklist = form.closest("#checklist");
+    var itemLi = form.closest("[data-item]");
+    var reason = form.querySelector("[name=reason]");
+    photo.hidden = true;
+    photo.classList.add("photo--deleting");
+    window.PortalOutbox.add({ inspection: checklist ? checklist.dataset.inspection : form.getAttribute("action"),
+                              kind: "delete", url: form.getAttribute("action"), item: itemLi ? itemLi.dataset.item : null,
+                              fields: [["reason", reason ? reason.value : ""]], name: photo.id });
+  });
+
+  document.addEventListener("outbox:result", function (event) {
+    var detail = event.detail;
+    if (detail.action.kind !== "delete") { return; }
+    var photo = document.getElementById(detail.action.name || "");
+    if (!photo) { return; }
+    if (detail.status < 400) { photo.remove(); return; }
+    photo.hidden = false;
+    photo.classList.remove("photo--deleting");
+    var box = photo.querySelector(".upload-status") || document.createElement("p");
+    box.className = "upload-status error";
+    box.textContent = errorText({ form: null, url: "" }, detail.status, detail.html);
+    photo.appendChild(box);
+    event.preventDefault();  // shown on the photo: it leaves the outbox
+  });
+
+  // After a reload: photos whose deletion still waits stay hidden.
+  document.addEventListener("outbox:change", function (event) {
+    event.detail.actions.forEach(function (action) {
+      var photo = action.kind === "delete" && action.state !== "refused" ? document.getElementById(action.name || "") : null;
+      if (photo) { photo.hidden = true; photo.classList.add("photo--deleting"); }
+    });
+  });
+
   // Enter in a tag field must not post the form without a photo.
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -1,16 +1,21 @@
 """Field actions from the phone's outbox over HTTP: one effect per client id, versions and
 conflicts, and the phone's and the server's times."""
+import io
 import uuid
 from datetime import timedelta
 
+from PIL import Image
+
 from sqlalchemy import func, select
 
+from portal.auth.roles import Role
 from portal.extensions import db
 from portal.fieldsync.models import FieldAction
 from portal.inspections.models import Answer, AnswerChange, Inspection, InspectionEvent
 from portal.inspections.services import load_answers
+from portal.photos.models import Photo
 from portal.timeutil import utcnow
-from tests.factories import make_equipment, make_inspection
+from tests.factories import make_equipment, make_inspection, make_user
 
 
 
@@ -166,3 +171,59 @@ def test_a_client_id_that_is_not_a_uuid_is_ignored(client, login_as):
     response = client.post(url(inspection, row), data={"outcome": "pass", "client_id": "../x"}, headers=htmx(row))
     assert response.status_code == 200
     assert db.session.scalar(select(func.count()).select_from(FieldAction)) == 0
+
+
+def small_jpeg() -> bytes:
+    """A JPEG without EXIF (no capture time of its own)."""
+    out = io.BytesIO()
+    Image.new("RGB", (320, 240), (200, 40, 40)).save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def test_a_photo_without_exif_takes_the_phone_time_and_a_deletion_is_done_once(client, login_as):
+    inspection = make_inspection()
+    row = first_row(inspection)
+    login_as(inspection.inspector)
+    client.post(url(inspection, row), data={"outcome": "fail"}, headers=htmx(row))
+    now = utcnow()
+    photo_uuid = str(uuid.uuid4())
+    upload = client.post(url(inspection, row, "/photos"), headers={"HX-Request": "true", "X-Phone-Clock": iso(now)},
+                         data={"uuid": photo_uuid, "client_id": photo_uuid, "captured_at": iso(now - timedelta(hours=1)),
+                               "file": (io.BytesIO(small_jpeg()), "crack.jpg", "image/jpeg")})
+    assert upload.status_code == 201
+    photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+    assert abs(photo.captured_at - (now - timedelta(hours=1))) < timedelta(seconds=30)
+    assert abs(photo.uploaded_at - now) < timedelta(seconds=30)
+    deletion = {"reason": "拍错了", "client_id": str(uuid.uuid4())}
+    first = client.post(f"/photos/{photo_uuid}/delete", data=deletion, headers={"HX-Request": "true"})
+    again = client.post(f"/photos/{photo_uuid}/delete", data=deletion, headers={"HX-Request": "true"})
+    assert first.status_code == again.status_code == 200 and again.headers["X-Replayed"] == "1"
+    db.session.expire_all()
+    assert db.session.get(Photo, photo.id).deleted_at is not None
+
+
+def test_the_outbox_gets_a_redirect_as_its_target_so_the_flash_waits_for_the_page(client, login_as):
+    inspection = make_inspection(started=False)
+    equipment = make_equipment()
+    login_as(inspection.inspector)
+    data = {"foreman_present": "yes", "project_manager_present": "yes", "handbook_present": "yes",
+            "equipment_ids": [equipment.id], "client_id": str(uuid.uuid4())}
+    response = client.post(f"/inspections/{inspection.id}/start", data=data, headers={"X-Outbox": "1"})
+    assert response.status_code == 200 and response.text == ""
+    assert response.headers["X-Redirect-To"].endswith(f"/inspections/{inspection.id}")
+    replay = client.post(f"/inspections/{inspection.id}/start", data=data, headers={"X-Outbox": "1"})
+    assert replay.headers["X-Redirect-To"] == response.headers["X-Redirect-To"] and replay.headers["X-Replayed"] == "1"
+
+
+def test_a_far_off_phone_clock_is_shown_to_the_office(client, login_as):
+    inspection = make_inspection()
+    row = first_row(inspection)
+    login_as(inspection.inspector)
+    now = utcnow()
+    client.post(url(inspection, row), data={"outcome": "pass", "captured_at": iso(now + timedelta(hours=3))},
+                headers={**htmx(row), "X-Phone-Clock": iso(now + timedelta(hours=3))})
+    change = db.session.scalar(select(AnswerChange).where(AnswerChange.inspection_id == inspection.id))
+    assert abs(change.captured_at - now) < timedelta(seconds=30)  # corrected, not three hours ahead
+    login_as(make_user(Role.OFFICE))
+    page = client.get(f"/inspections/{inspection.id}").text
+    assert "data-clock-flag" in page and "180" in page
