@@ -1,6 +1,7 @@
 """The whole inspection with no signal: the field outbox (IndexedDB) keeps every answer, note,
-photo and signature through reloads and a closed browser, sends each exactly once when the
-network returns, shows conflicts instead of losing a change, and rides out a failing server.
+photo and signature through reloads, a closed browser and a new version of the app, sends each
+exactly once when the network returns, shows conflicts instead of losing a change, and rides
+out a failing server.
 
 Each test works on inspections of projects of its own (T2612060x), made by scripts run with the
 live server's environment; the database is then read the same way.
@@ -20,7 +21,7 @@ from tests.browser.conftest import login
 from tests.browser.test_inspection import (
     ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg, scroll_to_middle,
 )
-from tests.browser.test_offline import wait_for_control, wait_until
+from tests.browser.test_offline import CONTROLLER_URL_JS, HAS_WAITING_WORKER_JS, wait_for_control, wait_until
 from tests.browser.test_signatures import mouse_stroke, sign_form, zigzag
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
@@ -423,3 +424,43 @@ def test_a_finish_refused_by_the_server_comes_back_as_a_message(page: Page, live
     expect(box).to_be_hidden()
     expect_all_saved(page)
     assert facts(live_server, inspection_id)["status"] == "in_progress"
+
+
+# --- 6. a new version of the app while the outbox holds data ------------------------------------------
+
+def test_a_new_worker_waits_while_the_outbox_holds_answers_and_photos(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120608", own_project=True)
+    inspection_id = data["id"]
+    photo = tmp_path / "crack.jpg"
+    photo.write_bytes(photo_jpeg())
+    login(page, "inspector")
+    wait_for_control(page)
+    open_checklist(page, inspection_id)
+    ids = check_items(page, 2)
+
+    page.context.set_offline(True)
+    tap_queued(page, ids[0], "pass")
+    tap_queued(page, ids[1], "fail")
+    li = item(page, ids[1])
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    wait_until(page, "async () => (await window.PortalOutbox.all()).length === 3")
+    page.route(ITEM_POSTS, lambda route: route.abort())  # signal, but the server stays out of reach
+    page.context.set_offline(False)
+
+    # A new deployment's worker arrives and waits: the old one still answers.
+    page.evaluate("navigator.serviceWorker.register('/sw.js?deployment=3', {scope: '/'}).then(() => true)")
+    wait_until(page, HAS_WAITING_WORKER_JS)
+    expect(page.locator("#update-notice")).to_be_visible()
+    page.locator(f"{INDICATOR} [data-sync-now]").click()  # tries, fails: the outbox is still whole
+    expect(item(page, ids[0])).to_have_class(has_class("item--retrying"))
+    page.wait_for_timeout(1000)
+    assert page.evaluate(CONTROLLER_URL_JS).endswith("/sw.js")
+    assert outbox_size(page) == 3
+
+    page.unroute(ITEM_POSTS)
+    page.locator(f"{INDICATOR} [data-sync-now]").click()
+    expect_all_saved(page)
+    wait_until(page, f"async () => !(await ({HAS_WAITING_WORKER_JS})()) && ({CONTROLLER_URL_JS})().endsWith('=3')")
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(ids[0])][0] == "pass" and found["answers"][str(ids[1])][0] == "fail"
+    assert len(found["photos"]) == 1
