@@ -17,7 +17,8 @@
  *  - a confirmed answer version is passed on to the later queued changes of the same item, so
  *    the phone's own changes never conflict with each other;
  *  - a 400 after a long time offline is usually a stale CSRF token: a fresh one is fetched and
- *    the action sent once more.
+ *    the action sent once more;
+ *  - an action is sent only while the user who made it is logged in (a phone may be shared).
  * Pages listen to "outbox:change" (detail: {count, failing, actions}), "outbox:sending",
  * "outbox:retry" and "outbox:result" (detail: {action, status, html, version, redirect}: a
  * redirect of the server comes as 200 with its target, X-Outbox / X-Redirect-To) on document.
@@ -83,7 +84,8 @@
   function announce() {
     return all().then(function (actions) {
       var failing = actions.filter(function (a) { return FAIL_STATES[a.state]; }).length;
-      var detail = { count: actions.length, failing: failing, actions: actions };
+      var loginNeeded = actions.some(function (a) { return a.state === "failed" && a.lastError === script.dataset.msgLogin; });
+      var detail = { count: actions.length, failing: failing, loginNeeded: loginNeeded, actions: actions };
       document.dispatchEvent(new CustomEvent("outbox:change", { detail: detail }));
       document.dispatchEvent(new CustomEvent("portal:outbox", { detail: { count: actions.length } }));
       return detail;
@@ -96,7 +98,8 @@
   //        baseVersion, id (optional: a UUID given earlier, e.g. a photo's)}
   function add(spec) {
     var action = {
-      id: spec.id || uuid(), inspection: String(spec.inspection || ""), seq: nextSeq(), kind: spec.kind,
+      id: spec.id || uuid(), user: script.dataset.user || "", inspection: String(spec.inspection || ""),
+      seq: nextSeq(), kind: spec.kind,
       url: spec.url, fields: spec.fields || [], blobs: spec.blobs || [], item: spec.item || null,
       target: spec.target || null, list: spec.list || null, name: spec.name || null, baseVersion: spec.baseVersion === undefined ? null : spec.baseVersion,
       capturedAt: spec.capturedAt || new Date().toISOString(), state: "queued", attempts: 0, lastError: "",
@@ -239,6 +242,8 @@
       return actions.reduce(function (chain, action) {
         return chain.then(function () {
           var key = action.inspection;
+          // Only the user who made it sends it (another one may log in on the same phone).
+          if (action.user && action.user !== (script.dataset.user || "")) { return; }
           if (stopped[key]) { held[key] = true; return; }
           // Nothing of an inspection goes before its start has arrived.
           if (FAIL_STATES[action.state]) { held[key] = true; stopped[key] = action.kind === "start"; return; }
@@ -320,6 +325,7 @@
 
   function migrateLegacy() {
     var found = [];
+    if (!script.dataset.user) { return Promise.resolve(); }  // moved over for the user logged in
     try {
       for (var i = 0; i < localStorage.length; i++) {
         var key = localStorage.key(i);
@@ -335,7 +341,7 @@
           return inner.then(function () {
             var entry = entries[path];
             var fields = Object.keys(entry.params || {}).map(function (name) { return [name, entry.params[name]]; });
-            return put({ id: uuid(), inspection: inspection, seq: nextSeq(), kind: /\/note$/.test(path) ? "note" : "answer",
+            return put({ id: uuid(), user: script.dataset.user || "", inspection: inspection, seq: nextSeq(), kind: /\/note$/.test(path) ? "note" : "answer",
                          url: path, fields: fields, blobs: [], item: entry.item || null,
                          target: entry.target ? entry.target.replace(/^#/, "") : null, baseVersion: null,
                          capturedAt: new Date().toISOString(), state: "queued", attempts: 0, lastError: "", html: "" });

@@ -99,10 +99,9 @@
       waiting.className = "flash flash-warning";
       waiting.textContent = form.dataset.msgWaiting || "";
       form.appendChild(waiting);
-      window.PortalOutbox.add({ inspection: form.dataset.outboxKey || form.action, kind: "signature",
-                                url: form.getAttribute("action"), fields: fields }).then(function (action) {
-        form.dataset.outboxAction = action.id;
-      });
+      form.dataset.outboxAction = window.PortalOutbox.uuid();
+      window.PortalOutbox.add({ id: form.dataset.outboxAction, inspection: form.dataset.outboxKey || form.action,
+                                kind: "signature", url: form.getAttribute("action"), fields: fields });
     });
   }
 
@@ -115,6 +114,7 @@
       form.dataset.outboxAction = action.id;
       form.classList.add("sign-form--waiting");
       form.querySelectorAll("button, input, textarea").forEach(function (el) { el.disabled = true; });
+      if (form.querySelector("[data-sig-waiting]")) { return; }
       var waiting = document.createElement("p");
       waiting.setAttribute("data-sig-waiting", "");
       waiting.className = "flash flash-warning";

@@ -9,13 +9,15 @@
 
   var box = document.getElementById("sync-status");
   if (!box) { return; }
-  var last = { count: 0, failing: 0 };
+  var last = { count: 0, failing: 0, loginNeeded: false };
   var storage = null;
 
   function render() {
     var count = last.count, failing = last.failing;
     var state, message;
-    if (failing) {
+    if (last.loginNeeded) {  // the session ended while offline: nothing goes until he logs in
+      state = "error"; message = box.dataset.msgLogin;
+    } else if (failing) {
       state = "error"; message = box.dataset.msgError.replace("{n}", failing);
     } else if (!navigator.onLine) {
       state = "offline"; message = count ? box.dataset.msgOffline.replace("{n}", count) : box.dataset.msgOfflineSaved;
@@ -35,7 +37,7 @@
   }
 
   document.addEventListener("outbox:change", function (event) {
-    last = { count: event.detail.count, failing: event.detail.failing };
+    last = { count: event.detail.count, failing: event.detail.failing, loginNeeded: event.detail.loginNeeded };
     render();
   });
   document.addEventListener("outbox:storage", function (event) {
