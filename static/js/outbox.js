@@ -81,8 +81,12 @@
     return db().then(function (database) { return database.delete(STORE, id); });
   }
 
+  function isMine(action) { return !action.user || action.user === (script.dataset.user || ""); }
+
+  // Tells the page what waits: the logged-in user's actions (another user's wait for him).
   function announce() {
-    return all().then(function (actions) {
+    return all().then(function (every) {
+      var actions = every.filter(isMine);
       var failing = actions.filter(function (a) { return FAIL_STATES[a.state]; }).length;
       var loginNeeded = actions.some(function (a) { return a.state === "failed" && a.lastError === script.dataset.msgLogin; });
       var detail = { count: actions.length, failing: failing, loginNeeded: loginNeeded, actions: actions };
@@ -243,7 +247,7 @@
         return chain.then(function () {
           var key = action.inspection;
           // Only the user who made it sends it (another one may log in on the same phone).
-          if (action.user && action.user !== (script.dataset.user || "")) { return; }
+          if (!isMine(action)) { return; }
           if (stopped[key]) { held[key] = true; return; }
           // Nothing of an inspection goes before its start has arrived.
           if (FAIL_STATES[action.state]) { held[key] = true; stopped[key] = action.kind === "start"; return; }

@@ -17,7 +17,7 @@ import time
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, logout
 from tests.browser.test_inspection import (
     ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg, scroll_to_middle,
 )
@@ -464,3 +464,31 @@ def test_a_new_worker_waits_while_the_outbox_holds_answers_and_photos(page: Page
     found = facts(live_server, inspection_id)
     assert found["answers"][str(ids[0])][0] == "pass" and found["answers"][str(ids[1])][0] == "fail"
     assert len(found["photos"]) == 1
+
+
+# --- 7. a phone shared by two users ---------------------------------------------------------------------
+
+def test_waiting_answers_are_sent_only_by_the_user_who_gave_them(page: Page, live_server):
+    data = make_inspection(live_server, "T26120609", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    page.route(ITEM_POSTS, lambda route: route.abort())
+    tap_queued(page, item_id, "fail")
+    expect(item(page, item_id)).to_have_class(has_class("item--retrying"))
+    page.once("dialog", lambda dialog: dialog.accept())  # "not sent yet — log out anyway?"
+    logout(page)
+    page.unroute(ITEM_POSTS)
+
+    login(page, "office")  # somebody else on the same phone: the inspector's answer stays put
+    page.locator(f"{INDICATOR} [data-sync-now]").click()
+    page.wait_for_timeout(1500)
+    assert outbox_size(page) == 1
+    assert facts(live_server, inspection_id)["changes"] == {}
+    logout(page)
+
+    login(page, "inspector")  # his again: it goes
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved", timeout=30_000)
+    assert outbox_size(page) == 0
+    assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "fail"
