@@ -123,6 +123,26 @@ function run(root) {
     slot.dataset.action = action.id;
   }
 
+  // A refusal kept for the inspector (it came while the item was not on screen): read, then dismissed.
+  function showRefusal(action) {
+    var li = itemLi(action.item);
+    var slot = li ? li.querySelector("[data-conflict-slot]") : null;
+    if (!slot || slot.dataset.action === action.id) { return; }
+    var box = document.createElement("div");
+    box.className = "conflict";
+    box.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = action.lastError;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "button secondary";
+    button.setAttribute("data-conflict-drop", "");
+    button.textContent = root.dataset.msgDismiss;
+    box.append(text, button);
+    slot.replaceChildren(box);
+    slot.dataset.action = action.id;
+  }
+
   function clearConflict(itemId) {
     var li = itemLi(itemId);
     var slot = li ? li.querySelector("[data-conflict-slot]") : null;
@@ -189,8 +209,8 @@ function run(root) {
       if (!later) { mark(action.item, detail.status < 400 ? "saved" : null); }
     });
     // A refusal on an item of this page: the server's fragment shows the message there.
-    if (detail.status >= 400 && detail.status !== 409 && action.kind !== "finish") {
-      swapIn(action, detail.html);
+    if (detail.status >= 400 && detail.status !== 409 && (action.kind === "answer" || action.kind === "note" ||
+                                                          action.kind === "reopen") && swapIn(action, detail.html)) {
       event.preventDefault();
     }
   });
@@ -218,7 +238,7 @@ function run(root) {
       var failed = blocked || actions.some(function (a) { return a.state === "failed" || a.attempts > 0; });
       if (conflict) { showConflict(conflict); mark(itemId, "conflict", conflict); return; }
       clearConflict(itemId);
-      if (refused) { mark(itemId, "refused", refused); return; }
+      if (refused) { showRefusal(refused); mark(itemId, "refused", refused); return; }
       mark(itemId, failed ? "retrying" : "pending");
     });
   });

@@ -176,7 +176,7 @@
         return freshToken().then(function (ok) { return ok ? sendOne(action, true) : fail(action, "400"); });
       }
       if (isLoginPage(response)) { return fail(action, script.dataset.msgLogin); }
-      if (status >= 200 && status < 400) { return confirm(action, result); }
+      if (status >= 200 && status < 400) { return confirmed(action, result); }
       if (status === 409 && response.headers.get("X-Conflict")) {
         action.state = "conflict";
         action.html = result.text;
@@ -206,7 +206,7 @@
     return (shown ? remove(action.id) : put(action)).then(function () { return shown ? "done" : "kept"; });
   }
 
-  function confirm(action, result) {
+  function confirmed(action, result) {
     var version = result.response.headers.get("X-Answer-Version");
     return remove(action.id).then(function () {
       if (version === null || !action.item) { return null; }
@@ -243,8 +243,10 @@
       var stopped = {};   // inspection → a network failure stops its later actions
       var held = {};      // inspection → something before is not confirmed: no finish yet
       var retry = false;
-      return actions.reduce(function (chain, action) {
-        return chain.then(function () {
+      return actions.reduce(function (chain, listed) {
+        // Read again: an earlier send may have rebased it, the inspector may have resolved it.
+        return chain.then(function () { return get(listed.id); }).then(function (action) {
+          if (!action) { return; }
           var key = action.inspection;
           // Only the user who made it sends it (another one may log in on the same phone).
           if (!isMine(action)) { return; }

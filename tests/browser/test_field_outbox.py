@@ -492,3 +492,21 @@ def test_waiting_answers_are_sent_only_by_the_user_who_gave_them(page: Page, liv
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved", timeout=30_000)
     assert outbox_size(page) == 0
     assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "fail"
+
+
+def test_own_changes_of_one_item_offline_never_conflict_with_each_other(page: Page, live_server):
+    data = make_inspection(live_server, "T26120610", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    page.context.set_offline(True)
+    for outcome in ("fail", "pass", "na"):  # all based on the version the page was loaded with
+        tap_queued(page, item_id, outcome)
+    assert outbox_size(page) == 3
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    expect(item(page, item_id)).to_have_class(has_class("item--na"))
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(item_id)][0] == "na" and found["answers"][str(item_id)][3] == 3
+    assert found["changes"][f"{item_id}:outcome"] == 3
