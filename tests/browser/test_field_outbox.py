@@ -90,7 +90,8 @@ with app.app_context():
         select(AnswerChange).where(AnswerChange.inspection_id == inspection_id)))
     answers = {str(a.item_id): [a.outcome, None if a.value is None else format(a.value.normalize(), "f"), a.note, a.version]
                for a in db.session.scalars(select(Answer).where(Answer.inspection_id == inspection_id))}
-    photos = [[p.uuid, p.item_id] for p in db.session.scalars(select(Photo).where(Photo.inspection_id == inspection_id))]
+    photos = [[p.uuid, p.item_id] for p in db.session.scalars(select(Photo).where(
+        Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None)))]
     signatures = [[s.slot, s.signer_name] for s in db.session.scalars(select(Signature).where(
         Signature.record_type == "inspection", Signature.record_id == args.get("record", 0)))]
     print(json.dumps({"changes": changes, "answers": answers, "photos": photos, "signatures": signatures,
@@ -510,3 +511,36 @@ def test_own_changes_of_one_item_offline_never_conflict_with_each_other(page: Pa
     found = facts(live_server, inspection_id)
     assert found["answers"][str(item_id)][0] == "na" and found["answers"][str(item_id)][3] == 3
     assert found["changes"][f"{item_id}:outcome"] == 3
+
+
+def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120611", own_project=True)
+    inspection_id = data["id"]
+    photo = tmp_path / "wrong.jpg"
+    photo.write_bytes(photo_jpeg())
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    tap_queued(page, item_id, "fail")
+    li = item(page, item_id)
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    expect(li.locator(".photo-grid li.photo")).to_have_count(1, timeout=30_000)
+    expect_all_saved(page)
+    assert len(facts(live_server, inspection_id)["photos"]) == 1
+    page.reload()  # the page as the server renders it, with the photo's delete button
+    li = item(page, item_id)
+
+    page.context.set_offline(True)
+    thumb = li.locator(".photo-grid li.photo")
+    thumb.locator("details.photo-delete > summary").click()
+    thumb.locator("input[name=reason]").fill("拍错了房间")
+    thumb.locator("button.danger").click()
+    expect(li.locator(".photo-grid li.photo:visible")).to_have_count(0)
+    page.reload()  # still hidden: its deletion waits
+    expect(item(page, item_id).locator(".photo-grid li.photo.photo--deleting")).to_have_count(1)
+    expect(item(page, item_id).locator(".photo-grid li.photo:visible")).to_have_count(0)
+    assert facts(live_server, inspection_id)["photos"] != []
+
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    assert facts(live_server, inspection_id)["photos"] == []
