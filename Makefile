@@ -59,6 +59,7 @@ $(VENDOR_STAMP): $(NPM_STAMP)
 	cp node_modules/signature_pad/dist/signature_pad.umd.min.js static/vendor/signature_pad.umd.min.js
 	cp node_modules/browser-image-compression/dist/browser-image-compression.js static/vendor/browser-image-compression.js
 	cp node_modules/konva/konva.min.js static/vendor/konva.min.js
+	cp node_modules/idb/build/umd.js static/vendor/idb.js
 	@mkdir -p static/vendor/workbox
 	for module in workbox-core workbox-routing workbox-strategies workbox-precaching; do \
 		cp node_modules/$$module/build/$$module.prod.js static/vendor/workbox/$$module.prod.js || exit 1; done
@@ -95,6 +96,7 @@ bench: setup test-packages $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench_ingest.py || true
 	$(BIN)/python benchmarks/bench_pdf.py || true
 	$(BIN)/python benchmarks/bench_markup.py || true
+	$(BIN)/python benchmarks/bench_sync.py || true
 	$(BIN)/python benchmarks/bench_load.py
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml

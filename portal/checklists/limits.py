@@ -32,6 +32,14 @@ class Limit:
             return False
         return True
 
+    def bounds(self) -> tuple[Decimal | None, Decimal | None]:
+        """(lowest, highest) accepted value, either may be None: what the phone judges offline with."""
+        low, high = self.minimum, self.maximum
+        if self.nominal is not None and self.tolerance is not None:
+            low = max(x for x in (low, self.nominal - self.tolerance) if x is not None)
+            high = min(x for x in (high, self.nominal + self.tolerance) if x is not None)
+        return low, high
+
     def describe(self, unit: str = "") -> str:
         """A short human text: ``≤ 12 %``, ``≥ 250 mm``, ``8–12 mm``, ``0 ± 2 mm``."""
         suffix = f" {unit}" if unit else ""

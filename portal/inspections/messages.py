@@ -47,6 +47,7 @@ def error_text(exc: InspectionError) -> str:
         "later_round": _("A later round of this project is already scheduled; reopen that one instead."),
         "carried": _("This item passed at the previous round and is carried over; reopen it first if it regressed."),
         "notice_invalid": _("Check the deadline, the reinspection date and the required fixes."),
+        "conflict": _("Somebody else changed this answer after this phone last saw it. Keep which one?"),
     }.get(exc.code, _("This is not possible now."))
 
 

@@ -1,7 +1,7 @@
 """Inspections, their answers, and the audit trail of every change."""
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -13,6 +13,7 @@ from portal.auth.models import User
 from portal.checklists.models import ChecklistItem, ChecklistTemplate
 from portal.equipment.models import Equipment
 from portal.extensions import db
+from portal.fieldsync.clock import clock_is_off
 from portal.projects.models import Project
 from portal.timeutil import utcnow
 
@@ -81,6 +82,9 @@ class Inspection(db.Model):
     overall_rate: Mapped[Decimal | None] = mapped_column(Numeric(7, 4))
     category_scores: Mapped[list | None] = mapped_column(JSON)
     fail_reasons: Mapped[list | None] = mapped_column(JSON)
+    # The largest offset (seconds, server − phone) of the inspector's phone clock seen on this
+    # inspection's field actions; over the threshold it is shown to the office (fieldsync.clock).
+    clock_offset_seconds: Mapped[int | None]
 
     # Project.inspections (read-only): the access rules read which inspectors a project was assigned.
     project: Mapped[Project] = relationship(backref=backref("inspections", viewonly=True))
@@ -101,6 +105,11 @@ class Inspection(db.Model):
     def is_completed(self) -> bool:
         """The result is frozen; answers are read-only."""
         return self.status == InspectionStatus.COMPLETED.value
+
+    @property
+    def clock_flagged(self) -> bool:
+        """The inspector's phone clock was far off: its times were corrected, not trusted."""
+        return clock_is_off(None if self.clock_offset_seconds is None else timedelta(seconds=self.clock_offset_seconds))
 
     @property
     def status_label(self) -> str:
@@ -149,6 +158,9 @@ class Answer(db.Model):
     # At a reinspection, items that passed before are carried over as passed (read-only)
     # unless the inspector reopens them for a regression.
     carried_from_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    # Incremented on every change; a phone sends the version its change was based on, and a
+    # change based on an older version that touches a field changed since is a conflict.
+    version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     inspection: Mapped[Inspection] = relationship(back_populates="answers", foreign_keys=[inspection_id])
     item: Mapped[ChecklistItem] = relationship()
@@ -163,7 +175,9 @@ class AnswerChange(db.Model):
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("checklist_items.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the server received it
+    captured_at: Mapped[datetime | None]  # when it was done on the phone (clock corrected)
+    version: Mapped[int | None]  # the answer's version this change made
     field: Mapped[str] = mapped_column(String(20))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
@@ -180,7 +194,8 @@ class InspectionEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow)  # when the server received it
+    captured_at: Mapped[datetime | None]  # when it was done on the phone (clock corrected)
     kind: Mapped[str] = mapped_column(String(30))
     detail: Mapped[str] = mapped_column(Text, default="")
 

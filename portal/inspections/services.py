@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from flask import abort
@@ -25,7 +25,7 @@ from portal.inspections.models import (
 from portal.photos.services import item_photo_counts
 from portal.projects.models import Project
 from portal.registry import Registry
-from portal.timeutil import local_today, to_local, utcnow
+from portal.timeutil import to_local, utcnow
 
 NOTE_MAX = 2000
 
@@ -95,11 +95,17 @@ def check_equipment(equipment: list[Equipment], day: date) -> None:
 
 
 def record_start(inspection: Inspection, user: User, *, foreman_present: bool, project_manager_present: bool,
-                 others_present: str, handbook_present: bool, equipment: list[Equipment]) -> None:
-    """Record who is present, the equipment and the handbook; the first time, open the checklist."""
+                 others_present: str, handbook_present: bool, equipment: list[Equipment],
+                 at: datetime | None = None) -> None:
+    """Record who is present, the equipment and the handbook; the first time, open the checklist.
+
+    ``at``: when it was done on site (the phone's time, clock corrected; None: now). The first
+    start's time makes the inspection day, on which the equipment must be calibrated.
+    """
     if inspection.is_completed:
         raise InspectionError("completed")
-    day = local_today()
+    at = at or utcnow()
+    day = to_local(at).date()
     check_equipment(equipment, day)
     inspection.foreman_present = foreman_present
     inspection.project_manager_present = project_manager_present
@@ -108,13 +114,22 @@ def record_start(inspection: Inspection, user: User, *, foreman_present: bool, p
     _set_equipment(inspection, equipment, user)
     if not inspection.is_started:
         inspection.status = InspectionStatus.IN_PROGRESS.value
-        inspection.started_at = utcnow()
+        inspection.started_at = at
         carried = carried_outcomes(inspection)
         db.session.add_all(Answer(inspection=inspection, item_id=item.id, outcome=carried.get(item.id, (None, None))[0],
                                   carried_from_id=carried.get(item.id, (None, None))[1])
                            for item in active_items(inspection))
-        _event(inspection, user, "started")
+        _event(inspection, user, "started", at=at)
     db.session.flush()
+
+
+def preview_answers(inspection: Inspection) -> list[Answer]:
+    """The answers starting would create (not saved): the start page carries the checklist with
+    them, so that an inspector without a connection can start and go on answering."""
+    carried = carried_outcomes(inspection)
+    return [Answer(inspection_id=inspection.id, item_id=item.id, item=item, version=0, note="",
+                   outcome=carried.get(item.id, (None, None))[0], carried_from_id=carried.get(item.id, (None, None))[1])
+            for item in active_items(inspection)]
 
 
 def carried_outcomes(inspection: Inspection) -> dict[int, tuple[str, int]]:
@@ -167,8 +182,13 @@ def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:
     return answer
 
 
-def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_value: str | None = None) -> None:
-    """Set the outcome (check items, or N/A) or the measured value (judged against the limit)."""
+def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_value: str | None = None,
+                base_version: int | None = None, at: datetime | None = None) -> None:
+    """Set the outcome (check items, or N/A) or the measured value (judged against the limit).
+
+    ``base_version``: the answer's version the phone based the change on (None: the current
+    one); ``at``: when it was done on the phone (clock corrected; None: now).
+    """
     _require_open(answer.inspection)
     if answer.carried_from_id is not None:
         raise InspectionError("carried")
@@ -178,19 +198,15 @@ def save_answer(answer: Answer, user: User, *, outcome: str | None = None, raw_v
             value = parse_measurement(raw_value)
         except MeasurementError as exc:
             raise InspectionError("bad_value", exc.code) from exc
-        new_outcome = Outcome.PASS.value if item.limit.accepts(value) else Outcome.FAIL.value
-        _change(answer, user, "value", value)
-        _change(answer, user, "outcome", new_outcome)
+        wanted = {"value": value, "outcome": Outcome.PASS.value if item.limit.accepts(value) else Outcome.FAIL.value}
     elif outcome == Outcome.NA.value or (outcome in (Outcome.PASS.value, Outcome.FAIL.value) and not item.is_measured):
-        if outcome == Outcome.NA.value:
-            _change(answer, user, "value", None)
-        _change(answer, user, "outcome", outcome)
+        wanted = {"value": None, "outcome": outcome} if outcome == Outcome.NA.value else {"outcome": outcome}
     else:
         raise InspectionError("bad_outcome")
-    db.session.flush()
+    _apply_changes(answer, user, wanted, base_version, at)
 
 
-def reopen_carried(answer: Answer, user: User, note: str) -> None:
+def reopen_carried(answer: Answer, user: User, note: str, at: datetime | None = None) -> None:
     """At a reinspection, check a carried-over item again (a regression), with a note saying why."""
     _require_open(answer.inspection)
     if answer.carried_from_id is None:
@@ -198,19 +214,17 @@ def reopen_carried(answer: Answer, user: User, note: str) -> None:
     if not note.strip():
         raise InspectionError("reason_required")
     answer.carried_from_id = None
-    _change(answer, user, "outcome", None)
-    _change(answer, user, "note", note.strip()[:NOTE_MAX])
-    db.session.flush()
+    _apply_changes(answer, user, {"outcome": None, "note": note.strip()[:NOTE_MAX]}, None, at)
 
 
-def save_note(answer: Answer, user: User, note: str) -> None:
-    """Store the item's note (control characters removed)."""
+def save_note(answer: Answer, user: User, note: str, base_version: int | None = None,
+              at: datetime | None = None) -> None:
+    """Store the item's note (control characters removed); see :func:`save_answer` for the rest."""
     _require_open(answer.inspection)
     clean = "".join(ch for ch in note if ch in "\n\t" or ord(ch) >= 32).strip()
     if len(clean) > NOTE_MAX:
         raise InspectionError("note_too_long")
-    _change(answer, user, "note", clean)
-    db.session.flush()
+    _apply_changes(answer, user, {"note": clean}, base_version, at)
 
 
 def _require_open(inspection: Inspection) -> None:
@@ -218,18 +232,46 @@ def _require_open(inspection: Inspection) -> None:
         raise InspectionError("completed" if inspection.is_completed else "not_started")
 
 
-def _change(answer: Answer, user: User, field_name: str, new) -> None:
+def _apply_changes(answer: Answer, user: User, wanted: dict, base_version: int | None, at: datetime | None) -> None:
+    """Set the fields, refusing a change based on an old version whose fields were changed since
+    (``InspectionError("conflict")``, detail: the fields); one version step for the whole change."""
+    if not any(_differs(getattr(answer, name), new) for name, new in wanted.items()):
+        return  # what the phone wants is what the server has: nothing to lose, nothing to do
+    if base_version is not None and base_version < answer.version:
+        clashing = changed_since(answer, base_version) & set(wanted)
+        if clashing:
+            raise InspectionError("conflict", sorted(clashing))
+    version = answer.version + 1
+    for name, new in wanted.items():
+        _change(answer, user, name, new, version, at)
+    answer.version = version
+    db.session.flush()
+
+
+def changed_since(answer: Answer, base_version: int) -> set[str]:
+    """The fields of ``answer`` changed by versions after ``base_version``."""
+    return set(db.session.scalars(select(AnswerChange.field).where(
+        AnswerChange.inspection_id == answer.inspection_id, AnswerChange.item_id == answer.item_id,
+        AnswerChange.version > base_version)))
+
+
+def _differs(old, new) -> bool:
+    if old is not None and new is not None and isinstance(new, Decimal):
+        return Decimal(old) != new
+    return old != new
+
+
+def _change(answer: Answer, user: User, field_name: str, new, version: int, at: datetime | None) -> None:
     """Set one field and log old → new when it really changes."""
     old = getattr(answer, field_name)
-    if field_name == "value" and old is not None and new is not None and Decimal(old) == Decimal(new):
-        return
-    if old == new:
+    if not _differs(old, new):
         return
     setattr(answer, field_name, new)
     answer.updated_at = utcnow()
     answer.updated_by_id = user.id
     db.session.add(AnswerChange(inspection_id=answer.inspection_id, item_id=answer.item_id, user_id=user.id,
-                                field=field_name, old_value=_text(old), new_value=_text(new)))
+                                field=field_name, old_value=_text(old), new_value=_text(new), version=version,
+                                captured_at=at))
 
 
 def _text(value) -> str | None:
@@ -329,8 +371,11 @@ class NoticeInput:
     fixes: dict[int, str] = field(default_factory=dict)  # checklist item id → required fix
 
 
-def finish(inspection: Inspection, user: User, seen_version: int, notice_input: NoticeInput | None = None) -> Summary:
+def finish(inspection: Inspection, user: User, seen_version: int, notice_input: NoticeInput | None = None,
+           at: datetime | None = None) -> Summary:
     """Freeze the result. Finishing a finished inspection changes nothing.
+
+    ``at``: when the inspector finished on site (the phone's time, clock corrected; None: now).
 
     Raises InspectionError("changed") when answers changed since the summary the inspector
     saw, and InspectionError("blocked") while something is missing; receivers of
@@ -349,9 +394,9 @@ def finish(inspection: Inspection, user: User, seen_version: int, notice_input: 
     signals.inspection_finishing.send(inspection, user=user, summary=summary, notice_input=notice_input)
     _freeze(inspection, summary.evaluation)
     inspection.status = InspectionStatus.COMPLETED.value
-    inspection.finished_at = utcnow()
+    inspection.finished_at = at or utcnow()
     inspection.finished_by_id = user.id
-    _event(inspection, user, "finished", "pass" if inspection.passed else "fail")
+    _event(inspection, user, "finished", "pass" if inspection.passed else "fail", at=at)
     db.session.flush()
     signals.inspection_finished.send(inspection, user=user, notice_input=notice_input)
     return summary
@@ -401,5 +446,14 @@ def reopen(inspection: Inspection, user: User, reason: str) -> None:
     db.session.flush()
 
 
-def _event(inspection: Inspection, user: User, kind: str, detail: str = "") -> None:
-    db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind=kind, detail=detail))
+def _event(inspection: Inspection, user: User, kind: str, detail: str = "", at: datetime | None = None) -> None:
+    db.session.add(InspectionEvent(inspection_id=inspection.id, user_id=user.id, kind=kind, detail=detail,
+                                   captured_at=at))
+
+
+def note_phone_clock(inspection: Inspection, offset_seconds: int | None) -> None:
+    """Keep the largest offset of the inspector's phone clock seen on this inspection (shown to the office)."""
+    if offset_seconds is None:
+        return
+    if inspection.clock_offset_seconds is None or abs(offset_seconds) > abs(inspection.clock_offset_seconds):
+        inspection.clock_offset_seconds = offset_seconds

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -18,12 +18,14 @@ from portal.auth.services import users_with_role
 from portal.auth.sessions import permission_required
 from portal.equipment.models import Equipment
 from portal.extensions import db
+from portal.fieldsync.actions import field_action, field_time
 from portal.inspections import messages
 from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection
 from portal.inspections.services import (
     InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
-    inspector_agenda, load_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
+    inspector_agenda, load_answers, note_phone_clock, preview_answers, record_start, reopen, reopen_carried, save_answer, save_note,
+    summarise,
 )
 from portal.inspections.history import history
 from portal.inspections.progress import progress
@@ -75,11 +77,14 @@ def today():
 
 
 def _offline_pages(inspections: list[Inspection]) -> dict[int, list[str]]:
-    """What "prepare offline" keeps on the phone for each open inspection: the inspection (start
-    form or checklist) first, its summary once started, and the project's concealed-works record."""
+    """What "prepare offline" keeps on the phone for each of today's inspections: the inspection
+    (start form or checklist) first, its summary once started, and the project's concealed-works
+    record; for one finished today, its signatures page (signatures are collected on site) and summary."""
     pages = {}
     for inspection in inspections:
         if inspection.is_completed:
+            pages[inspection.id] = [url_for("signatures.panel", type_name="inspection", record_id=inspection.id),
+                                    url_for("inspections.summary", inspection_id=inspection.id)]
             continue
         urls = [url_for("inspections.detail", inspection_id=inspection.id)]
         if inspection.is_started:
@@ -182,15 +187,24 @@ def _equipment_choices(inspection: Inspection) -> list[Equipment]:
 
 
 def _start_page(inspection: Inspection, form: StartForm, status: int = 200):
-    return render_template("inspections/start.html", inspection=inspection, form=form,
-                           editable=can(current_user, inspection, "conduct")), status
+    """The start form; for the inspector also the checklist as starting will make it, which the
+    page shows when the start has to wait for a connection (field-forms.js)."""
+    editable = can(current_user, inspection, "conduct")
+    preview = {}
+    if editable and status == 200:
+        answers = preview_answers(inspection)
+        preview = {"answers": answers, "summary": summarise(inspection, answers), "photos_by_item": {}}
+    return render_template("inspections/start.html", inspection=inspection, form=form, editable=editable,
+                           preview=preview), status
 
 
 @bp.post("/<int:inspection_id>/start")
 @login_required
+@field_action
 def start(inspection_id: int):
     """Record presence, equipment and handbook; the first time this opens the checklist."""
     inspection = get_inspection_or_404(inspection_id, current_user, "conduct")
+    _note_clock(inspection)
     form = _start_form(inspection, request.form)
     if form.validate_on_submit():
         chosen = db.session.scalars(select(Equipment).where(Equipment.id.in_(form.equipment_ids.data))).all()
@@ -199,7 +213,8 @@ def start(inspection_id: int):
                 record_start(inspection, current_user, foreman_present=form.foreman_present.data == "yes",
                              project_manager_present=form.project_manager_present.data == "yes",
                              others_present=form.others_present.data or "",
-                             handbook_present=form.handbook_present.data == "yes", equipment=list(chosen))
+                             handbook_present=form.handbook_present.data == "yes", equipment=list(chosen),
+                             at=field_time().happened_at)
         except InspectionError as exc:
             form.equipment_ids.errors = [messages.error_text(exc)]
         else:
@@ -213,13 +228,20 @@ def start(inspection_id: int):
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>")
 @login_required
+@field_action
 def answer(inspection_id: int, item_id: int):
-    """Save one answer the moment it is given; answers with the item (and live totals)."""
+    """Save one answer the moment it is given; answers with the item (and live totals).
+
+    A change based on an older version of the answer, on a field changed since, is a conflict:
+    409 with both values (see :func:`_conflict_response`), nothing saved.
+    """
     inspection, row = _inspectors_answer(inspection_id, item_id)
     return _apply(lambda: save_answer(
         row, current_user, outcome=request.form.get("outcome"),
-        raw_value=request.form.get("value") if "value" in request.form else None), ("bad_value", "bad_outcome"),
-        lambda error, status: _item_response(inspection, row, error, status, typed=request.form.get("value")))
+        raw_value=request.form.get("value") if "value" in request.form else None,
+        base_version=_base_version(), at=field_time().happened_at), ("bad_value", "bad_outcome"),
+        lambda error, status: _item_response(inspection, row, error, status, typed=request.form.get("value")),
+        row)
 
 
 def _inspectors_answer(inspection_id: int, item_id: int):
@@ -227,10 +249,32 @@ def _inspectors_answer(inspection_id: int, item_id: int):
     inspection = get_inspection_or_404(inspection_id, current_user)
     row = get_answer_or_404(inspection, item_id)
     authorise(current_user, inspection, "conduct")  # after the row: another version's item is 404 for office too
+    _note_clock(inspection)
     return inspection, row
 
 
-def _apply(change, input_errors: tuple[str, ...], respond):
+def _note_clock(inspection: Inspection) -> None:
+    """Keep the phone clock's offset on the inspection (the office sees a far-off clock)."""
+    offset = field_time().offset
+    note_phone_clock(inspection, None if offset is None else int(offset.total_seconds()))
+
+
+def _base_version() -> int | None:
+    """The answer version the phone based its change on (None when it did not say)."""
+    return request.form.get("base_version", type=int)
+
+
+def _conflict_response(row, error: str):
+    """409: the server's answer and the phone's change side by side, to keep one of them."""
+    response = make_response(render_template(
+        "inspections/_conflict.html", answer=row, error=error, mine_outcome=request.form.get("outcome"),
+        mine_value=request.form.get("value"), mine_note=request.form.get("note")), 409)
+    response.headers["X-Conflict"] = "1"
+    response.headers["X-Answer-Version"] = str(row.version)
+    return response
+
+
+def _apply(change, input_errors: tuple[str, ...], respond, row=None):
     """Run a service change; ``respond(error, status)`` gives the response.
 
     On success the response is rendered from the flushed state and committed at the end of the
@@ -242,12 +286,18 @@ def _apply(change, input_errors: tuple[str, ...], respond):
     try:
         change()
     except InspectionError as exc:
+        if exc.code == "conflict" and row is not None:
+            return _conflict_response(row, messages.error_text(exc))
         return respond(messages.error_text(exc), 422 if exc.code in input_errors else 409)
-    return respond(None, 200)
+    response = make_response(respond(None, 200))
+    if row is not None:
+        response.headers["X-Answer-Version"] = str(row.version)
+    return response
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/note")
 @login_required
+@field_action
 def note(inspection_id: int, item_id: int):
     """Save an item's note."""
     inspection, row = _inspectors_answer(inspection_id, item_id)
@@ -256,7 +306,8 @@ def note(inspection_id: int, item_id: int):
             return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{item_id}"))
         return render_template("inspections/_note_state.html", answer=row, error=error), status
 
-    return _apply(lambda: save_note(row, current_user, request.form.get("note", "")), ("note_too_long",), respond)
+    return _apply(lambda: save_note(row, current_user, request.form.get("note", ""), base_version=_base_version(),
+                                    at=field_time().happened_at), ("note_too_long",), respond, row)
 
 
 def _item_response(inspection: Inspection, row, error: str | None, status: int, typed: str | None = None):
@@ -288,15 +339,18 @@ def summary(inspection_id: int):
 
 @bp.post("/<int:inspection_id>/finish")
 @login_required
+@field_action
 def finish_inspection(inspection_id: int):
     """Freeze the result, if nothing changed since the summary was shown and nothing is missing."""
     inspection = get_inspection_or_404(inspection_id, current_user, "conduct")
+    _note_clock(inspection)
     notice_input, input_errors = _notice_input(inspection)
     try:
         if input_errors:
             raise InspectionError("notice_invalid", input_errors)
         with transaction.savepoint():
-            finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input)
+            finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input,
+                   at=field_time().happened_at)
     except InspectionError as exc:
         current = summarise(inspection)
         message = messages.error_text(exc)
@@ -360,10 +414,12 @@ def item_pin(inspection_id: int, item_id: int):
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")
 @login_required
+@field_action
 def reopen_carried_item(inspection_id: int, item_id: int):
     """At a reinspection: check a carried-over item again because of a regression (note required)."""
     inspection, row = _inspectors_answer(inspection_id, item_id)
-    return _apply(lambda: reopen_carried(row, current_user, request.form.get("note", "")), ("reason_required",),
+    return _apply(lambda: reopen_carried(row, current_user, request.form.get("note", ""), at=field_time().happened_at),
+                  ("reason_required",),
                   lambda error, status: _item_response(inspection, row, error, status))
 
 

@@ -16,8 +16,9 @@ from portal.static_files import static_filenames
 
 # The pages of the inspector's day, kept network-first with a cached copy for when there is no
 # signal: today's inspections, an inspection (start form or checklist), its summary, and the
-# concealed-works record of a project. Every other page needs the network (offline page).
-DAY_PAGES = ("inspections.today", "inspections.detail", "inspections.summary", "photos.concealed")
+# concealed-works record of a project, and a record's signatures page (collected on site; the
+# pad's signature waits in the field outbox). Every other page needs the network (offline page).
+DAY_PAGES = ("inspections.today", "inspections.detail", "inspections.summary", "photos.concealed", "signatures.panel")
 
 # Loaded by the worker itself (importScripts), never by a page: not precached.
 WORKBOX_MODULES = ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching")

@@ -11,6 +11,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import abort
 from sqlalchemy import func, select
@@ -80,8 +81,11 @@ def watermark_lines(target: PhotoTarget, uploader: User, captured_at) -> list[st
 
 
 def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: User,
-                storage: Storage) -> tuple[Photo, bool, list[str]]:
+                storage: Storage, phone_captured_at: datetime | None = None) -> tuple[Photo, bool, list[str]]:
     """Store an upload; returns (photo, created, keys written).
+
+    The capture time is the photo's own (EXIF); without one, ``phone_captured_at``: when it
+    was chosen on the phone (clock corrected), which may be long before the upload.
 
     A second upload with the same UUID returns the first photo (created False) and writes
     nothing. Raises imaging.ImageRejected for bad images, StorageError when the store fails.
@@ -109,7 +113,7 @@ def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: Use
                   inspection_id=target.inspection_id, item_id=target.item_id, notice_item_id=target.notice_item_id,
                   system=target.system,
                   location=target.location[:100], stage=target.stage, note=target.note[:2000],
-                  uploaded_by_id=uploader.id, captured_at=processed.captured_at, device_model=processed.device_model,
+                  uploaded_by_id=uploader.id, captured_at=processed.captured_at or phone_captured_at, device_model=processed.device_model,
                   sha256=processed.sha256, size_bytes=processed.size, width=processed.width, height=processed.height,
                   format=processed.format, original_key=keys[0], display_key=keys[1], thumb_key=keys[2])
     db.session.add(photo)

@@ -13,6 +13,7 @@ from wtforms import SelectChoice
 
 from portal.auth.permissions import authorise
 from portal.extensions import db
+from portal.fieldsync.actions import field_action
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
 from portal.photos.locks import closure_locked, photo_locked, record_locked
@@ -128,6 +129,7 @@ def _markable_photo(photo_uuid: str) -> Photo:
 
 @bp.post("/photos/<photo_uuid>/delete")
 @login_required
+@field_action
 def delete(photo_uuid: str):
     """Soft delete with a reason; only while the record or inspection is open."""
     photo = services.get_photo_or_404(photo_uuid, current_user)

@@ -24,7 +24,8 @@ class Signature(db.Model):
     signer_name: Mapped[str] = mapped_column(String(100))
     signer_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     collected_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)  # when the server received it
+    captured_at: Mapped[datetime | None]  # when it was signed on the phone (clock corrected)
     fingerprint: Mapped[str] = mapped_column(String(64))
     image_key: Mapped[str] = mapped_column(String(200))
     strokes: Mapped[str] = mapped_column(Text)

@@ -187,6 +187,7 @@ class SignatureInput:
     refusal_reason: str = ""
     witness_name: str = ""
     witness_relation: str = ""
+    captured_at: datetime | None = None  # when it was signed on the phone (clock corrected)
 
 
 def sign(rtype: RecordType, record, data: SignatureInput, storage: Storage, *, user: User | None = None,
@@ -217,7 +218,7 @@ def sign(rtype: RecordType, record, data: SignatureInput, storage: Storage, *, u
         fingerprint=state.fingerprint, image_key=key, strokes=data.strokes, ip=data.ip[:64],
         user_agent=data.user_agent[:300], refused=refused, refusal_reason=data.refusal_reason.strip()[:1000],
         witness_name=data.witness_name.strip()[:100], witness_relation=data.witness_relation.strip()[:100],
-        link_id=link.id if link else None)
+        link_id=link.id if link else None, captured_at=data.captured_at)
     db.session.add(signature)
     if link is not None:
         link.used_at = utcnow()

@@ -12,6 +12,7 @@ from portal import transaction
 from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
+from portal.fieldsync.actions import field_action, field_time
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
@@ -78,6 +79,7 @@ def _panel(rtype: RecordType, record, status: int = 200, form: SignForm | None =
 
 @bp.post("/signatures/<type_name>/<int:record_id>/sign")
 @login_required
+@field_action
 def sign(type_name: str, record_id: int):
     """Sign one slot (own, or collected on the phone of the person who runs the record)."""
     rtype, record = get_signable_or_404(type_name, record_id, current_user)
@@ -102,7 +104,7 @@ def _store(rtype: RecordType, record, form: SignForm, user=None, link=None):
         strokes=services.parse_strokes(form.strokes.data), seen_fingerprint=form.fingerprint.data or "",
         ip=request.remote_addr or "", user_agent=request.user_agent.string or "",
         refusal_reason=form.refusal_reason.data or "", witness_name=form.witness_name.data or "",
-        witness_relation=form.witness_relation.data or "")
+        witness_relation=form.witness_relation.data or "", captured_at=field_time().happened_at)
     storage = get_storage()
     try:
         with transaction.savepoint():

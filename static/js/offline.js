@@ -4,8 +4,9 @@
  *  - lets a new version take over only while nothing waits in the outbox: an update never
  *    strands queued answers; until then a small "new version ready" notice shows;
  *  - on logging out, warns about answers not sent yet, and forgets the pages kept on the phone.
- * The outbox today is the checklist's localStorage one (checklist.js announces every change with
- * a "portal:outbox" event); a later outbox adds its own count in pendingCount().
+ * The outbox is the field outbox in IndexedDB (outbox.js announces every change with a
+ * "portal:outbox" event); entries of the older localStorage outbox count too until outbox.js has
+ * moved them over.
  */
 (function () {
   "use strict";
@@ -13,8 +14,12 @@
   var script = document.currentScript;
   var OUTBOX_PREFIX = "portal:outbox:";
 
+  var outboxCount = 0;
+  document.addEventListener("portal:outbox", function (event) { outboxCount = event.detail.count; });
+
+  // What waits, as far as this page knows now (the outbox's last count + the older outbox).
   function pendingCount() {
-    var count = 0;
+    var count = outboxCount;
     try {
       for (var i = 0; i < localStorage.length; i++) {
         var key = localStorage.key(i);
@@ -67,12 +72,23 @@
     (document.getElementById("flash") || document.body).appendChild(notice);
   }
 
+  // The outbox's own count, read from IndexedDB (not just the last announced one).
+  function pendingNow() {
+    if (!window.PortalOutbox) { return Promise.resolve(pendingCount()); }
+    return window.PortalOutbox.count().then(function (count) {
+      outboxCount = count;
+      return pendingCount();
+    }, function () { return pendingCount() || 1; });  // unreadable: do not risk it
+  }
+
   function activateWhenEmpty(registration) {
     var waiting = registration.waiting;
     if (!waiting) { showUpdateNotice(false); return; }
-    if (pendingCount() > 0) { showUpdateNotice(true); return; }
-    showUpdateNotice(false);
-    waiting.postMessage({ type: "SKIP_WAITING" });
+    pendingNow().then(function (pending) {
+      if (pending > 0 || registration.waiting !== waiting) { showUpdateNotice(pending > 0); return; }
+      showUpdateNotice(false);
+      waiting.postMessage({ type: "SKIP_WAITING" });
+    });
   }
 
   function watch(registration) {

@@ -5,14 +5,17 @@
  *    the UUID makes retries safe: the server stores each UUID only once.
  *  - Photos are downscaled on the phone (browser-image-compression, long side 2048 px, JPEG 0.8,
  *    EXIF kept) unless they are small already; if that fails the original goes up as it is.
- *  - One upload at a time for the whole page, with the tag fields as they were when the photo
- *    was chosen. Network errors, 5xx, 408 and 429 are retried with the same UUID and the same
- *    bytes after 2, 4, 8 … 60 s (at once when the browser comes back online); other 4xx are
- *    final and show the server's message.
+ *  - One photo at a time is prepared; the prepared photo (the blob, with the tag fields as they
+ *    were when it was chosen) is then stored in the field outbox (outbox.js, IndexedDB) under
+ *    its UUID, which sends it in order with the page's other actions. Network errors, 5xx, 408
+ *    and 429 are retried with the same UUID and the same bytes after 1, 2, 4 … 60 s (at once
+ *    when the browser comes back online); other 4xx are final and show the server's message.
  *  - The server answers a stored photo with its <li class="photo" id="photo-UUID">, which goes
  *    to the start of the form's data-upload-list (replacing one with the same id), and the form
  *    fires "photo:uploaded" (detail: {uuid, status}).
- * Photos waiting in the queue are kept in memory only: a reload loses them (the page warns).
+ * Photos stored in the outbox survive a reload, a closed tab and a phone restart: their lines
+ * come back (with a thumbnail and the "not saved yet" mark) until the server has them. Only a
+ * photo still being prepared is in memory (leaving the page then warns).
  */
 (function () {
   "use strict";
@@ -21,7 +24,6 @@
   var DEFAULT_MAX_BYTES = 20 * 1024 * 1024;  // the server's MAX_CONTENT_LENGTH
   var MAX_DELAY_S = 60;
   var DONE_LINGER_MS = 4000;
-  var STALL_MS = 60000;               // no upload progress (or answer) for this long: try again
   var COMPRESS_TIMEOUT_MS = 60000;    // then the original goes up
   var EXIF_TIMEOUT_MS = 5000;
   // preserveExif stays off in the library: in its web-worker mode it copies the EXIF twice (once
@@ -33,7 +35,6 @@
     retrying: "Upload failed — retrying in {s} s", failed: "Not uploaded",
     tooLarge: "The photo is too large to upload."
   };
-  var RETRY_STATUS = { 0: true, 408: true, 429: true };
 
   var entries = [];    // every entry not yet removed, in the order chosen
   var busy = false;    // one photo is being prepared or sent
@@ -123,7 +124,7 @@
     if (!waiting.length) { clearInterval(ticker); ticker = null; }
   }
 
-  function add(form, file) {
+  function add(form, file, uuid) {
     var li = document.createElement("li");
     li.className = "upload";
     var name = document.createElement("span");
@@ -134,7 +135,8 @@
     var status = document.createElement("span");
     status.className = "upload-status";
     li.append(name, progress, status);
-    var entry = { uuid: newUuid(), file: file, blob: null, filename: null, form: form, li: li,
+    var li0 = form.closest ? form.closest("[data-item]") : null;
+    var entry = { uuid: uuid || newUuid(), file: file, item: li0 ? li0.dataset.item : null, name: file.name || "photo", blob: null, filename: null, form: form, li: li,
                   url: form.dataset.uploadUrl || form.getAttribute("action"), list: form.dataset.uploadList,
                   fields: fieldsOf(form), attempts: 0, nextTry: 0, timer: null, state: "waiting" };
     li.dataset.uuid = entry.uuid;
@@ -148,6 +150,7 @@
     queue.appendChild(li);
     render(entry, "waiting");
     entries.push(entry);
+    return entry;
   }
 
   function forget(entry) {
@@ -239,50 +242,29 @@
     });
   }
 
-  // --- sending --------------------------------------------------------------------------------
+  // --- sending (through the field outbox) ------------------------------------------------------
 
-  function send(entry) {
-    return new Promise(function (resolve) {
-      var xhr = new XMLHttpRequest();
-      var stall = null;
-      var done = false;
-      function settle() {
-        if (done) { return; }
-        done = true;
-        clearTimeout(stall);
-        resolve(xhr);
-      }
-      function watch() {
-        clearTimeout(stall);
-        stall = setTimeout(function () { xhr.abort(); settle(); }, STALL_MS);
-      }
-      var data = new FormData();
-      data.append("uuid", entry.uuid);
-      entry.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
-      data.append("file", entry.blob, entry.filename);
-      xhr.open("POST", entry.url);
-      xhr.setRequestHeader("X-CSRFToken", csrfToken(entry));
-      xhr.setRequestHeader("HX-Request", "true");
-      xhr.setRequestHeader("Accept", "text/html");
-      var progress = entry.li.querySelector("progress");
-      xhr.upload.addEventListener("progress", function (event) {
-        watch();
-        if (event.lengthComputable) { progress.value = Math.round(100 * event.loaded / event.total); }
-      });
-      xhr.addEventListener("progress", watch);
-      xhr.addEventListener("load", settle);
-      xhr.addEventListener("error", settle);
-      xhr.addEventListener("abort", settle);
-      xhr.addEventListener("timeout", settle);
-      watch();
-      xhr.send(data);
+  // The prepared photo is stored in the phone's outbox (outbox.js, IndexedDB) under its UUID,
+  // which sends it, again after a reload or a closed tab; the queue line follows its progress.
+  function store(entry) {
+    var fields = [["uuid", entry.uuid]].concat(entry.fields.filter(function (pair) { return pair[0] !== "csrf_token"; }));
+    var form = formFor(entry);
+    entry.stored = true;
+    return window.PortalOutbox.add({
+      id: entry.uuid, inspection: form && form.dataset.outboxKey ? form.dataset.outboxKey : entry.url, kind: "photo",
+      url: entry.url, fields: fields, blobs: [["file", entry.blob, entry.filename]], item: entry.item || null,
+      list: entry.list, name: entry.name
     });
   }
 
-  function errorText(entry, xhr) {
-    var body = xhr.responseText || "";
+  function byUuid(uuid) {
+    for (var i = 0; i < entries.length; i++) { if (entries[i].uuid === uuid) { return entries[i]; } }
+    return null;
+  }
+
+  function errorText(entry, status, body) {
     var form = formFor(entry);
-    var isPage = /<html[\s>]|<!doctype/i.test(body);
+    var isPage = /<html[\s>]|<!doctype/i.test(body || "");
     var message = "";
     if (!isPage && body) {
       var content = fragment(body);
@@ -291,47 +273,88 @@
       message = (el.textContent || "").replace(/\s+/g, " ").trim();
     }
     if (!message) {
-      message = xhr.status === 413 ? text(form, "tooLarge") : text(form, "failed") + " (" + xhr.status + ")";
+      message = status === 413 ? text(form, "tooLarge") : text(form, "failed") + " (" + status + ")";
     }
     return message;
   }
 
-  function handle(entry, xhr) {
-    var status = xhr.status;
-    if (status === 200 || status === 201) {
-      var id = "photo-" + entry.uuid;
-      var photo = fragment(xhr.responseText).getElementById(id);
-      if (photo) {
-        var existing = document.getElementById(id);
-        var list = entry.list ? document.querySelector(entry.list) : null;
-        if (existing) {
-          existing.replaceWith(photo);
-        } else if (list) {
-          list.insertBefore(photo, list.firstChild);
-        }
-        if (photo.isConnected && window.htmx) { window.htmx.process(photo); }
-        var form = formFor(entry);
-        finish(entry, "done");
-        form.dispatchEvent(new CustomEvent("photo:uploaded",
-                                           { bubbles: true, detail: { uuid: entry.uuid, status: status } }));
-        return;
-      }
-      // A 2xx without the photo (e.g. the login page after the session ended): not stored.
-      finish(entry, "error", text(formFor(entry), "failed"));
-      return;
+  function placePhoto(entry, html) {
+    var id = "photo-" + entry.uuid;
+    var photo = fragment(html).getElementById(id);
+    if (!photo) { return false; }
+    var existing = document.getElementById(id);
+    var list = entry.list ? document.querySelector(entry.list) : null;
+    if (existing) {
+      existing.replaceWith(photo);
+    } else if (list) {
+      list.insertBefore(photo, list.firstChild);
     }
-    if (RETRY_STATUS[status] || status >= 500) {
-      entry.attempts += 1;
-      var delay = Math.min(MAX_DELAY_S, Math.pow(2, entry.attempts));
-      entry.nextTry = Date.now() + delay * 1000;
-      render(entry, "failed", countdown(entry));
-      clearTimeout(entry.timer);
-      entry.timer = setTimeout(pump, delay * 1000);
-      if (!ticker) { ticker = setInterval(tick, 1000); }
-      return;
-    }
-    finish(entry, "error", errorText(entry, xhr));
+    if (photo.isConnected && window.htmx) { window.htmx.process(photo); }
+    return true;
   }
+
+  document.addEventListener("outbox:sending", function (event) {
+    var entry = byUuid(event.detail.action.id);
+    if (entry) { render(entry, "uploading"); }
+  });
+
+  document.addEventListener("outbox:retry", function (event) {
+    entries.forEach(function (entry) {
+      if (entry.stored && (entry.state === "uploading" || entry.state === "failed")) {
+        entry.nextTry = event.detail.at;
+        render(entry, "failed", countdown(entry));
+      }
+    });
+    if (!ticker) { ticker = setInterval(tick, 1000); }
+  });
+
+  document.addEventListener("outbox:result", function (event) {
+    var detail = event.detail;
+    if (detail.action.kind !== "photo") { return; }
+    var entry = byUuid(detail.action.id);
+    if (!entry) { entry = restore(detail.action); }
+    if (!entry) { return; }
+    var status = detail.status;
+    if (status === 200 || status === 201) {
+      var form = formFor(entry);
+      if (placePhoto(entry, detail.html)) {
+        finish(entry, "done");
+        form.dispatchEvent(new CustomEvent("photo:uploaded", { bubbles: true, detail: { uuid: entry.uuid, status: status } }));
+      } else {
+        finish(entry, "error", text(form, "failed"));
+      }
+      return;
+    }
+    finish(entry, "error", errorText(entry, status, detail.html));
+    event.preventDefault();  // shown on its line: it leaves the outbox
+  });
+
+  // After a reload: the photos still waiting in the outbox get their line back, marked as not saved yet.
+  function restore(action) {
+    var forms = document.querySelectorAll("form.photo-upload");
+    var form = null;
+    for (var i = 0; i < forms.length; i++) { if (forms[i].dataset.uploadUrl === action.url) { form = forms[i]; } }
+    if (!form || byUuid(action.id)) { return byUuid(action.id); }
+    var blob = action.blobs && action.blobs[0] ? action.blobs[0][1] : null;
+    var entry = add(form, { name: action.name || (action.blobs[0] && action.blobs[0][2]) || "photo" }, action.id);
+    entry.stored = true;
+    entry.blob = blob;
+    entry.list = action.list || entry.list;
+    entry.li.classList.add("photo--waiting");
+    if (blob && window.URL && URL.createObjectURL) {
+      var img = document.createElement("img");
+      img.className = "upload-thumb";
+      img.alt = "";
+      img.src = URL.createObjectURL(blob);
+      entry.li.insertBefore(img, entry.li.firstChild);
+    }
+    render(entry, action.state === "failed" ? "failed" : "waiting", action.state === "refused" ? action.lastError : undefined);
+    return entry;
+  }
+
+  document.addEventListener("outbox:change", function (event) {
+    event.detail.actions.forEach(function (action) { if (action.kind === "photo") { restore(action); } });
+  });
 
   function process(entry) {
     var ready = entry.blob ? Promise.resolve() : prepare(entry);
@@ -341,18 +364,16 @@
         finish(entry, "error", text(form, "tooLarge"));
         return null;
       }
-      render(entry, "uploading");
-      return send(entry).then(function (xhr) { handle(entry, xhr); });
+      render(entry, "waiting");
+      entry.li.classList.add("photo--waiting");
+      return store(entry);
     });
   }
 
   // Start the next photo that is ready, unless one is on its way.
   function pump() {
     if (busy) { return; }
-    var now = Date.now();
-    var next = entries.filter(function (e) {
-      return e.state === "waiting" || (e.state === "failed" && e.nextTry <= now);
-    })[0];
+    var next = entries.filter(function (e) { return !e.stored && e.state === "waiting"; })[0];
     if (!next) { return; }
     busy = true;
     clearTimeout(next.timer);
@@ -398,6 +419,46 @@
     if (form.dataset.compressorUrl) { loadCompressor(new URL(form.dataset.compressorUrl, document.baseURI).href); }
   });
 
+  // Deleting a photo (with its reason) waits in the outbox too: the photo is hidden at once and
+  // removed once the server has it; a refusal shows the photo again with the message.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var photo = form.closest ? form.closest("li.photo") : null;
+    if (!photo || !form.matches("form[action$='/delete']") || !window.PortalOutbox || !form.checkValidity()) { return; }
+    event.preventDefault();
+    var checklist = form.closest("#checklist");
+    var itemLi = form.closest("[data-item]");
+    var reason = form.querySelector("[name=reason]");
+    photo.hidden = true;
+    photo.classList.add("photo--deleting");
+    window.PortalOutbox.add({ inspection: checklist ? checklist.dataset.inspection : form.getAttribute("action"),
+                              kind: "delete", url: form.getAttribute("action"), item: itemLi ? itemLi.dataset.item : null,
+                              fields: [["reason", reason ? reason.value : ""]], name: photo.id });
+  });
+
+  document.addEventListener("outbox:result", function (event) {
+    var detail = event.detail;
+    if (detail.action.kind !== "delete") { return; }
+    var photo = document.getElementById(detail.action.name || "");
+    if (!photo) { return; }
+    if (detail.status < 400) { photo.remove(); return; }
+    photo.hidden = false;
+    photo.classList.remove("photo--deleting");
+    var box = photo.querySelector(".upload-status") || document.createElement("p");
+    box.className = "upload-status error";
+    box.textContent = errorText({ form: null, url: "" }, detail.status, detail.html);
+    photo.appendChild(box);
+    event.preventDefault();  // shown on the photo: it leaves the outbox
+  });
+
+  // After a reload: photos whose deletion still waits stay hidden.
+  document.addEventListener("outbox:change", function (event) {
+    event.detail.actions.forEach(function (action) {
+      var photo = action.kind === "delete" && action.state !== "refused" ? document.getElementById(action.name || "") : null;
+      if (photo) { photo.hidden = true; photo.classList.add("photo--deleting"); }
+    });
+  });
+
   // Enter in a tag field must not post the form without a photo.
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -417,13 +478,9 @@
     });
   });
 
-  window.addEventListener("online", function () {
-    entries.forEach(function (entry) { if (entry.state === "failed") { entry.nextTry = 0; } });
-    pump();
-  });
-
+  // Photos not yet stored in the outbox (being prepared) would be lost by leaving the page.
   window.addEventListener("beforeunload", function (event) {
-    if (entries.some(function (e) { return e.state !== "done" && e.state !== "error"; })) {
+    if (entries.some(function (e) { return !e.stored && e.state !== "done" && e.state !== "error"; })) {
       event.preventDefault();
       event.returnValue = "";
     }

@@ -14,6 +14,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 from decimal import Decimal
 
 import pytest
@@ -162,9 +163,23 @@ def expect_counts(page: Page, done: int) -> None:
         re.compile(rf"(?<![\d.]){done}(?![\d.%])\D+{TOTAL_ITEMS}(?!\d)|(?<![\d.]){TOTAL_ITEMS}\D+{done}(?![\d.%])"))
 
 
+OUTBOX_JS = """
+async (inspection) => (await window.PortalOutbox.all()).filter((a) => a.inspection === String(inspection))
+  .map((a) => ({id: a.id, url: a.url, state: a.state, params: Object.fromEntries(a.fields)}))
+"""
+
+
 def outbox(page: Page, inspection_id: int) -> dict:
-    """The not-yet-confirmed answers that checklist.js keeps in localStorage."""
-    return json.loads(page.evaluate(f"localStorage.getItem('portal:outbox:{inspection_id}') || '{{}}'"))
+    """The not-yet-confirmed actions of the inspection in the field outbox (IndexedDB), by client id."""
+    return {entry["id"]: entry for entry in page.evaluate(OUTBOX_JS, inspection_id)}
+
+
+def wait_for_empty_outbox(page: Page, inspection_id: int, timeout: float = 20.0) -> dict:
+    """Until the inspection's actions have left the outbox; what is left when the time is up."""
+    deadline = time.monotonic() + timeout
+    while (left := outbox(page, inspection_id)) and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    return left
 
 
 def value_within(limit_text: str) -> str:
@@ -527,7 +542,7 @@ def test_unsent_answers_survive_reload_and_arrive_later(page: Page, live_server)
 
 # --- 4. the outbox forgets what the server confirmed ------------------------------------------------
 
-# Answers confirmed (or refused for good) by the server leave the localStorage outbox; otherwise
+# Answers confirmed (or refused for good, shown on the item) by the server leave the outbox; otherwise
 # every reload would send them again and overwrite newer answers given on another phone.
 
 
@@ -541,8 +556,7 @@ def test_confirmed_and_refused_answers_leave_the_outbox(page: Page, live_server)
     measure(page, measured, "abc")
     expect(item(page, measured).locator(".item-error")).to_have_text(re.compile(r"\S"))
     tap(page, check_item, "pass")
-    page.wait_for_load_state("networkidle")
-    assert outbox(page, inspection_id) == {}, "confirmed or refused answers are still in the outbox"
+    assert wait_for_empty_outbox(page, inspection_id) == {}, "confirmed or refused answers are still in the outbox"
 
     page.reload()
     expect(page.locator("#checklist")).to_be_visible()

@@ -1,0 +1,546 @@
+"""The whole inspection with no signal: the field outbox (IndexedDB) keeps every answer, note,
+photo and signature through reloads, a closed browser and a new version of the app, sends each
+exactly once when the network returns, shows conflicts instead of losing a change, and rides
+out a failing server.
+
+Each test works on inspections of projects of its own (T2612060x), made by scripts run with the
+live server's environment; the database is then read the same way.
+"""
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import login, logout
+from tests.browser.test_inspection import (
+    ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg, scroll_to_middle,
+)
+from tests.browser.test_offline import CONTROLLER_URL_JS, HAS_WAITING_WORKER_JS, wait_for_control, wait_until
+from tests.browser.test_signatures import mouse_stroke, sign_form, zigzag
+from tests.live import COMMAND_TIMEOUT, REPO_ROOT
+
+PHOTO_POSTS = "**/inspections/*/items/*/photos"
+INDICATOR = "#sync-status"
+ALL_SAVED = "全部已保存"
+
+# A finished inspection of a project of the test's own (its signatures are collected afterwards).
+FINISHED_SCRIPT = r"""
+import json, sys
+from decimal import Decimal
+from sqlalchemy import select
+from portal import create_app
+from portal.auth.models import User
+from portal.equipment.models import Equipment
+from portal.extensions import db
+from portal.inspections.services import answers_version, create_inspection, finish, load_answers, record_start, save_answer
+from portal.projects.models import Project
+from portal.timeutil import local_today
+
+contract_no = sys.argv[1]
+app = create_app()
+with app.app_context():
+    today = local_today()
+    inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+    office = db.session.scalar(select(User).where(User.username == "office"))
+    project = Project(contract_no=contract_no, address=f"浏览器测试地址 {contract_no}", owner_name="浏览器测试",
+                      owner_phone="13700000000", design_studio="T 测试", designer="测试",
+                      contract_amount=Decimal("100000.00"), start_date=today, planned_completion=today)
+    db.session.add(project)
+    db.session.flush()
+    inspection = create_inspection(project, today, inspector, office)
+    equipment = db.session.scalars(select(Equipment).where(Equipment.serial_no == "JC-HS-003")).all()
+    record_start(inspection, inspector, foreman_present=True, project_manager_present=True, others_present="",
+                 handbook_present=True, equipment=list(equipment))
+    for answer in load_answers(inspection):
+        limit = answer.item.limit
+        if answer.item.is_measured:
+            value = next(v for v in (limit.nominal, limit.minimum, limit.maximum) if v is not None)
+            save_answer(answer, inspector, raw_value=format(value.normalize(), "f"))
+        else:
+            save_answer(answer, inspector, outcome="pass")
+    finish(inspection, inspector, answers_version(inspection))
+    db.session.commit()
+    print(json.dumps({"id": inspection.id}))
+"""
+
+# What the database holds for an inspection: answer changes per item and field, the answers,
+# the photos of its items (by UUID), the signatures of a record, and the field actions.
+FACTS_SCRIPT = r"""
+import json, sys
+from collections import Counter
+from sqlalchemy import func, select
+from portal import create_app
+from portal.extensions import db
+from portal.fieldsync.models import FieldAction
+from portal.inspections.models import Answer, AnswerChange, Inspection
+from portal.photos.models import Photo
+from portal.signatures.models import Signature
+
+args = json.loads(sys.argv[1])
+app = create_app()
+with app.app_context():
+    inspection_id = args["inspection"]
+    changes = Counter(f"{c.item_id}:{c.field}" for c in db.session.scalars(
+        select(AnswerChange).where(AnswerChange.inspection_id == inspection_id)))
+    answers = {str(a.item_id): [a.outcome, None if a.value is None else format(a.value.normalize(), "f"), a.note, a.version]
+               for a in db.session.scalars(select(Answer).where(Answer.inspection_id == inspection_id))}
+    photos = [[p.uuid, p.item_id] for p in db.session.scalars(select(Photo).where(
+        Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None)))]
+    signatures = [[s.slot, s.signer_name] for s in db.session.scalars(select(Signature).where(
+        Signature.record_type == "inspection", Signature.record_id == args.get("record", 0)))]
+    print(json.dumps({"changes": changes, "answers": answers, "photos": photos, "signatures": signatures,
+                      "status": db.session.get(Inspection, inspection_id).status,
+                      "field_actions": db.session.scalar(select(func.count()).select_from(FieldAction))}))
+"""
+
+
+def run_script(live_server, script: str, *args: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", script, *args], cwd=REPO_ROOT, env=live_server.env,
+                            capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    if result.returncode != 0:
+        pytest.fail(f"script exited with {result.returncode}\n{result.stdout}\n{result.stderr}", pytrace=False)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def facts(live_server, inspection_id: int, record_id: int = 0) -> dict:
+    return run_script(live_server, FACTS_SCRIPT, json.dumps({"inspection": inspection_id, "record": record_id}))
+
+
+def check_items(page: Page, count: int) -> list[int]:
+    """The first ``count`` check (not measured) items of the checklist on the page."""
+    ids = page.evaluate("() => [...document.querySelectorAll('#checklist li.item:not([data-min])')]"
+                        ".filter(li => li.querySelector('button[value=pass]')).map(li => Number(li.dataset.item))")
+    return ids[:count]
+
+
+def tap_queued(page: Page, item_id: int, outcome: str) -> None:
+    """Tap an answer; it shows at once (as waiting, or saved) whether or not there is a network."""
+    open_category_of(page, item_id)
+    li = item(page, item_id)
+    scroll_to_middle(li)
+    li.locator(f"button[name=outcome][value={outcome}]").click()
+    expect(li).to_have_class(has_class(f"item--{outcome}"))
+
+
+def outbox_size(page: Page) -> int:
+    return page.evaluate("async () => window.PortalOutbox ? (await window.PortalOutbox.all()).length : -1")
+
+
+def expect_all_saved(page: Page, timeout: float = 60_000) -> None:
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved", timeout=timeout)
+    expect(page.locator(f"{INDICATOR} [data-sync-text]")).to_have_text(ALL_SAVED)
+    assert outbox_size(page) == 0
+
+
+def persistent_context(playwright, user_data_dir, browser_type_launch_args, browser_context_args):
+    """A browser whose IndexedDB, caches and service worker survive closing it (like a phone's)."""
+    context_args = {k: v for k, v in browser_context_args.items() if k != "default_browser_type"}
+    return playwright.chromium.launch_persistent_context(str(user_data_dir), **browser_type_launch_args, **context_args)
+
+
+def prepare(page: Page, inspection_id: int) -> None:
+    """"Prepare offline" on today's list for one inspection; returns when it says ready."""
+    page.goto("/inspections/today")
+    row = page.locator("li.list-item", has=page.locator(f"a[href='/inspections/{inspection_id}']"))
+    row.locator("[data-prepare-button]").click()
+    expect(row.locator("[data-ready-mark]")).to_have_text(re.compile(r"可离线使用"))
+
+
+# --- 1. a whole inspection without signal -----------------------------------------------------------
+
+def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live_server, tmp_path,
+                                                                  browser_type_launch_args, browser_context_args):
+    data = make_inspection(live_server, "T26120601", own_project=True)
+    inspection_id, codes = data["id"], data["items"]
+    measured = codes["carpentry.wood_moisture"]  # ≤ 12 %: 20 fails
+    finished = run_script(live_server, FINISHED_SCRIPT, "T26120602")["id"]
+    photos = []
+    for n in range(3):
+        photos.append(tmp_path / f"crack-{n}.jpg")
+        photos[-1].write_bytes(photo_jpeg())
+    profile = tmp_path / "phone"
+
+    context = persistent_context(playwright, profile, browser_type_launch_args, browser_context_args)
+    page = context.pages[0] if context.pages else context.new_page()
+    login(page, "inspector")
+    wait_for_control(page)
+    prepare(page, inspection_id)
+    prepare(page, finished)
+
+    context.set_offline(True)
+    page.locator(f"a[href='/inspections/{inspection_id}']").first.click()
+    expect(page.locator("#checklist")).to_be_visible()
+    ids = check_items(page, 19)
+    for item_id in ids:
+        tap_queued(page, item_id, "pass")
+    # A measured value over its limit: failed on the phone, with a note and three photos.
+    open_category_of(page, measured)
+    li = item(page, measured)
+    scroll_to_middle(li)
+    li.locator("input.value").fill("20")
+    li.locator("button.tap-ok").click()
+    expect(li).to_have_class(has_class("item--fail"))
+    li.locator("details.note > summary").click()
+    li.locator("textarea[name=note]").fill("含水率 20%，超过 12%")
+    li.locator(".note-form button").click()
+    li.locator(".photo-upload input.photo-input").set_input_files([str(p) for p in photos])
+    expect(li.locator(".upload-queue li.upload")).to_have_count(3)
+    expect(li.locator(".upload-queue li.upload.photo--waiting")).to_have_count(3, timeout=20_000)
+    photo_uuids = [li.locator(".upload-queue li.upload").nth(i).get_attribute("data-uuid") for i in range(3)]
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "offline")
+    wait_until(page, "async () => (await window.PortalOutbox.all()).length === 24")  # 20 answers, note, 3 photos
+    expect(page.locator(f"{INDICATOR} [data-sync-text]")).to_contain_text("24")
+
+    # Two reloads without signal: everything is still marked as waiting, photos included.
+    for _ in range(2):
+        page.reload()
+        expect(page.locator("#checklist")).to_be_visible()
+        for item_id in ids[:3] + [measured]:
+            expect(item(page, item_id)).to_have_class(re.compile(r"item--(pending|retrying)"))
+        expect(item(page, measured)).to_have_class(has_class("item--fail"))
+        expect(item(page, measured).locator(".upload-queue li.upload.photo--waiting")).to_have_count(3)
+        assert outbox_size(page) == 24
+
+    # The signature of the inspection finished earlier today, on its kept page.
+    page.goto(f"/signatures/inspection/{finished}")
+    form = sign_form(page, "inspector")
+    mouse_stroke(page, form, zigzag(0.4))
+    mouse_stroke(page, form, zigzag(0.7))
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-sig-waiting]")).to_be_visible()
+    wait_until(page, "async () => (await window.PortalOutbox.all()).length === 25")
+
+    # The browser is closed (a phone restart) and opened again, still without signal.
+    context.close()
+    context = persistent_context(playwright, profile, browser_type_launch_args, browser_context_args)
+    try:
+        context.set_offline(True)
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(f"/inspections/{inspection_id}")
+        expect(page.locator("#checklist")).to_be_visible()
+        expect(item(page, measured)).to_have_class(has_class("item--fail"))
+        assert outbox_size(page) == 25
+        assert facts(live_server, inspection_id)["changes"] == {}  # nothing has reached the server
+
+        # Signal again: everything goes by itself.
+        started = time.monotonic()
+        context.set_offline(False)
+        expect_all_saved(page)
+        print(f"\n[outbox] 20 answers, a note, 3 photos and a signature synced in {time.monotonic() - started:.1f} s")
+    finally:
+        context.close()
+
+    found = facts(live_server, inspection_id, finished)
+    assert found["status"] == "in_progress"
+    for item_id in ids:
+        assert found["answers"][str(item_id)][0] == "pass"
+        assert found["changes"][f"{item_id}:outcome"] == 1
+    assert found["answers"][str(measured)][:3] == ["fail", "20", "含水率 20%，超过 12%"]
+    assert {key: n for key, n in found["changes"].items() if key.startswith(f"{measured}:")} == {
+        f"{measured}:value": 1, f"{measured}:outcome": 1, f"{measured}:note": 1}
+    assert sum(found["changes"].values()) == 19 + 3
+    assert sorted(found["photos"]) == sorted([uuid, measured] for uuid in photo_uuids)
+    assert found["signatures"] == [["inspector", "王建国"]]
+
+
+# --- 2. the network drops in the middle -------------------------------------------------------------
+
+def test_network_drops_mid_upload_and_mid_sync_without_duplicates(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120603", own_project=True)
+    inspection_id, measured = data["id"], data["items"]["carpentry.wood_moisture"]
+    photo = tmp_path / "crack.jpg"
+    photo.write_bytes(photo_jpeg())
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    ids = check_items(page, 3)
+    lost = {"answers": 0, "photos": 0}
+
+    # The server gets the first copy of each and carries it out, but its answer never arrives.
+    def answer_lost(route, kind):
+        if route.request.method == "POST" and lost[kind] < 1:
+            lost[kind] += 1
+            route.fetch()
+            route.abort("connectionreset")
+            return
+        route.continue_()
+
+    page.route(PHOTO_POSTS, lambda route: answer_lost(route, "photos"))
+    page.route(ITEM_POSTS, lambda route: answer_lost(route, "answers")
+               if not route.request.url.endswith("/photos") else route.fallback())
+    for item_id in ids:
+        tap_queued(page, item_id, "fail")
+    li = item(page, ids[0])
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    expect(li.locator(".photo-grid li.photo")).to_have_count(1, timeout=30_000)
+    expect_all_saved(page)
+    assert lost == {"answers": 1, "photos": 1}
+
+    found = facts(live_server, inspection_id)
+    assert all(found["changes"][f"{item_id}:outcome"] == 1 for item_id in ids), found["changes"]
+    assert len(found["photos"]) == 1
+    page.reload()
+    expect(item(page, ids[0]).locator(".photo-grid li.photo")).to_have_count(1)
+    assert measured  # (unused: the measured item stays open)
+
+
+# --- 3. two devices change the same item ----------------------------------------------------------------
+
+def test_a_change_on_another_device_comes_back_as_a_conflict_not_a_loss(page: Page, live_server, browser,
+                                                                        browser_context_args):
+    data = make_inspection(live_server, "T26120604", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+
+    page.context.set_offline(True)
+    tap_queued(page, item_id, "fail")  # in the basement
+
+    other = browser.new_context(**browser_context_args)  # the office corrects it meanwhile, on another device
+    try:
+        desk = other.new_page()
+        login(desk, "inspector")
+        open_checklist(desk, inspection_id)
+        tap_queued(desk, item_id, "pass")
+        desk.wait_for_load_state("networkidle")
+    finally:
+        other.close()
+    assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "pass"
+
+    page.context.set_offline(False)
+    li = item(page, item_id)
+    expect(li).to_have_class(has_class("item--conflict"), timeout=30_000)
+    conflict = li.locator("[data-conflict]")
+    expect(conflict.locator("[data-theirs]")).to_contain_text("合格")
+    expect(conflict.locator("[data-mine]")).to_contain_text("不合格")
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "error")
+    assert outbox_size(page) == 1  # kept, not dropped
+    assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "pass"
+
+    conflict.locator("[data-conflict-keep]").click()  # the inspector saw it on site: his stays
+    expect(li).not_to_have_class(has_class("item--conflict"), timeout=20_000)
+    expect_all_saved(page)
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(item_id)][0] == "fail"
+    assert found["changes"][f"{item_id}:outcome"] == 2  # both changes are in the history
+
+
+# --- 4. the server fails for a while ------------------------------------------------------------
+
+def test_sync_rides_out_a_server_answering_503(page: Page, live_server):
+    data = make_inspection(live_server, "T26120605", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    ids = check_items(page, 5)
+    failures = []
+
+    def unavailable(route):
+        if route.request.method == "POST" and len(failures) < 4:
+            failures.append(route.request.url)
+            route.fulfill(status=503, body="<p>维护中</p>", content_type="text/html")
+            return
+        route.continue_()
+
+    page.route(ITEM_POSTS, unavailable)
+    for item_id in ids:
+        tap_queued(page, item_id, "na")
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "waiting")
+    expect(item(page, ids[0])).to_have_class(has_class("item--retrying"))
+    expect_all_saved(page)
+    assert len(failures) == 4
+    found = facts(live_server, inspection_id)
+    assert all(found["answers"][str(item_id)][0] == "na" and found["changes"][f"{item_id}:outcome"] == 1
+               for item_id in ids), found
+    page.reload()
+    for item_id in ids:
+        expect(item(page, item_id)).to_have_class(has_class("item--na"))
+
+
+# --- 5. starting without signal, and a finish the server refuses ---------------------------------------
+
+def test_start_without_signal_then_answers_then_the_server_checklist(page: Page, live_server):
+    data = make_inspection(live_server, "T26120606", start=False, own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    wait_for_control(page)
+    prepare(page, inspection_id)
+
+    page.context.set_offline(True)
+    page.locator(f"a[href='/inspections/{inspection_id}']").first.click()
+    form = page.locator("#start-form")
+    expect(form).to_be_visible()
+    expect(page.locator("#checklist")).to_have_count(0)
+    for name in ("foreman_present", "project_manager_present", "handbook_present"):
+        form.locator(f"input[name={name}][value=yes]").check()
+    form.locator("#equipment_ids li", has_text="JC-HS-003").locator("input").check()
+    form.locator("button[type=submit]").click()
+    # The start waits on the phone, and the checklist the page carries is there to answer.
+    expect(page.locator("#checklist")).to_be_visible()
+    expect(page.locator("[data-start-waiting]")).to_be_visible()
+    ids = check_items(page, 2)
+    tap_queued(page, ids[0], "pass")
+    tap_queued(page, ids[1], "fail")
+    page.reload()  # the phone's copy of the start page: the start and the answers still wait
+    expect(page.locator("#checklist")).to_be_visible()
+    expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
+    assert outbox_size(page) == 3
+
+    page.context.set_offline(False)
+    page.wait_for_url(re.compile(rf"/inspections/{inspection_id}$"), timeout=30_000)
+    expect(page.locator("details.start-info")).to_be_visible(timeout=30_000)  # the server's checklist now
+    expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
+    assert outbox_size(page) == 0
+    found = facts(live_server, inspection_id)
+    assert found["status"] == "in_progress"
+    assert found["answers"][str(ids[0])][0] == "pass" and found["answers"][str(ids[1])][0] == "fail"
+
+
+def test_a_finish_refused_by_the_server_comes_back_as_a_message(page: Page, live_server):
+    data = make_inspection(live_server, "T26120607", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    page.goto(f"/inspections/{inspection_id}/summary")
+    expect(page.locator("#summary")).to_be_visible()
+    finish_form = page.locator("#summary form[action$='/finish']")
+    # Offline the page cannot know what is missing: the button is enabled as if nothing were.
+    finish_form.locator("button[type=submit]").evaluate("b => b.disabled = false")
+    page.context.set_offline(True)
+    finish_form.locator("button[type=submit]").click()
+    box = page.locator("[data-finish-waiting]")
+    expect(box).to_be_visible()
+    page.context.set_offline(False)
+    expect(box).to_have_class(re.compile(r"flash-error"), timeout=30_000)
+    expect(box).to_contain_text("服务器未完成本次验收")
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "error")
+    page.reload()  # still there until it is read
+    expect(box).to_be_visible()
+    box.locator("[data-finish-dismiss]").click()
+    expect(box).to_be_hidden()
+    expect_all_saved(page)
+    assert facts(live_server, inspection_id)["status"] == "in_progress"
+
+
+# --- 6. a new version of the app while the outbox holds data ------------------------------------------
+
+def test_a_new_worker_waits_while_the_outbox_holds_answers_and_photos(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120608", own_project=True)
+    inspection_id = data["id"]
+    photo = tmp_path / "crack.jpg"
+    photo.write_bytes(photo_jpeg())
+    login(page, "inspector")
+    wait_for_control(page)
+    open_checklist(page, inspection_id)
+    ids = check_items(page, 2)
+
+    page.context.set_offline(True)
+    tap_queued(page, ids[0], "pass")
+    tap_queued(page, ids[1], "fail")
+    li = item(page, ids[1])
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    wait_until(page, "async () => (await window.PortalOutbox.all()).length === 3")
+    page.route(ITEM_POSTS, lambda route: route.abort())  # signal, but the server stays out of reach
+    page.context.set_offline(False)
+
+    # A new deployment's worker arrives and waits: the old one still answers.
+    page.evaluate("navigator.serviceWorker.register('/sw.js?deployment=3', {scope: '/'}).then(() => true)")
+    wait_until(page, HAS_WAITING_WORKER_JS)
+    expect(page.locator("#update-notice")).to_be_visible()
+    page.locator(f"{INDICATOR} [data-sync-now]").click()  # tries, fails: the outbox is still whole
+    expect(item(page, ids[0])).to_have_class(has_class("item--retrying"))
+    page.wait_for_timeout(1000)
+    assert page.evaluate(CONTROLLER_URL_JS).endswith("/sw.js")
+    assert outbox_size(page) == 3
+
+    page.unroute(ITEM_POSTS)
+    page.locator(f"{INDICATOR} [data-sync-now]").click()
+    expect_all_saved(page)
+    wait_until(page, f"async () => !(await ({HAS_WAITING_WORKER_JS})()) && ({CONTROLLER_URL_JS})().endsWith('=3')")
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(ids[0])][0] == "pass" and found["answers"][str(ids[1])][0] == "fail"
+    assert len(found["photos"]) == 1
+
+
+# --- 7. a phone shared by two users ---------------------------------------------------------------------
+
+def test_waiting_answers_are_sent_only_by_the_user_who_gave_them(page: Page, live_server):
+    data = make_inspection(live_server, "T26120609", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    page.route(ITEM_POSTS, lambda route: route.abort())
+    tap_queued(page, item_id, "fail")
+    expect(item(page, item_id)).to_have_class(has_class("item--retrying"))
+    page.once("dialog", lambda dialog: dialog.accept())  # "not sent yet — log out anyway?"
+    logout(page)
+    page.unroute(ITEM_POSTS)
+
+    login(page, "office")  # somebody else on the same phone: the inspector's answer stays put
+    page.locator(f"{INDICATOR} [data-sync-now]").click()
+    page.wait_for_timeout(1500)
+    assert outbox_size(page) == 1
+    assert facts(live_server, inspection_id)["changes"] == {}
+    logout(page)
+
+    login(page, "inspector")  # his again: it goes
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved", timeout=30_000)
+    assert outbox_size(page) == 0
+    assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "fail"
+
+
+def test_own_changes_of_one_item_offline_never_conflict_with_each_other(page: Page, live_server):
+    data = make_inspection(live_server, "T26120610", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    page.context.set_offline(True)
+    for outcome in ("fail", "pass", "na"):  # all based on the version the page was loaded with
+        tap_queued(page, item_id, outcome)
+    assert outbox_size(page) == 3
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    expect(item(page, item_id)).to_have_class(has_class("item--na"))
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(item_id)][0] == "na" and found["answers"][str(item_id)][3] == 3
+    assert found["changes"][f"{item_id}:outcome"] == 3
+
+
+def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120611", own_project=True)
+    inspection_id = data["id"]
+    photo = tmp_path / "wrong.jpg"
+    photo.write_bytes(photo_jpeg())
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    item_id = check_items(page, 1)[0]
+    tap_queued(page, item_id, "fail")
+    li = item(page, item_id)
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    expect(li.locator(".photo-grid li.photo")).to_have_count(1, timeout=30_000)
+    expect_all_saved(page)
+    assert len(facts(live_server, inspection_id)["photos"]) == 1
+    page.reload()  # the page as the server renders it, with the photo's delete button
+    li = item(page, item_id)
+
+    page.context.set_offline(True)
+    thumb = li.locator(".photo-grid li.photo")
+    thumb.locator("details.photo-delete > summary").click()
+    thumb.locator("input[name=reason]").fill("拍错了房间")
+    thumb.locator("button.danger").click()
+    expect(li.locator(".photo-grid li.photo:visible")).to_have_count(0)
+    page.reload()  # still hidden: its deletion waits
+    expect(item(page, item_id).locator(".photo-grid li.photo.photo--deleting")).to_have_count(1)
+    expect(item(page, item_id).locator(".photo-grid li.photo:visible")).to_have_count(0)
+    assert facts(live_server, inspection_id)["photos"] != []
+
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    assert facts(live_server, inspection_id)["photos"] == []
