@@ -29,20 +29,23 @@ def printed_facts(certificate: PassCertificate, owner_url: str = "") -> dict:
     verification and office pages show them, so all of them keep saying what was certified
     when the project's address, owner or people change later. ``grade`` is the code (the PDF
     prints its Chinese label); dates are the company's local dates as ``YYYY-MM-DD``.
-    ``owner_url`` is the owner's page printed as the second QR code ("" prints none): a reprint
+    ``owner_url`` is the owner's page printed as the second QR code (none without it): a reprint
     shows the same link, and revoking that link makes the printed code answer 410.
     """
     inspection = certificate.inspection
     project = inspection.project
-    return {
+    facts = {
         "contract_no": project.contract_no, "address": project.address, "owner": project.owner_name,
         "foreman": project.foreman.display_name if project.foreman else "",
         "project_manager": project.project_manager.display_name if project.project_manager else "",
         "inspector": inspection.inspector.display_name, "inspection_date": inspection_date(inspection),
         "round": inspection.round, "grade": inspection.grade,
         "score": _percent(inspection.passed_count, inspection.applicable_count),
-        "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}", "owner_url": owner_url,
+        "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}",
     }
+    if owner_url:  # certificates issued before it was printed (migration 0011) have no such key
+        facts["owner_url"] = owner_url
+    return facts
 
 
 def certificate_data(certificate: PassCertificate) -> dict:

@@ -43,6 +43,12 @@ def test_issuing_the_certificate_gives_the_project_its_owners_link(storage):
     assert services.printed_owner_link(certificate.project) == (link, token)
 
 
+def test_the_public_verification_page_does_not_show_the_owners_link(client, storage):
+    certificate = certified(storage)
+    html = client.get(f"/verify/{certificate.number}").text
+    assert certificate.number in html and "/owner/" not in html
+
+
 def test_a_project_with_a_printed_link_keeps_it_for_the_next_certificate(app, storage):
     certificate = certified(storage)
     with app.test_request_context():
