@@ -104,6 +104,7 @@ def register_features(app: Flask) -> None:
     Receivers of one signal run in this order: on finishing, the inspection's own handbook
     penalty comes before rectification's notice and round penalties, as it always did.
     """
+    from portal.aftercare import hooks as aftercare_hooks
     from portal.aftercare import signing as aftercare_signing
     from portal.certificates import hooks as certificate_hooks
     from portal.finance import hooks as finance_hooks
@@ -115,7 +116,8 @@ def register_features(app: Flask) -> None:
     from portal.rectification import signing as rectification_signing
 
     for feature in (inspection_hooks, rectification_hooks, inspection_signing, photo_signing,
-                    rectification_signing, certificate_hooks, finance_hooks, penalty_hooks, aftercare_signing):
+                    rectification_signing, certificate_hooks, finance_hooks, penalty_hooks, aftercare_signing,
+                    aftercare_hooks):
         feature.register()
 
 

@@ -69,6 +69,7 @@ def test_0011_fills_existing_certificates_from_their_project_and_goes_down_again
         certificate = issue_certificate(make_signed_inspection(), render=fake_pdf)
         make_payment(certificate.project, certificate=certificate)  # a row that refers to the certificate
         number, at_issue = certificate.number, dict(certificate.facts)
+        del at_issue["owner_url"]  # certificates of that time printed no owner's page
         db.session.commit()
         db.session.remove()
 

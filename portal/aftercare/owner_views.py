@@ -1,8 +1,9 @@
-"""The owner's page: no account, a signed revocable link (QR code on the warranty card).
+"""The owner's page: no account, a signed revocable link (QR code on the pass certificate and
+the warranty card).
 
-The owner sees the inspection result and the pass certificate, the warranty card, the
-concealed-works photos (the archive that replaces the disc, 000 办理保修流程 刻录隐蔽工程照片),
-and files and follows repair requests. Every URL carries the token; whatever id follows it
+The owner sees the inspection result and the pass certificate, the concealed-works photos (the
+archive that replaces the disc, 000 办理保修流程 刻录隐蔽工程照片) from the pass on; after the
+handover also the warranty card, and he files and follows repair requests. Every URL carries the token; whatever id follows it
 must belong to the link's project, else 404. Rate limited per address.
 """
 from __future__ import annotations
@@ -91,6 +92,9 @@ def file_repair(token: str):
     """The owner files a repair request, with an optional photo."""
     link = owner_link_or_404(token)
     form = RepairForm()
+    acceptance = services.acceptance_of(link.project)
+    if acceptance is None or not acceptance.is_handed_over:  # repairs start with the warranty, at handover
+        return _page(link, form, 409, error_text("not_handed_over"))
     if not form.validate():
         return _page(link, form, 422)
     upload = request.files.get("photo")

@@ -110,7 +110,8 @@ class Handover:
 
 def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card) -> Handover:
     """After every signature: project handed over, warranty from the acceptance date (004; 建设部令第110号
-    第三十二条), warranty card numbered and rendered with the QR code of a new owner's link.
+    第三十二条), warranty card numbered and rendered with the QR code of the owner's link: the one
+    printed on the pass certificate while it still works, else a new one.
 
     ``render_card(acceptance, owner_url)`` gives the PDF bytes.
     """
@@ -124,7 +125,7 @@ def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, re
     year = acceptance.accepted_on.year
     acceptance.card_number = f"BX-{year}-{next_number(f'BX-{year}'):06d}"
     acceptance.project.status = ProjectStatus.HANDED_OVER.value
-    return _new_card(acceptance, user, storage, render_card)
+    return _new_card(acceptance, user, storage, render_card, reuse=True)
 
 
 def reissue_owner_link(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card) -> Handover:
@@ -136,8 +137,10 @@ def reissue_owner_link(acceptance: CompletionAcceptance, user: User, storage: St
     return _new_card(acceptance, user, storage, render_card)
 
 
-def _new_card(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card) -> Handover:
-    link, token = create_owner_link(acceptance.project, user)
+def _new_card(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card,
+              reuse: bool = False) -> Handover:
+    printed = printed_owner_link(acceptance.project) if reuse else None
+    link, token = printed or create_owner_link(acceptance.project, user)
     pdf = render_card(acceptance, owner_url(token))
     key = f"warranty/{acceptance.card_number.lower()}-{link.id}.pdf"
     storage.put(key, pdf)
@@ -190,6 +193,31 @@ def active_links(project: Project) -> list[OwnerLink]:
     now = utcnow()
     return [link for link in db.session.scalars(select(OwnerLink).where(OwnerLink.project_id == project.id))
             if link.state(now) == "active"]
+
+
+def printed_owner_link(project: Project) -> tuple[OwnerLink, str] | None:
+    """(link, token) of the owner's link printed on one of the project's pass certificates that still
+    opens the page, newest certificate first; None when there is none (never printed, or revoked).
+
+    Only the secret's hash is kept with the link, so the token is read back from the certificate's
+    frozen facts, where it is printed anyway.
+    """
+    for facts in db.session.scalars(select(PassCertificate.facts).where(PassCertificate.project_id == project.id)
+                                    .order_by(PassCertificate.id.desc())):
+        _base, found, token = str((facts or {}).get("owner_url") or "").rpartition("/owner/")
+        if not found or not token:
+            continue
+        link, state = resolve_owner_link(token)
+        if link is not None and link.project_id == project.id and state == "active":
+            return link, token
+    return None
+
+
+def owner_url_for_certificate(project: Project, user: User) -> str:
+    """The owner's page printed on a new pass certificate: the project's printed link while it works,
+    else a new link (the owner's page exists from the pass on; handover reuses it)."""
+    _link, token = printed_owner_link(project) or create_owner_link(project, user)
+    return owner_url(token)
 
 
 def revoke_owner_link(link: OwnerLink) -> None:

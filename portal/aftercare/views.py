@@ -113,7 +113,7 @@ def _completion_page(project: Project, acceptance, form=None, error=None, status
     return render_template(
         "aftercare/completion.html", project=project, acceptance=acceptance, form=form, error=error, blocked=blocked,
         signatures=record_signatures(COMPLETION_RECORD, acceptance) if acceptance else None,
-        links=services.active_links(project) if acceptance else [], new_link=new_link), status
+        links=services.active_links(project), new_link=new_link), status
 
 
 @bp.post("/completion/<int:acceptance_id>/hand-over")

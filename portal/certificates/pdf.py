@@ -22,17 +22,19 @@ def verify_url(number: str) -> str:
     return f"{current_app.config['BASE_URL']}/verify/{number}"
 
 
-def printed_facts(certificate: PassCertificate) -> dict:
+def printed_facts(certificate: PassCertificate, owner_url: str = "") -> dict:
     """The facts the certificate prints about the project and the inspection, as plain JSON values.
 
     Taken once, at issue, and stored with the certificate: the PDF is rendered from them, and the
     verification and office pages show them, so all of them keep saying what was certified
     when the project's address, owner or people change later. ``grade`` is the code (the PDF
     prints its Chinese label); dates are the company's local dates as ``YYYY-MM-DD``.
+    ``owner_url`` is the owner's page printed as the second QR code (none without it): a reprint
+    shows the same link, and revoking that link makes the printed code answer 410.
     """
     inspection = certificate.inspection
     project = inspection.project
-    return {
+    facts = {
         "contract_no": project.contract_no, "address": project.address, "owner": project.owner_name,
         "foreman": project.foreman.display_name if project.foreman else "",
         "project_manager": project.project_manager.display_name if project.project_manager else "",
@@ -41,6 +43,9 @@ def printed_facts(certificate: PassCertificate) -> dict:
         "score": _percent(inspection.passed_count, inspection.applicable_count),
         "issued": f"{to_local(certificate.issued_at):%Y-%m-%d}",
     }
+    if owner_url:  # certificates issued before it was printed (migration 0011) have no such key
+        facts["owner_url"] = owner_url
+    return facts
 
 
 def certificate_data(certificate: PassCertificate) -> dict:
@@ -60,12 +65,17 @@ def certificate_data(certificate: PassCertificate) -> dict:
             signatures.append({"role": str(SLOT_LABELS[slot.slot]), "name": sig.signer_name, "image": sig.image_key,
                                "refused": sig.refused, "witness": sig.witness_name})
     url = verify_url(certificate.number)
+    owner_url = certificate.facts.get("owner_url") or ""  # none on certificates issued before it was printed
     return {
         **certificate.facts, "grade": grade,
         "company": current_app.config["COMPANY_NAME"], "number": certificate.number,
         "categories": categories, "signatures": signatures, "fingerprint": certificate.fingerprint,
-        "verify_url": url, "qr": segno.make(url, error="m").png_data_uri(scale=4, border=2),
+        "verify_url": url, "qr": _qr(url), "owner_url": owner_url, "owner_qr": _qr(owner_url) if owner_url else "",
     }
+
+
+def _qr(url: str) -> str:
+    return segno.make(url, error="m").png_data_uri(scale=4, border=2)
 
 
 def inspection_date(inspection) -> str:

@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.inspections.models import Inspection
 from portal.inspections.signing import INSPECTION_RECORD
 from portal.numbering import next_number
+from portal.projects.models import Project
 from portal.signatures.content import fingerprint
 from portal.signatures.services import record_signatures
 from portal.registry import Registry
@@ -25,6 +26,11 @@ NUMBER_RE = re.compile(r"YS-\d{4}-\d{6}")
 # Where a settlement payment against a certificate's project is recorded (finance registers one):
 # each returns the latest payment, or None.
 PAYMENT_LOOKUPS: Registry[Callable[[PassCertificate], object | None]] = Registry("settlement payment lookup")
+
+# Where the owner's page of a project lives (after-sales registers one): each returns the URL of
+# the project's owner's page for ``user`` issuing a certificate, giving the project its link if it
+# has none yet, or "" when it has nothing to offer. The certificate prints it as the owner's QR code.
+OWNER_PAGES: Registry[Callable[[Project, User], str]] = Registry("owner's page")
 
 
 class CertificateError(Exception):
@@ -62,7 +68,7 @@ def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple
         number=number, project=inspection.project, inspection=inspection,
         fingerprint=fingerprint(content), grade=inspection.grade, overall_rate=inspection.overall_rate,
         issued_by_id=user.id, issued_at=utcnow(), pdf_key=f"certificates/{number.lower()}.pdf", pdf_sha256="")
-    certificate.facts = printed_facts(certificate)
+    certificate.facts = printed_facts(certificate, owner_url=owner_page_url(inspection.project, user))
     pdf = render(certificate)
     certificate.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
     storage.put(certificate.pdf_key, pdf)
@@ -73,6 +79,11 @@ def issue(inspection: Inspection, user: User, storage: Storage, render) -> tuple
         storage.delete(certificate.pdf_key)
         raise
     return certificate, certificate.pdf_key
+
+
+def owner_page_url(project: Project, user: User) -> str:
+    """The owner's page to print on the project's certificate (see OWNER_PAGES); "" when none is offered."""
+    return next((url for provider in OWNER_PAGES.values() if (url := provider(project, user))), "")
 
 
 def paid(certificate: PassCertificate):

@@ -92,8 +92,8 @@ with app.app_context(), app.test_request_context():
 
     sign_all(RECORD_TYPES["inspection"], inspection, [("inspector", inspector, inspector.display_name),
              ("foreman", foreman, foreman.display_name), ("project_manager", manager, manager.display_name)])
-    certificates.issue(inspection, office, get_storage(), render_certificate_pdf)
-    result = {"project_id": project.id}
+    certificate, _key = certificates.issue(inspection, office, get_storage(), render_certificate_pdf)
+    result = {"project_id": project.id, "certificate_owner_url": certificate.facts["owner_url"]}
     if args["handover"]:
         acceptance = aftercare.record_acceptance(project, inspector, accepted_on=today, quality=5, service=5,
                                                  timeliness=5, comment="", warranty_explained=True)
@@ -159,8 +159,9 @@ def photo_jpeg() -> bytes:
 
 def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live_server):
     owner = "验收业主"
-    project_id = run_setup(live_server, contract_no="Y26120651", address="西安市雁塔区售后测试小区1号楼101室",
-                           owner=owner, handover=False)["project_id"]
+    data = run_setup(live_server, contract_no="Y26120651", address="西安市雁塔区售后测试小区1号楼101室",
+                     owner=owner, handover=False)
+    project_id = data["project_id"]
     login(page, "inspector")
     page.goto(f"/projects/{project_id}")
     with page.expect_navigation():
@@ -188,6 +189,7 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     owner_url = link.get_attribute("href")
     assert check_page(page, "handed over", overflow=False) == []
     assert owner_url.startswith(f"{live_server.url}/owner/")
+    assert owner_url == data["certificate_owner_url"]  # the link printed on the pass certificate
     expect(page.locator("main")).to_contain_text("已交付")
     card = page.request.get(page.locator("#card-link").get_attribute("href"))
     assert card.status == 200
@@ -224,6 +226,27 @@ def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context
         with page.expect_navigation():
             page.locator("#back").click()
         expect(page.locator("#repairs li a")).to_have_count(1)
+    finally:
+        context.close()
+
+
+def test_owner_scans_the_certificate_before_the_handover(live_server, browser, browser_context_args):
+    owner_url = run_setup(live_server, contract_no="Y26120654", address="西安市雁塔区售后测试小区4号楼404室",
+                          owner="扫码业主", handover=False)["certificate_owner_url"]
+    context = browser.new_context(**browser_context_args)  # the owner's phone: no account, no session
+    try:
+        page = context.new_page()
+        assert page.goto(owner_url).status == 200
+        expect(page.locator("h1")).to_contain_text("Y26120654")
+        expect(page.locator("main")).to_contain_text("优秀")
+        expect(page.locator("#not-handed-over")).to_contain_text("尚未交付")
+        expect(page.locator("#repair-form")).to_have_count(0)
+        expect(page.locator("a[href$='/warranty-card.pdf']")).to_have_count(0)
+        assert check_page(page, "owner's page before the handover", overflow=False) == []
+        certificate = page.request.get(page.locator("a[href$='/certificate.pdf']").get_attribute("href"))
+        assert certificate.status == 200
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.body())).pages)
+        assert "预验收合格证书" in text and "业主服务页" in "".join(text.split())
     finally:
         context.close()
 

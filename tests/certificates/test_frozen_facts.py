@@ -63,9 +63,10 @@ def test_issuing_stores_every_fact_the_pdf_prints(storage):
         "contract_no": certificate.project.contract_no, "address": ADDRESS, "owner": OWNER,
         "foreman": "李师傅", "project_manager": "张项目", "inspector": "王建国",
         "inspection_date": f"{to_local(inspection.finished_at):%Y-%m-%d}", "round": 1, "grade": "excellent",
-        "score": "100.0%", "issued": local_today().isoformat(),
+        "score": "100.0%", "issued": local_today().isoformat(), "owner_url": certificate.facts["owner_url"],
     }
-    assert printed_facts(certificate) == certificate.facts  # the same function, nothing else
+    assert certificate.facts["owner_url"].startswith("https://portal.test/owner/")
+    assert printed_facts(certificate, owner_url=certificate.facts["owner_url"]) == certificate.facts  # the same function
 
 
 def test_the_pdf_data_comes_from_the_frozen_facts(app, storage):

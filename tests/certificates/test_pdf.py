@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from portal.auth.roles import Role
 from portal.certificates.models import PassCertificate
+from portal.certificates.pdf import certificate_data, render_certificate_pdf
 from portal.extensions import db
 from portal.signatures.content import fingerprint
 from portal.signatures.records import RECORD_TYPES
@@ -190,7 +191,7 @@ def test_the_signatures_and_the_qr_code_are_images_on_the_page(storage):
     page = reader_of(stored_pdf(storage, certificate)).pages[0]
     images = [image.image for image in page.images]
     square = [image for image in images if image.width == image.height]
-    assert len(square) == 1                        # the QR code
+    assert len(square) == 2                        # the QR codes: verification and the owner's page
     assert len(images) - len(square) >= 3          # inspector, foreman, project manager
 
 
@@ -200,6 +201,34 @@ def test_the_qr_code_points_to_the_public_verification_page(storage):
     qr = next(image.image for image in page.images if image.image.width == image.image.height)
     assert qr_points_to(qr, f"{BASE_URL}/verify/{certificate.number}")
     assert not qr_points_to(qr, f"{BASE_URL}/verify/YS-1999-000001")  # the check can tell URLs apart
+
+
+def test_the_second_qr_code_points_to_the_owners_page_in_the_frozen_facts(storage):
+    certificate = issue_certificate(make_signed_inspection(storage=storage), storage=storage)
+    reader = reader_of(stored_pdf(storage, certificate))
+    owner_url = certificate.facts["owner_url"]
+    assert owner_url.startswith(f"{BASE_URL}/owner/")
+    codes = [image.image for image in reader.pages[0].images if image.image.width == image.image.height]
+    assert [qr_points_to(qr, owner_url) for qr in codes] == [False, True]
+    assert qr_points_to(codes[0], f"{BASE_URL}/verify/{certificate.number}")
+    text = re.sub(r"\s+", "", text_of(reader))
+    assert "业主服务页（扫码查看验收结果、隐蔽工程照片、保修与报修）" in text and "核验真伪" in text
+
+
+def test_a_reprint_from_the_frozen_facts_is_the_same_pdf(app, storage):
+    certificate = issue_certificate(make_signed_inspection(storage=storage), storage=storage)
+    with app.test_request_context():
+        first, again = certificate_data(certificate), certificate_data(certificate)
+    assert first == again and first["owner_url"] == certificate.facts["owner_url"] and first["owner_qr"]
+
+
+def test_a_certificate_without_an_owners_page_prints_only_the_verification_code(app, storage):
+    certificate = issue_certificate(make_signed_inspection(storage=storage), storage=storage)
+    certificate.facts = {k: v for k, v in certificate.facts.items() if k != "owner_url"}  # issued before it
+    with app.test_request_context():
+        reader = reader_of(render_certificate_pdf(certificate))
+    assert len([i for i in reader.pages[0].images if i.image.width == i.image.height]) == 1
+    assert "业主服务页" not in text_of(reader)
 
 
 def test_a_witnessed_refusal_is_printed_with_the_witness(storage):
