@@ -15,7 +15,7 @@ from functools import cache
 from PIL import Image, ImageDraw
 
 WIDTH, HEIGHT = 640, 480  # the shapes are drawn on this canvas, then saved at SAVED
-SAVED = (480, 360)
+SAVED = (400, 300)
 WALL = (214, 206, 190)
 CONCRETE = (168, 165, 158)
 

@@ -20,7 +20,7 @@ from portal.inspections.scoring import Evaluation, evaluate
 # Rounds a project needed, with weights: the average (~2.5 rounds a project).
 ROUND_WEIGHTS = {1: 25, 2: 30, 3: 25, 4: 12, 5: 8}
 ROUND_GAP_DAYS = 14
-PASSING_FAILURES = (0, 0, 1, 1, 2, 3, 4, 5, 6)  # failed items in a passing round (drawn from)  # notice deadline (7 days), rework, then the reinspection
+PASSING_FAILURES = (0, 0, 0, 1, 1, 2, 5, 6)  # failed items in a passing round (drawn from)  # notice deadline (7 days), rework, then the reinspection
 STUDIOS = {"A": "A 曲江设计室", "B": "B 经开设计室", "C": "C 城南设计室"}
 DESIGNERS = {"A": ["孙雅", "许静"], "B": ["马晨", "唐宁"], "C": ["韩雪", "彭丽"]}
 DISTRICTS = ["雁塔区", "高新区", "未央区", "碑林区", "长安区", "莲湖区", "灞桥区", "新城区"]
@@ -56,7 +56,7 @@ class Size:
     failures: tuple[int, ...] = (1, 1, 2, 2, 3, 4)  # failed items in a failing round (drawn from)
 
 
-DEMO_SIZE = Size(projects=60, inspections=150, foremen=5, managers=3, inspectors=3, rectifying=8, upcoming=6)
+DEMO_SIZE = Size(projects=50, inspections=125, foremen=5, managers=3, inspectors=3, rectifying=8, upcoming=6)
 
 
 @dataclass(frozen=True)
