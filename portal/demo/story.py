@@ -233,7 +233,8 @@ class _Writer:
                 for item in items:
                     groups.setdefault(item.category, []).append(item)
                 roomy = [group for group in groups.values() if len(group) >= 7]
-                failures = min(self.rng.choice(PASSING_FAILURES), len(roomy))
+                # A first round always finds something (a perfect score is left to the best reinspections).
+                failures = min(max(self.rng.choice(PASSING_FAILURES), 0 if carried else 1), len(roomy))
                 failing = [self.rng.choice(group) for group in self.rng.sample(roomy, failures)]
             else:
                 failing = self.rng.sample(items, min(self.rng.choice(self.size.failures), len(items)))
