@@ -316,7 +316,7 @@ def item_specs(template=None) -> list[ItemSpec]:
     template = template or current_template()
     items = db.session.scalars(select(ChecklistItem).where(ChecklistItem.template_id == template.id,
                                                            ChecklistItem.retired.is_(False))
-                               .order_by(ChecklistItem.position))
+                               .order_by(ChecklistItem.category_id, ChecklistItem.position, ChecklistItem.id))
     return [ItemSpec(item.id, item.category.code, item.is_measured, item.limit if item.is_measured else None)
             for item in items]
 
