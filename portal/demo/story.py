@@ -159,6 +159,10 @@ class _Writer:
             first_day = last_day - timedelta(days=ROUND_GAP_DAYS * (rounds - 1))
             project = self.project(first_day - timedelta(days=self.rng.randrange(70, 120)))
             project.ending = ending
+            if project.foreman == 0 and (rounds >= 4 or (rounds == 3 and ending in (REQUESTED, SCHEDULED))):
+                # Replaced after a third failed round: the demo foreman's own sites never come to that
+                # (his messages about a site he was taken off would lead to notices he may no longer open).
+                project.foreman = 1 + n % (self.size.foremen - 1)
             if n == demo_overdue:  # the demo foreman and project manager have an overdue notice to look at
                 project.foreman, project.manager = 0, 0
             self.add_rounds(project, rounds, first_day, want_pass=ending is None)
