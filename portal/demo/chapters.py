@@ -48,6 +48,7 @@ from portal.photos.services import PhotoTarget, concealed_record, store_photo
 from portal.photos.signing import CLOSURE_TEST_RECORD, CONCEALED_RECORD
 from portal.projects.models import Project, ProjectStatus
 from portal.rectification.models import RectificationNotice
+from portal.rectification.notify import send_deadline_reminders
 from portal.rectification.services import mark_rectified, request_reinspection, schedule_reinspection
 from portal.rectification.signing import NOTICE_RECORD
 from portal.schedule.rules import inspection_day, next_week_start, week_start
@@ -300,10 +301,15 @@ def quiet_old_notifications(demo: Demo) -> bool:
     return True
 
 
+def reminders(demo: Demo) -> bool:
+    """This morning's deadline reminders (the daily ``flask send-reminders``): overdue notices, due tomorrow."""
+    return send_deadline_reminders() > 0
+
+
 # The demo, in order. Later features append their chapter here (each idempotent, using its services).
 CHAPTERS: list[Callable[[Demo], bool]] = [
     people, checklist, equipment, current_projects, year, concealed_works, schedule, quiet_old_notifications,
-    todays_work,
+    reminders, todays_work,
 ]
 # What the benchmark dataset builds on (its year is applied in bulk at its own size).
 REFERENCE_CHAPTERS: list[Callable[[Demo], bool]] = [people, checklist, equipment, current_projects]
