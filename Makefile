@@ -22,7 +22,7 @@ CHECKERS_STAMP := node_modules/.checkers-installed
 AUDIT_STAMP := benchmarks/audit/node_modules/.package-lock.json
 MO_FILES := $(patsubst %.po,%.mo,$(wildcard portal/translations/*/LC_MESSAGES/messages.po))
 
-.PHONY: run test setup system-packages test-packages test-checkers migrate seed serve translations clean bench audit
+.PHONY: run test setup system-packages test-packages test-checkers migrate seed serve translations clean bench audit screenshots
 
 run: setup migrate seed serve
 
@@ -102,6 +102,11 @@ bench: setup test-packages $(VENV)/.bench-installed
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@
+
+# The README tour's pictures: every demo login's landing page from a freshly seeded demo (Chromium;
+# phone size for the inspector and the foreman), written to docs/screenshots/*.png.
+screenshots: setup test-packages
+	$(BIN)/python scripts/screenshots.py
 
 # Lighthouse (mobile) of every role's home page and the checklist; scores into benchmarks/RESULTS.md.
 # Lighthouse has its own package.json so that `make run` never downloads it.

@@ -4,8 +4,13 @@
 started, about 440,000 answers), rectification notices with their items for every failed
 round, the escalation penalties, a pass certificate for every passed round, settlement
 payments, 20,000 photo rows and one open inspection per benchmark inspector for the load
-test to answer. Results (pass/fail, grade, rates) are computed from the generated answers
-with the portal's own scoring rules, so the dashboard shows consistent figures.
+test to answer.
+
+The year is the demo's story (``portal/demo/story.py``) at a hundred times the demo's size:
+the same generator decides the projects, rounds, answers and dates, and results (pass/fail,
+grade, rates) are what the portal's own scoring rules compute from those answers. The demo
+plays its story through the services; this module writes it in bulk for speed. The accounts,
+checklist and equipment come from the demo's reference chapters.
 
 The rows are random but reproducible (fixed seed). Photo rows share a small pool of real
 JPEG files (made with the portal's own image pipeline); certificate rows share one real
@@ -39,13 +44,18 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/portal_bench"
 PASSWORD = "bench1234"
 PROJECTS, INSPECTIONS, PHOTOS = 2000, 5000, 20000
 INSPECTORS, FOREMEN, MANAGERS = 20, 120, 40
-# Rounds a project needed, with weights: the average (~2.5) gives 5,000 inspections for 2,000 projects.
-ROUND_WEIGHTS = {1: 25, 2: 30, 3: 25, 4: 12, 5: 8}
 PHOTO_POOL = 24
-ADDRESS_PARTS = (["雁塔区", "高新区", "未央区", "碑林区", "长安区", "莲湖区", "灞桥区", "新城区"],
-                 ["曲江六号", "绿地世纪城", "首创国际城", "中贸广场", "紫薇西棠", "万科城", "龙湖香醍", "融创宸院"])
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-STUDIOS = ["A 曲江设计室", "B 经开设计室", "C 城南设计室", "D 高新设计室"]
+STUDIO = "A 曲江设计室"
+
+
+def bench_size():
+    """The demo's story at the benchmark's size: finished rounds leave one open inspection per inspector."""
+    from portal.demo.story import Size
+
+    return Size(projects=PROJECTS, inspections=INSPECTIONS - INSPECTORS, foremen=FOREMEN, managers=MANAGERS,
+                inspectors=INSPECTORS, rectifying=PROJECTS * 8 // 100, upcoming=0,
+                failures=tuple(range(4, 16)))
 
 
 @dataclass
@@ -96,14 +106,17 @@ def build(database_url: str, upload_dir: Path, seed: int = 2026) -> Manifest:
     """Recreate the database, migrate it, and fill it; returns the manifest."""
     recreate_database(database_url)
     env = {**os.environ, **app_env(database_url, upload_dir)}
-    for args in (["db", "upgrade"], ["seed-demo"]):
-        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", *args], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
+    subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
+                   capture_output=True)
     from portal import create_app
+    from portal.demo import REFERENCE_CHAPTERS, seed_demo
+    from portal.extensions import db
 
     app = create_app(app_env(database_url, upload_dir))
     with app.app_context(), app.test_request_context():
-        manifest = Generator(random.Random(seed), database_url, upload_dir).run()
+        seed_demo(REFERENCE_CHAPTERS)  # accounts, checklist, equipment (the demo's year is not loaded here)
+        db.session.commit()
+        manifest = Generator(random.Random(seed), database_url, upload_dir, seed).run()
     analyse(database_url)
     return manifest
 
@@ -119,8 +132,9 @@ def analyse(url: str) -> None:
 class Generator:
     """Fills the tables in dependency order; one transaction, bulk inserts."""
 
-    def __init__(self, rng: random.Random, database_url: str, upload_dir: Path):
+    def __init__(self, rng: random.Random, database_url: str, upload_dir: Path, seed: int = 2026):
         self.rng = rng
+        self.seed = seed
         self.manifest = Manifest(database_url=database_url, upload_dir=str(upload_dir))
         self.upload_dir = upload_dir
         from portal.timeutil import local_today
@@ -174,7 +188,7 @@ class Generator:
         return self.manifest
 
     def load_reference(self) -> None:
-        """The demo's users, checklist and equipment (from seed-demo)."""
+        """The demo's users, checklist and equipment (the demo's reference chapters)."""
         from sqlalchemy import select
 
         from portal.auth.models import User
@@ -214,77 +228,34 @@ class Generator:
         self.inspectors, self.foremen, self.managers = by_role["inspector"], by_role["foreman"], by_role["project_manager"]
 
     def make_projects(self) -> None:
-        """2,000 flats with valid 档案号 (studio letter, start date, sequence)."""
+        """The story's 2,000 flats (valid 档案号: studio letter, start date, sequence) and their people."""
         from sqlalchemy import select
 
+        from portal.demo.chapters import item_specs
+        from portal.demo.story import make_story
         from portal.extensions import db
         from portal.projects.models import Project
 
         used = set(db.session.scalars(select(Project.contract_no)))  # the demo's projects
-        rows = []
-        for _ in range(PROJECTS):
-            start = self.today - timedelta(days=self.rng.randrange(60, 470))
-            letter = self.rng.choice("ABCD")
-            for seq in range(1, 100):
-                number = f"{letter}{start:%y%m%d}{seq:02d}"
-                if number not in used:
-                    break
-            used.add(number)
-            district, estate = self.rng.choice(ADDRESS_PARTS[0]), self.rng.choice(ADDRESS_PARTS[1])
-            rows.append({
-                "contract_no": number, "address": f"西安市{district}{estate}{self.rng.randrange(1, 30)}号楼"
-                                                  f"{self.rng.randrange(1, 33)}{self.rng.randrange(1, 5):02d}室",
-                "owner_name": self.rng.choice(SURNAMES) + "先生", "owner_phone": f"137{self.rng.randrange(10**8):08d}",
-                "design_studio": STUDIOS["ABCD".index(letter)], "designer": self.rng.choice(SURNAMES) + "工",
-                "project_manager_id": self.rng.choice(self.managers)[0], "foreman_id": self.rng.choice(self.foremen)[0],
-                "contract_amount": Decimal(self.rng.randrange(60_000, 400_000)), "start_date": start,
-                "planned_completion": start + timedelta(days=self.rng.randrange(60, 120)), "status": "work_complete",
-                "created_at": self.moment(start), "updated_at": self.moment(start)})
+        self.story = make_story(self.today, item_specs(self.template), bench_size(), seed=self.seed, taken=used)
+        rows = [{
+            "contract_no": p.contract_no, "address": p.address, "owner_name": p.owner_name,
+            "owner_phone": p.owner_phone, "design_studio": p.studio, "designer": p.designer,
+            "project_manager_id": self.managers[p.manager][0], "foreman_id": self.foremen[p.foreman][0],
+            "contract_amount": p.amount, "start_date": p.start, "planned_completion": p.planned_completion,
+            "status": "work_complete", "created_at": self.moment(p.start), "updated_at": self.moment(p.start)}
+            for p in self.story.projects]
         ids = self.insert(Project, rows, returning=True)
         self.projects = [{**row, "id": pid} for pid, row in zip(ids, rows)]
         self.manifest.contract_numbers = [p["contract_no"] for p in self.projects]
 
-    def round_counts(self) -> list[int]:
-        """Rounds per project, summing to INSPECTIONS minus the open ones the load test answers."""
-        rounds, weights = list(ROUND_WEIGHTS), list(ROUND_WEIGHTS.values())
-        counts = self.rng.choices(rounds, weights, k=PROJECTS)
-        target = INSPECTIONS - INSPECTORS
-        while sum(counts) != target:
-            index = self.rng.randrange(PROJECTS)
-            if sum(counts) < target and counts[index] < 6:
-                counts[index] += 1
-            elif sum(counts) > target and counts[index] > 1:
-                counts[index] -= 1
-        return counts
+    def measured_value(self, item, outcome: str) -> Decimal | None:
+        """A value inside the item's limit for a pass, outside for a fail (the story's rule)."""
+        from portal.demo.story import measured_value
 
-    def outcomes(self, want_pass: bool) -> list[str]:
-        """Outcomes for the checklist items: a pass has at most a few failures, a fail many."""
-        outcomes = ["na" if self.rng.random() < 0.04 else "pass" for _ in self.items]
-        failures = self.rng.randrange(0, 3) if want_pass else self.rng.randrange(4, 16)
-        for index in self.rng.sample(range(len(self.items)), failures):
-            outcomes[index] = "fail"
-        return outcomes
-
-    @staticmethod
-    def measured_value(item, outcome: str) -> Decimal | None:
-        """A value inside the item's limit for a pass, outside for a fail."""
         if not item.is_measured or outcome == "na":
             return None
-        limit = item.limit
-        if limit.nominal is not None:
-            return limit.nominal + (limit.tolerance * 2 if outcome == "fail" else 0)
-        if limit.minimum is not None and limit.maximum is not None:
-            return limit.maximum + 1 if outcome == "fail" else (limit.minimum + limit.maximum) / 2
-        if limit.maximum is not None:
-            return limit.maximum + 1 if outcome == "fail" else limit.maximum / 2
-        return limit.minimum - 1 if outcome == "fail" else limit.minimum + 1
-
-    def evaluate(self, outcomes: list[str]):
-        """The portal's own scoring of these outcomes."""
-        from portal.inspections.scoring import evaluate
-
-        return evaluate(((self.categories[item.category_id].code, outcome)
-                         for item, outcome in zip(self.items, outcomes)), has_valid_equipment=True)
+        return measured_value(item.limit, outcome == "fail", 0.5)
 
     def make_history(self) -> None:
         """Completed rounds over 12 months with answers, notices, penalties, certificates, payments."""
@@ -296,29 +267,16 @@ class Generator:
         from portal.rectification.models import NoticeItem, RectificationNotice
 
         pdf = self.certificate_pdf()
-        plans = []  # (project, round, day, outcomes, evaluation)
-        for project, rounds in zip(self.projects, self.round_counts()):
-            span = rounds * 12
-            day = self.today - timedelta(days=self.rng.randrange(span + 2, 362))
-            for round_no in range(1, rounds + 1):
-                last = round_no == rounds
-                want_pass = last and self.rng.random() < 0.92
-                outcomes = self.outcomes(want_pass)
-                evaluation = self.evaluate(outcomes)
-                while want_pass and not evaluation.passed:  # one failure can sink a small category
-                    outcomes[outcomes.index("fail")] = "pass"
-                    evaluation = self.evaluate(outcomes)
-                if not last and evaluation.passed:  # an earlier round must have failed
-                    outcomes = self.outcomes(want_pass=False)
-                    evaluation = self.evaluate(outcomes)
-                    while evaluation.passed:
-                        outcomes[self.rng.randrange(len(outcomes))] = "fail"
-                        evaluation = self.evaluate(outcomes)
-                plans.append((project, round_no, day, outcomes, evaluation))
-                day += timedelta(days=self.rng.randrange(7, 12))
+        plans = []  # (project, round, day, outcomes, evaluation, answers, planned project, inspector)
+        for project, planned in zip(self.projects, self.story.projects):
+            answers = {}
+            for rnd in planned.rounds:
+                answers = {**answers, **rnd.answers}  # a reinspection answers again what failed; the rest carries
+                outcomes = [answers[item.id].outcome for item in self.items]
+                plans.append((project, rnd.number, rnd.day, outcomes, rnd.evaluation, dict(answers), planned,
+                              self.inspectors[rnd.inspector][0]))
         rows = []
-        for project, round_no, day, _outcomes, ev in plans:
-            inspector = self.rng.choice(self.inspectors)[0]
+        for project, round_no, day, _outcomes, ev, _answers, _planned, inspector in plans:
             rate = ev.overall.value
             rows.append({
                 "project_id": project["id"], "template_id": self.template.id, "round": round_no, "scheduled_date": day,
@@ -335,8 +293,8 @@ class Generator:
                 "fail_reasons": [[reason.value, detail] for reason, detail in ev.reasons]})
         ids = self.insert(Inspection, rows, returning=True)
         self.copy("answers", ["inspection_id", "item_id", "outcome", "value", "note", "updated_at", "updated_by_id"],
-                  ((iid, item.id, outcome, self.measured_value(item, outcome), "", row["finished_at"], row["inspector_id"])
-                   for iid, row, plan in zip(ids, rows, plans) for item, outcome in zip(self.items, plan[3])))
+                  ((iid, item.id, plan[5][item.id].outcome, _decimal(plan[5][item.id].value), "", row["finished_at"],
+                    row["inspector_id"]) for iid, row, plan in zip(ids, rows, plans) for item in self.items))
         self.insert(InspectionEquipment, [{"inspection_id": iid, "equipment_id": self.equipment.id,
                                            "calibrated_on": self.equipment.calibrated_on,
                                            "valid_until": self.equipment.valid_until, "recorded_at": row["started_at"],
@@ -353,6 +311,7 @@ class Generator:
         per_year: dict[int, int] = defaultdict(int)
         self.counters: dict[str, int] = {}
         next_round = {(r["project_id"], r["round"]): r for r in self.inspections}
+        names = {uid: name for uid, name in self.inspectors + self.foremen + self.managers}
         foreman_notices = defaultdict(list)
         for row, plan in zip(self.inspections, plans):
             project, day = plan[0], plan[2]
@@ -363,8 +322,15 @@ class Generator:
                     "number": number, "project_id": project["id"], "inspection_id": row["id"],
                     "fingerprint": hashlib.sha256(number.encode()).hexdigest(), "grade": row["grade"],
                     "overall_rate": row["overall_rate"], "issued_at": self.moment(day + timedelta(days=2), 15),
-                    "issued_by_id": self.office.id, "pdf_key": pdf[0], "pdf_sha256": pdf[1], "revoke_reason": ""})
-                if day < self.today - timedelta(days=30) and self.rng.random() < 0.7:
+                    "issued_by_id": self.office.id, "pdf_key": pdf[0], "pdf_sha256": pdf[1], "revoke_reason": "",
+                    "facts": {"contract_no": project["contract_no"], "address": project["address"],
+                              "owner": project["owner_name"], "foreman": names[project["foreman_id"]],
+                              "project_manager": names[project["project_manager_id"]],
+                              "inspector": names[row["inspector_id"]], "inspection_date": day.isoformat(),
+                              "round": row["round"], "grade": row["grade"],
+                              "score": f"{row['passed_count'] / row['applicable_count'] * 100:.1f}%",
+                              "issued": (day + timedelta(days=2)).isoformat()}})
+                if plan[6].paid:
                     payments.append({"project_id": project["id"], "paid_on": day + timedelta(days=20),
                                      "amount": project["contract_amount"] * Decimal("0.05"),
                                      "reference": f"FK{day:%Y%m%d}{row['id']:05d}", "recorded_by_id": self.finance.id,
@@ -396,12 +362,12 @@ class Generator:
             nid, notice = by_inspection[row["id"]]
             if notice["status"] == "open":
                 foreman_notices[plan[0]["foreman_id"]].append(nid)
-            failed = [(item, outcome) for item, outcome in zip(self.items, plan[3]) if outcome == "fail"]
-            for position, (item, _outcome) in enumerate(failed, 1):
+            failed = [(item, plan[5][item.id]) for item in self.items if plan[5][item.id].outcome == "fail"]
+            for position, (item, answer) in enumerate(failed, 1):
                 notice_items.append({
                     "notice_id": nid, "item_id": item.id, "position": position,
                     "category_title": self.categories[item.category_id].title, "item_text": item.text,
-                    "measured_value": self.measured_value(item, "fail"), "limit_text": item.limit_text,
+                    "measured_value": _decimal(answer.value), "limit_text": item.limit_text,
                     "finding": "现场检查不合格", "required_fix": item.default_fix or "按规范整改",
                     "state": "accepted" if notice["status"] != "open" else "open", "rectification_note": ""})
         self.notice_item_ids = self.insert(NoticeItem, notice_items, returning=True)
@@ -410,7 +376,6 @@ class Generator:
         self.insert(SettlementPayment, payments)
         self.counters.update({f"ZG-{d:%Y%m%d}": n for d, n in per_day.items()})
         self.counters.update({f"YS-{y}": n for y, n in per_year.items()})
-        names = dict(self.foremen)
         busiest = sorted(foreman_notices.items(), key=lambda kv: -len(kv[1]))[:10]
         self.manifest.foremen = [{"username": names[fid], "notices": ids} for fid, ids in busiest]
 
@@ -428,7 +393,7 @@ class Generator:
         for n, (uid, username) in enumerate(self.inspectors):
             inspector = db.session.get(User, uid)
             project = Project(contract_no=f"E{local_today():%y%m%d}{n + 1:02d}", address=f"西安市高新区基准测试小区{n + 1}号",
-                              owner_name="测试业主", owner_phone="13700000000", design_studio=STUDIOS[0],
+                              owner_name="测试业主", owner_phone="13700000000", design_studio=STUDIO,
                               designer="孙雅", foreman_id=foreman.id, project_manager_id=self.managers[0][0],
                               contract_amount=Decimal("150000"), start_date=self.today - timedelta(days=80),
                               planned_completion=self.today, status="work_complete")
@@ -551,6 +516,11 @@ class Generator:
         for table in ("projects", "inspections", "answers", "rectification_notices", "notice_items", "penalties",
                       "pass_certificates", "photos", "users"):
             self.manifest.counts[table] = db.session.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    """The story's typed value as stored."""
+    return None if value is None else Decimal(value)
 
 
 def _text(value: Decimal | None) -> str:

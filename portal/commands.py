@@ -1,6 +1,7 @@
 """``flask`` CLI commands: create-user and seed-demo."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -33,12 +34,19 @@ def create_user_command(username: str, display_name: str, roles: tuple[str, ...]
 
 @click.command("seed-demo")
 def seed_demo_command():
-    """Load the demo data (idempotent: a second run changes nothing)."""
+    """Load the demo data (idempotent: a second run changes nothing). Refused in production."""
+    from flask import current_app
+
     from portal.demo import seed_demo
 
+    if current_app.config["PORTAL_ENV"] == "production":
+        raise click.ClickException("the demo data (accounts with a published password) is never loaded "
+                                   "in production; run it with PORTAL_ENV=development")
+    started = time.perf_counter()
     created = seed_demo()
     db.session.commit()
-    click.echo("demo data loaded" if created else "demo data already present, nothing changed")
+    click.echo(f"demo data loaded in {time.perf_counter() - started:.1f} s" if created
+               else "demo data already present, nothing changed")
 
 
 @click.command("load-checklist")

@@ -14,6 +14,7 @@ from portal.auth.roles import Role
 from portal.auth.services import users_with_role
 from portal.auth.sessions import permission_required
 from portal.extensions import db
+from portal.inspections.models import Inspection
 from portal.photos.models import Photo
 from portal.photos.services import PhotoTarget
 from portal.photos.uploads import receive_upload, upload_error
@@ -75,6 +76,7 @@ def _notice_page(notice: RectificationNotice, status: int = 200, error: str | No
         "rectification/notice.html", notice=notice, before=before, after=after, error=error, pinned=pinned,
         pinned_items={label for plan in pinned for _x, _y, label in plan.pins},
         can_rework=services.can_rework(notice, current_user),
+        reinspection=db.session.get(Inspection, notice.reinspection_id) if notice.reinspection_id else None,
         schedule_form=form, rectified_form=RectifiedForm(), today=local_today(),
         photo_required={i.id: services.photo_required(i) for i in notice.items}), status
 

@@ -132,7 +132,7 @@ def start_gunicorn(tmp: Path, database: str, workers: int, prepare=None):
     try:
         flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
         run_checked(env, [*flask, "db", "upgrade"])
-        run_checked(env, [*flask, "seed-demo"])
+        run_checked({**env, "PORTAL_ENV": "development"}, [*flask, "seed-demo"])  # refused in production
         if prepare is not None:
             prepare(env)
         with serve(env, port, workers, tmp / "gunicorn.log") as server:

@@ -220,13 +220,18 @@ def crawl(app: Flask, role: str, start: list[str]) -> Crawl:
 
 
 def object_pages(app: Flask) -> list[str]:
-    """The pages of every object the demo data holds (projects, inspections, equipment, checklists, users)."""
+    """The pages of the demo's objects (projects, inspections, equipment, checklists, users): all of
+    the few kinds, and of the year's many projects and inspections the oldest, the newest and one
+    of each inspection state (the demo's year holds hundreds; the links from them reach the rest)."""
     with app.app_context(), app.test_request_context():
         urls = []
-        for project_id in db.session.scalars(select(Project.id)):
+        for project_id in _sample(db.session.scalars(select(Project.id).order_by(Project.id)).all()):
             urls += [url_for("projects.detail", project_id=project_id), url_for("projects.edit", project_id=project_id),
                      url_for("photos.concealed", project_id=project_id)]
-        for inspection_id in db.session.scalars(select(Inspection.id)):
+        inspections = db.session.execute(select(Inspection.id, Inspection.status, Inspection.passed, Inspection.round)
+                                         .order_by(Inspection.id)).all()
+        by_state = {(status, passed, round_ > 1): inspection_id for inspection_id, status, passed, round_ in inspections}
+        for inspection_id in sorted(set(_sample([i for i, *_ in inspections])) | set(by_state.values())):
             urls += [url_for("inspections.detail", inspection_id=inspection_id),
                      url_for("inspections.summary", inspection_id=inspection_id),
                      url_for("inspections.inspection_history", inspection_id=inspection_id)]
@@ -234,3 +239,8 @@ def object_pages(app: Flask) -> list[str]:
         urls += [url_for("checklists.detail", template_id=i) for i in db.session.scalars(select(ChecklistTemplate.id))]
         urls += [url_for("admin.edit_user", user_id=i) for i in db.session.scalars(select(User.id))]
         return urls
+
+
+def _sample(ids: list[int], ends: int = 6) -> list[int]:
+    """The first and the last ``ends`` ids (all of them when there are few)."""
+    return ids if len(ids) <= 2 * ends else ids[:ends] + ids[-ends:]
