@@ -23,6 +23,7 @@ from decimal import Decimal
 from PIL import Image, ImageDraw
 from sqlalchemy import func, select
 
+from portal.aftercare.demo import seed_aftercare_demo
 from portal.auth.models import User
 from portal.auth.roles import Role
 from portal.auth.services import create_user
@@ -46,6 +47,7 @@ from portal.notifications.models import Notification
 from portal.photos.models import ClosureTest
 from portal.photos.services import PhotoTarget, concealed_record, store_photo
 from portal.photos.signing import CLOSURE_TEST_RECORD, CONCEALED_RECORD
+from portal.plans.demo import seed_markup_demo
 from portal.projects.models import Project, ProjectStatus
 from portal.rectification.models import RectificationNotice
 from portal.rectification.notify import send_deadline_reminders
@@ -310,10 +312,20 @@ def reminders(demo: Demo) -> bool:
     return True
 
 
+def markup_and_plans(demo: Demo) -> bool:
+    """A marked photo of a failed item, and a floor plan with the pins of its inspection (plans.demo)."""
+    return bool(seed_markup_demo(demo.storage))
+
+
+def after_sales(demo: Demo) -> bool:
+    """One certified project handed over, with its warranty card, repairs and a complaint (aftercare.demo)."""
+    return seed_aftercare_demo() is not None
+
+
 # The demo, in order. Later features append their chapter here (each idempotent, using its services).
 CHAPTERS: list[Callable[[Demo], bool]] = [
     people, checklist, equipment, current_projects, year, concealed_works, schedule, quiet_old_notifications,
-    reminders, todays_work,
+    reminders, markup_and_plans, after_sales, todays_work,
 ]
 # What the benchmark dataset builds on (its year is applied in bulk at its own size).
 REFERENCE_CHAPTERS: list[Callable[[Demo], bool]] = [people, checklist, equipment, current_projects]
