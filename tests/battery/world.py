@@ -36,7 +36,7 @@ from portal.dashboard.periods import first_of_month, shift_month
 from portal.equipment.models import Equipment
 from portal.extensions import db
 from portal.finance.forms import MAX_AMOUNT
-from portal.inspections.models import Inspection
+from portal.inspections.models import Answer, Inspection, InspectionStatus
 from portal.inspections.services import NOTE_MAX, answers_version, finish, load_answers, save_answer, save_note
 from portal.notifications.models import Notification
 from portal.params import CLOCK_SKEW, EARLIEST_DAY, latest_planned_day, latest_report_day
@@ -44,6 +44,8 @@ from portal.penalties.models import Penalty, PenaltyKind
 from portal.penalties.services import record_penalty
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo
 from portal.photos.services import concealed_record
+from portal.plans.models import FloorPlan
+from portal.plans.services import place_pin, store_plan
 from portal.rectification.models import NoticeItem, RectificationNotice
 from portal.schedule import rules
 from portal.schedule.calendar import create_calendar_token
@@ -138,8 +140,9 @@ def _normal(world: World, users: dict) -> None:
     passed = make_signed_inspection(inspector=inspector, project=own_passed, template=template)
     certificate = issue_certificate(passed, user=office, render=fake_pdf)
     make_payment(own_passed, user=finance, certificate=certificate)
-    make_photo(own)
+    concealed = make_photo(own)
     make_photo(inspection=started, item_id=load_answers(started)[0].item_id)
+    _plan_with_pins(own, inspector, "一层", failed, concealed)
     record = concealed_record(own)
     now = utcnow().replace(microsecond=0)
     db.session.add_all([ClosureTest(record_id=record.id, location="主卫", started_at=now - timedelta(days=2),
@@ -210,7 +213,8 @@ def _boundary(world: World, users: dict) -> None:
         record_penalty(foreman, "foreman", PenaltyKind.REPLACEMENT, f"round_{amount:.0f}_failed"[:40], many, amount=amount,
                        order_stop_until=stop)
     record = concealed_record(big)
-    make_photo(big, location=edgy(100), note=edgy(500), system="drainage")
+    edge_photo = make_photo(big, location=edgy(100), note=edgy(500), system="drainage")
+    _plan_with_pins(big, inspector, edgy(100), many, edge_photo, corner=True)
     make_photo(big, location="..", note="=HYPERLINK(\"http://x\")")
     oldest = datetime.combine(first, time.min)
     db.session.add_all([
@@ -227,6 +231,16 @@ def _boundary(world: World, users: dict) -> None:
     for month in (first, first_of_month(last_report)):
         db.session.add(Award(month=month, project_id=big.id, inspection_id=many.id, rank=1, confirmed_by_id=office.id))
     _aftercare(world, small, users, edgy(4000), edgy(200))
+
+
+def _plan_with_pins(project, user, title: str, failed, photo, corner: bool = False) -> None:
+    """A floor plan of ``project`` with the pin of ``failed``'s first item and of a concealed-works photo
+    (at the plan's corners when ``corner``)."""
+    plan, _keys = store_plan(project, title, make_image_bytes(1200, 800, fmt="PNG"), user, get_storage())
+    item_id = load_answers(failed)[0].item_id
+    place_pin(plan, user, str(uuid.uuid4()), 0 if corner else 0.25, 0 if corner else 0.5,
+              inspection_id=failed.id, item_id=item_id)
+    place_pin(plan, user, str(uuid.uuid4()), 1 if corner else 0.75, 1 if corner else 0.5, photo_id=photo.id)
 
 
 def _answer_at_edges(inspection) -> None:
@@ -258,10 +272,17 @@ def _collect(world: World) -> None:
     world.add_value("number", *db.session.scalars(select(PassCertificate.number)))
     world.add_value("contract_no", *db.session.scalars(select(Project.contract_no)))
     world.add_value("family", *db.session.scalars(select(ChecklistTemplate.family).distinct()))
-    world.add_value("photo_uuid", *db.session.scalars(select(Photo.uuid)))
+    # Concealed-works photos first: the sample of a path argument takes the first two and the newest.
+    world.add_value("photo_uuid", *db.session.scalars(select(Photo.uuid).order_by(Photo.record_id.is_(None), Photo.id)))
     world.add_value("variant", "thumb", "display", "original")
     world.add_value("type_name", *RECORD_TYPES)
     world.add_value("kind", "weekly", "monthly")
+    # An item with its own inspection: answers of inspections in progress, and failed answers.
+    world.pairs[("inspection_id", "item_id")] = [tuple(row) for query in (
+        select(Answer.inspection_id, Answer.item_id).join(Inspection, Inspection.id == Answer.inspection_id)
+        .where(Inspection.status == InspectionStatus.IN_PROGRESS.value),
+        select(Answer.inspection_id, Answer.item_id).where(Answer.outcome == "fail"))
+        for row in db.session.execute(query.order_by(Answer.id).limit(8))]
     world.pairs[("template_id", "item_id")] = [tuple(row) for row in db.session.execute(
         select(ChecklistItem.template_id, ChecklistItem.id).order_by(ChecklistItem.id))]
     records = {"inspection": world.ids["inspection"], "notice": world.ids["notice"], "closure_test": world.ids["test"],
@@ -275,7 +296,7 @@ ID_MODELS = {
     "category": ChecklistCategory, "notice": RectificationNotice, "equipment": Equipment, "entry": SubmissionEntry,
     "test": ClosureTest, "user": User, "token": ApiToken, "penalty": Penalty, "signature": Signature,
     "link": SigningLink, "acceptance": CompletionAcceptance, "repair": RepairRequest, "complaint": Complaint,
-    "photo": RepairPhoto,
+    "photo": RepairPhoto, "plan": FloorPlan,
 }
 
 

@@ -129,4 +129,4 @@ def test_creating_the_app_again_registers_nothing_twice(app):
     create_app({"PORTAL_ENV": "testing", "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"]}, {"TESTING": True})
     after = ([list(signal.receivers) for signal in ALL_SIGNALS], list(RECORD_TYPES))
     assert after == before
-    assert sorted(RECORD_TYPES) == ["closure_test", "concealed", "inspection", "notice"]
+    assert sorted(RECORD_TYPES) == ["closure_test", "completion", "concealed", "inspection", "notice", "repair"]
