@@ -113,13 +113,20 @@ def test_a_changed_static_file_changes_the_worker_script(app, client, tmp_path, 
 def test_day_pages_are_network_first_and_nothing_else(client):
     patterns = [re.compile(p) for p in worker_config(client.get("/sw.js").text)["pages"]]
     kept = ["/inspections/today", "/inspections/12", "/inspections/12/summary", "/projects/3/concealed",
-            "/signatures/inspection/12"]
+            "/signatures/inspection/12", "/photos/0b1c/markup", "/inspections/12/items/4/pin", "/photos/0b1c/pin"]
     not_kept = ["/inspections/12/history", "/inspections/new", "/projects/3", "/dashboard/", "/login",
                 "/inspections/12/items/4", "/projects/3/concealed/archive.zip", "/inspections/x",
                 "/signatures/inspection/12/sign"]
     assert all(any(p.search(path) for p in patterns) for path in kept)
     assert not any(p.search(path) for p in patterns for path in not_kept)
     assert len(patterns) == len(DAY_PAGES)
+
+
+def test_the_images_the_kept_editors_draw_on_are_kept_too(client):
+    patterns = [re.compile(p) for p in worker_config(client.get("/sw.js").text)["images"]]
+    assert all(any(p.search(path) for p in patterns) for path in ("/photos/0b1c/plain", "/plans/7/image"))
+    assert not any(p.search(path) for p in patterns for path in ("/plans/7/original", "/projects/3/plans",
+                                                                  "/inspections/12/items/4/photos"))
 
 
 def test_rule_pattern_turns_converters_into_path_segments():

@@ -288,6 +288,15 @@ def answers_version(inspection: Inspection) -> int:
                              .where(AnswerChange.inspection_id == inspection.id))
 
 
+def only_own_changes_since(inspection: Inspection, user: User, seen_version: int) -> bool:
+    """Every change after the first ``seen_version`` ones (the version a summary showed) is ``user``'s."""
+    if not 0 <= seen_version <= answers_version(inspection):
+        return False
+    authors = db.session.scalars(select(AnswerChange.user_id).where(AnswerChange.inspection_id == inspection.id)
+                                 .order_by(AnswerChange.id).offset(seen_version)).all()
+    return all(author == user.id for author in authors)
+
+
 # --- summary and finishing ----------------------------------------------------------------
 
 @dataclass
@@ -372,10 +381,13 @@ class NoticeInput:
 
 
 def finish(inspection: Inspection, user: User, seen_version: int, notice_input: NoticeInput | None = None,
-           at: datetime | None = None) -> Summary:
+           at: datetime | None = None, own_changes: bool = False) -> Summary:
     """Freeze the result. Finishing a finished inspection changes nothing.
 
     ``at``: when the inspector finished on site (the phone's time, clock corrected; None: now).
+    ``own_changes``: the phone finished after answers it gave itself since the summary it kept
+    (they waited in its outbox): changes since ``seen_version`` are accepted when every one of
+    them is ``user``'s own; anybody else's is still a change he has not seen.
 
     Raises InspectionError("changed") when answers changed since the summary the inspector
     saw, and InspectionError("blocked") while something is missing; receivers of
@@ -387,7 +399,7 @@ def finish(inspection: Inspection, user: User, seen_version: int, notice_input: 
         return summarise(inspection)
     _require_open(inspection)
     summary = summarise(inspection)
-    if summary.version != seen_version:
+    if summary.version != seen_version and not (own_changes and only_own_changes_since(inspection, user, seen_version)):
         raise InspectionError("changed", summary)
     if summary.blocking:
         raise InspectionError("blocked", summary)

@@ -350,7 +350,7 @@ def finish_inspection(inspection_id: int):
             raise InspectionError("notice_invalid", input_errors)
         with transaction.savepoint():
             finish(inspection, current_user, request.form.get("version", type=int, default=-1), notice_input,
-                   at=field_time().happened_at)
+                   at=field_time().happened_at, own_changes=request.form.get("own_changes") == "1")
     except InspectionError as exc:
         current = summarise(inspection)
         message = messages.error_text(exc)

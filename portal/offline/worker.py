@@ -16,9 +16,15 @@ from portal.static_files import static_filenames
 
 # The pages of the inspector's day, kept network-first with a cached copy for when there is no
 # signal: today's inspections, an inspection (start form or checklist), its summary, and the
-# concealed-works record of a project, and a record's signatures page (collected on site; the
-# pad's signature waits in the field outbox). Every other page needs the network (offline page).
-DAY_PAGES = ("inspections.today", "inspections.detail", "inspections.summary", "photos.concealed", "signatures.panel")
+# concealed-works record of a project, a record's signatures page (collected on site; the
+# pad's signature waits in the field outbox), a photo's markup editor and the floor-plan pin pages
+# of a failed item or a concealed-works photo (their saves wait in the field outbox too). Every
+# other page needs the network (offline page).
+DAY_PAGES = ("inspections.today", "inspections.detail", "inspections.summary", "photos.concealed", "signatures.panel",
+             "photos.markup_editor", "inspections.item_pin", "plans.photo_pin")
+# The images those pages draw on (a photo's versions, a floor plan), kept network-first in the
+# same per-user cache, so an editor opened before the signal went still has its picture.
+DAY_IMAGES = ("photos.serve", "plans.image")
 
 # Loaded by the worker itself (importScripts), never by a page: not precached.
 WORKBOX_MODULES = ("workbox-core", "workbox-routing", "workbox-strategies", "workbox-precaching")
@@ -49,10 +55,10 @@ def rule_pattern(rule: str) -> str:
     return "^" + "".join(parts) + "$"
 
 
-def day_page_patterns() -> list[str]:
-    """The path patterns of :data:`DAY_PAGES`, from the application's URL map."""
+def day_page_patterns(endpoints: tuple[str, ...] = DAY_PAGES) -> list[str]:
+    """The path patterns of ``endpoints`` (the day's pages), from the application's URL map."""
     rules = current_app.url_map.iter_rules()
-    return sorted(rule_pattern(rule.rule) for rule in rules if rule.endpoint in DAY_PAGES)
+    return sorted({rule_pattern(rule.rule) for rule in rules if rule.endpoint in endpoints})
 
 
 def precache_entries() -> list[dict]:
@@ -74,6 +80,7 @@ def worker_config() -> dict:
     config = {
         "precache": precache_entries(),
         "pages": day_page_patterns(),
+        "images": day_page_patterns(DAY_IMAGES),
         "pagesCache": PAGES_CACHE,
         "ownerHeader": OWNER_HEADER,
         "ownerKey": OWNER_KEY,

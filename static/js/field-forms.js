@@ -1,15 +1,24 @@
 /*
- * Starting and finishing an inspection without a connection (forms with data-outbox-form).
- * With a connection these forms post as they are: the server's checks (expired equipment,
- * something missing) answer at once on the page. Without one (navigator.onLine false) the
- * action goes into the field outbox (outbox.js):
+ * Starting and finishing an inspection (forms with data-outbox-form), safe on a weak signal.
+ *  - With a connection the form is sent with fetch, carrying a client id (UUID), and waits at
+ *    most TIMEOUT_MS for the answer: a success goes where the server says; a refusal (expired
+ *    equipment, something missing, answers changed) shows the server's page at once. No
+ *    answer in time, a network failure or a 5xx: the same action (same client id: a request
+ *    that reached the server but whose answer was lost is not carried out twice) goes into the
+ *    field outbox (outbox.js) and the page goes on as without signal.
+ *  - Without one (navigator.onLine false), or while earlier actions of the inspection still wait
+ *    in the outbox, the action goes into the outbox directly:
  *  - start: the start page shows the checklist it carries (template#offline-checklist) and the
  *    inspector answers on; the outbox sends the start first, then the answers; once all of the
  *    inspection has arrived the page moves to the server's checklist. A reload (or the phone's
  *    copy of the page, offline) shows it again while the start still waits;
  *  - finish: sent only once everything before it is confirmed; when it arrives the page goes
  *    where the server says; a refusal (e.g. a required photo missing) is shown with the server's
- *    message, here or when the summary is opened again, until it is dismissed.
+ *    message, here or when the summary is opened again, until it is dismissed. The summary kept
+ *    on the phone shows what the server last saw: when the outbox holds every missing answer,
+ *    photo or note (data-missing), the finish button is enabled and the finish says so
+ *    (own_changes: the changes since that summary are the inspector's own); the server still
+ *    judges whether anything is missing.
  */
 (function () {
   "use strict";
@@ -21,6 +30,10 @@
     });
     return fields;
   }
+
+  var TIMEOUT_MS = 10000;
+  var FAILED = { conflict: true, refused: true };
+  var known = [];   // the actions in the outbox at its last change
 
   function pending(actions, inspection, kind) {
     return actions.filter(function (a) { return a.inspection === inspection && (!kind || a.kind === kind); });
@@ -75,9 +88,78 @@
 
   // --- wiring -----------------------------------------------------------------------------------
 
+  function queue(form, kind, spec) {
+    window.PortalOutbox.add({ id: spec.id, inspection: form.dataset.inspection, kind: kind, url: form.getAttribute("action"),
+                              fields: spec.fields || fieldsOf(form), capturedAt: spec.capturedAt });
+    if (kind === "start") { showChecklist(form); }
+  }
+
+  function setBusy(form, busy) {
+    form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = busy; });
+    form.setAttribute("aria-busy", String(busy));
+  }
+
+  function scriptsOf(doc) {
+    return Array.prototype.map.call(doc.querySelectorAll("script[src]"), function (el) { return el.getAttribute("src"); });
+  }
+
+  // The server's refusal page in place of this one (its messages on the form); a page that needs
+  // scripts this one has not loaded is asked for the ordinary way instead.
+  function showPage(form, html) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var main = doc.getElementById("main");
+    var have = scriptsOf(document);
+    var complete = scriptsOf(doc).every(function (src) { return have.indexOf(src) !== -1; });
+    if (!main || !complete) { HTMLFormElement.prototype.submit.call(form); return; }
+    document.getElementById("main").replaceWith(document.adoptNode(main));
+    document.title = doc.title;
+    if (window.htmx) { window.htmx.process(main); }
+    window.scrollTo(0, 0);
+    if (window.PortalOutbox) { window.PortalOutbox.announce(); }
+  }
+
+  function isLoginPage(response) {
+    return response.redirected && /\/login$/.test(new URL(response.url).pathname);
+  }
+
+  // With a connection: fetch, at most TIMEOUT_MS; without an answer the outbox takes it over.
+  function send(form, kind) {
+    var spec = { id: window.PortalOutbox.uuid(), capturedAt: new Date().toISOString(), fields: fieldsOf(form) };
+    var data = new URLSearchParams();
+    spec.fields.forEach(function (pair) { data.append(pair[0], pair[1]); });
+    data.append("client_id", spec.id);
+    data.append("captured_at", spec.capturedAt);
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = setTimeout(function () { if (controller) { controller.abort(); } }, TIMEOUT_MS);
+    var token = form.querySelector("input[name=csrf_token]");
+    setBusy(form, true);
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: data, credentials: "same-origin", signal: controller ? controller.signal : undefined,
+      headers: { "X-CSRFToken": token ? token.value : "", "X-Phone-Clock": new Date().toISOString(), "X-Outbox": "1",
+                 "Accept": "text/html" }
+    }).then(function (response) {
+      return response.text().then(function (text) { return { response: response, text: text }; });
+    }).then(function (result) {
+      clearTimeout(timer);
+      var response = result.response, status = response.status;
+      if (status >= 500 || status === 408 || status === 429 || isLoginPage(response)) {
+        setBusy(form, false);
+        queue(form, kind, spec);
+      } else if (status < 400) {
+        window.location.assign(response.headers.get("X-Redirect-To") || (response.redirected ? response.url : window.location.pathname));
+      } else {
+        showPage(form, result.text);
+      }
+    }, function () {
+      clearTimeout(timer);
+      setBusy(form, false);
+      queue(form, kind, spec);
+    });
+  }
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!form.matches || !form.matches("form[data-outbox-form]") || !window.PortalOutbox || navigator.onLine) { return; }
+    if (!form.matches || !form.matches("form[data-outbox-form]") || !window.PortalOutbox) { return; }
     event.preventDefault();
     var kind = form.dataset.outboxForm;
     if (form.dataset.refusedAction) {  // corrected after a refusal: sent again in its place
@@ -86,13 +168,56 @@
       if (kind === "start") { showChecklist(form); }
       return;
     }
-    window.PortalOutbox.add({ inspection: form.dataset.inspection, kind: kind, url: form.getAttribute("action"),
-                              fields: fieldsOf(form) });
-    if (kind === "start") { showChecklist(form); }
+    if (!navigator.onLine || pending(known, form.dataset.inspection).length) {
+      queue(form, kind, {});  // behind what waits already (a finish after the answers it needs)
+      return;
+    }
+    send(form, kind);
   });
 
+  // --- finishing with answers the server has not seen yet ----------------------------------------
+
+  // Each missing thing ({item, need: answer|photo|note|start}) is waiting in the outbox.
+  function coveredByOutbox(form, actions) {
+    var missing;
+    try { missing = JSON.parse(form.dataset.missing || "[]"); } catch (e) { return false; }
+    if (!missing.length) { return false; }
+    var inspection = form.dataset.inspection;
+    var base = "/inspections/" + inspection + "/items/";
+    return missing.every(function (need) {
+      return actions.some(function (a) {
+        if (FAILED[a.state]) { return false; }
+        if (need.need === "start") { return a.kind === "start" && a.inspection === inspection; }
+        var path = a.url.split("?")[0];
+        var ofItem = path === base + need.item || path.indexOf(base + need.item + "/") === 0;
+        return ofItem && a.kind === need.need;
+      });
+    });
+  }
+
+  function enableFinish(form, actions) {
+    if (!form.dataset.missing) { return; }
+    var covered = coveredByOutbox(form, actions);
+    var button = form.querySelector("button[type=submit]");
+    if (form.getAttribute("aria-busy") !== "true") { button.disabled = !covered; }
+    var own = form.querySelector("input[name=own_changes]");
+    if (covered && !own) {
+      own = document.createElement("input");
+      own.type = "hidden";
+      own.name = "own_changes";
+      own.value = "1";
+      form.appendChild(own);
+    } else if (!covered && own) {
+      own.remove();
+    }
+    var hint = form.querySelector("[data-finish-phone]");
+    if (hint) { hint.hidden = !covered; }
+  }
+
   document.addEventListener("outbox:change", function (event) {
+    known = event.detail.actions;
     document.querySelectorAll("form[data-outbox-form]").forEach(function (form) {
+      if (form.dataset.outboxForm === "finish") { enableFinish(form, event.detail.actions); }
       var mine = pending(event.detail.actions, form.dataset.inspection, form.dataset.outboxForm);
       if (form.dataset.outboxForm === "start" && mine.length) {
         showChecklist(form);

@@ -6,8 +6,11 @@
  *    at full size. Stroke widths and text sizes are fractions of the photo's long side.
  *  - Tools: ellipse, rectangle, arrow, freehand line, text; six colours; undo; clear all.
  *    Pointer events, so fingers, pen and mouse all draw; the stage has touch-action: none.
- *  - Saving is an ordinary POST of the whole markup (JSON) with a fresh client_id (UUID) per
- *    version; sending the same client_id again stores nothing new (safe to retry or queue).
+ *  - Saving is a POST of the whole markup (JSON) with a fresh client_id (UUID) per version,
+ *    through the field outbox (outbox.js): without signal it waits on the phone ("waiting to be
+ *    saved", counted by the sync indicator), survives a reload (the newest waiting drawing is
+ *    shown again) and is sent when the signal returns, in order per photo; sending the same
+ *    client_id again stores nothing new.
  */
 (function () {
   "use strict";
@@ -179,14 +182,21 @@
   Editor.prototype.save = function () {
     var self = this, form = this.form;
     if (!form.elements.client_id.value) { form.elements.client_id.value = newUuid(); }
+    if (window.PortalOutbox) {
+      // Through the field outbox: kept on the phone until the server has it (see outbox.js).
+      this.say(form.dataset.msgSaving);
+      window.PortalOutbox.add({ id: form.elements.client_id.value, inspection: "markup:" + form.getAttribute("action"),
+                                kind: "markup", url: form.getAttribute("action"),
+                                fields: [["markup", form.elements.markup.value]], retryCodes: ["markup_conflict"] });
+      return;
+    }
     this.say(form.dataset.msgSaving);
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                          headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (!response.ok) { throw new Error(body.error || String(response.status)); }
-          self.say(form.dataset.msgSaved.replace("{n}", body.version));
-          form.dataset.version = String(body.version);
+          self.saved(body);
         });
       })
       .catch(function (error) {
@@ -194,8 +204,59 @@
       });
   };
 
+  Editor.prototype.saved = function (body) {
+    this.say(this.form.dataset.msgSaved.replace("{n}", body.version));
+    this.form.dataset.version = String(body.version);
+  };
+
+  Editor.prototype.mine = function (action) {
+    return action.kind === "markup" && action.url === this.form.getAttribute("action");
+  };
+
+  // What waits in the outbox for this photo: "waiting"; after a reload the newest queued
+  // drawing is shown again (it is what the server will have).
+  Editor.prototype.outboxChanged = function (actions) {
+    var self = this;
+    var mine = actions.filter(function (a) { return self.mine(a); });
+    var first = !this.restored;
+    this.restored = true;
+    if (!mine.length) { return; }
+    var last = mine[mine.length - 1];
+    if (first) {
+      try { this.shapes = JSON.parse(last.fields[0][1]).shapes || []; } catch (e) { /* keep the server's */ }
+      this.form.elements.client_id.value = last.id;
+      this.redraw();
+    }
+    var refused = mine.filter(function (a) { return a.state === "refused"; })[0];
+    if (refused) {
+      this.say(refused.lastError, true);
+      window.PortalOutbox.drop(refused.id);  // read here: it leaves the outbox
+    } else {
+      this.say(this.form.dataset.msgWaiting);
+    }
+    this.form.dataset.waiting = String(mine.length);
+  };
+
+  Editor.prototype.outboxResult = function (event) {
+    var detail = event.detail;
+    if (!this.mine(detail.action)) { return; }
+    var body = {};
+    try { body = JSON.parse(detail.html || "{}"); } catch (e) { body = {}; }
+    this.form.dataset.waiting = "0";
+    if (detail.status < 400) {
+      this.restored = true;
+      if (detail.action.id === this.form.elements.client_id.value) { this.saved(body); }
+    } else {
+      this.say(body.error || String(detail.status), true);
+      event.preventDefault();  // shown here: the refusal leaves the outbox
+    }
+  };
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.markup-editor");
-    if (form && window.Konva) { window.portalMarkup = new Editor(form); }
+    if (!form || !window.Konva) { return; }
+    var editor = window.portalMarkup = new Editor(form);
+    document.addEventListener("outbox:change", function (event) { editor.outboxChanged(event.detail.actions); });
+    document.addEventListener("outbox:result", editor.outboxResult.bind(editor));
   });
 })();

@@ -4,7 +4,8 @@
  * entered is lost by a basement, a reload, a closed tab or a phone restart.
  *
  * An action is {id (client UUID), inspection, seq, kind, url, fields, blobs, item, baseVersion,
- * capturedAt, state, attempts, lastError, html}. Replay:
+ * capturedAt, state, attempts, lastError, html, retryCodes}. "inspection" is the key that orders
+ * actions: an inspection's id, or e.g. "markup:<url>" for one photo's markup saves. Replay:
  *  - strictly in seq order per inspection: a network failure or a 5xx stops the inspection's
  *    later actions until the next try (1, 2, 4 … 60 s, at once when the browser comes online,
  *    on "sync now", and on loading any page);
@@ -12,8 +13,9 @@
  *    out each client id once and answers copies with the stored answer;
  *  - a 409 conflict (the answer changed elsewhere since this phone's version) is kept with both
  *    values until the inspector keeps his or takes theirs; any other refusal (4xx) is kept with
- *    the server's message (unless the page shows it at once); a finish is sent only once every
- *    earlier action of its inspection is confirmed;
+ *    the server's message (a JSON answer's "error" too) unless the page shows it at once; a
+ *    refusal whose JSON "code" is in the action's retryCodes is tried again like a 5xx; a
+ *    finish is sent only once every earlier action of its inspection is confirmed;
  *  - a confirmed answer version is passed on to the later queued changes of the same item, so
  *    the phone's own changes never conflict with each other;
  *  - a 400 after a long time offline is usually a stale CSRF token: a fresh one is fetched and
@@ -106,6 +108,7 @@
       seq: nextSeq(), kind: spec.kind,
       url: spec.url, fields: spec.fields || [], blobs: spec.blobs || [], item: spec.item || null,
       target: spec.target || null, list: spec.list || null, name: spec.name || null, baseVersion: spec.baseVersion === undefined ? null : spec.baseVersion,
+      retryCodes: spec.retryCodes || [],
       capturedAt: spec.capturedAt || new Date().toISOString(), state: "queued", attempts: 0, lastError: "",
       html: ""
     };
@@ -148,7 +151,15 @@
       .then(function (response) { return response.text().then(function (text) { return { response: response, text: text }; }); });
   }
 
+  // A JSON answer ({"error", "code"}) of the markup and pin endpoints, or null.
+  function jsonOf(text) {
+    if (!/^\s*\{/.test(text || "")) { return null; }
+    try { return JSON.parse(text); } catch (e) { return null; }
+  }
+
   function messageOf(text, status) {
+    var json = jsonOf(text);
+    if (json && json.error) { return String(json.error); }
     var template = document.createElement("template");
     template.innerHTML = /<html[\s>]|<!doctype/i.test(text) ? "" : text;
     var el = template.content.querySelector(".item-error:not(:empty), .error, .upload-error, .flash-error, [role=alert]");
@@ -184,6 +195,9 @@
         return put(action).then(function () { report(action, status, result.text); return "kept"; });
       }
       if (status >= 500 || status === 408 || status === 429) { return fail(action, String(status)); }
+      // A refusal the action names as passing (e.g. two markup saves racing): sent again later.
+      var json = jsonOf(result.text);
+      if (json && json.code && (action.retryCodes || []).indexOf(json.code) !== -1) { return fail(action, messageOf(result.text, status)); }
       return refuse(action, status, result.text);
     }, function () {
       return fail(action, navigator.onLine ? script.dataset.msgNoAnswer : script.dataset.msgOffline);

@@ -5,8 +5,9 @@
  *    + / − buttons zoom too. A tap (no drag) puts the pin there.
  *  - The pin is kept in plan coordinates: fractions (0..1) of the plan image's width and
  *    height, whatever the screen or zoom.
- *  - Saving is an ordinary POST (plan_id, x, y) with a fresh client_id (UUID) per placement;
- *    the same client_id again changes nothing on the server (safe to retry or queue).
+ *  - Saving is a POST (plan_id, x, y) with a fresh client_id (UUID) per placement, through the
+ *    field outbox (outbox.js): without signal it waits on the phone, survives a reload (shown
+ *    again) and is sent in order when the signal returns; the same client_id again changes nothing.
  */
 (function () {
   "use strict";
@@ -127,13 +128,20 @@
     if (form.elements.x.value === "") { this.say(form.dataset.msgTap, true); return; }
     if (!form.elements.client_id.value) { form.elements.client_id.value = newUuid(); }
     this.say(form.dataset.msgSaving);
+    if (window.PortalOutbox) {
+      // Through the field outbox: kept on the phone until the server has it (see outbox.js).
+      window.PortalOutbox.add({ id: form.elements.client_id.value, inspection: "pin:" + form.getAttribute("action"),
+                                kind: "pin", url: form.getAttribute("action"),
+                                fields: [["plan_id", form.elements.plan_id.value], ["x", form.elements.x.value],
+                                         ["y", form.elements.y.value]] });
+      return;
+    }
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin",
                          headers: { "Accept": "application/json" } })
       .then(function (response) {
         return response.json().catch(function () { return {}; }).then(function (body) {
           if (!response.ok) { throw new Error(body.error || String(response.status)); }
-          self.say(form.dataset.msgSaved);
-          form.dataset.saved = body.x + "," + body.y;
+          self.saved(body);
         });
       })
       .catch(function (error) {
@@ -141,8 +149,64 @@
       });
   };
 
+  Pinner.prototype.saved = function (body) {
+    this.say(this.form.dataset.msgSaved);
+    this.form.dataset.saved = body.x + "," + body.y;
+  };
+
+  Pinner.prototype.mine = function (action) {
+    return action.kind === "pin" && action.url === this.form.getAttribute("action");
+  };
+
+  function field(action, name) {
+    var pair = action.fields.filter(function (f) { return f[0] === name; })[0];
+    return pair ? pair[1] : "";
+  }
+
+  // What waits in the outbox for this pin: "waiting"; after a reload the newest queued place
+  // is shown again when it is on this plan.
+  Pinner.prototype.outboxChanged = function (actions) {
+    var self = this;
+    var mine = actions.filter(function (a) { return self.mine(a); });
+    var first = !this.restored;
+    this.restored = true;
+    if (!mine.length) { return; }
+    var last = mine[mine.length - 1];
+    if (first && field(last, "plan_id") === this.form.elements.plan_id.value) {
+      this.form.elements.x.value = field(last, "x");
+      this.form.elements.y.value = field(last, "y");
+      this.form.elements.client_id.value = last.id;
+      if (this.marker) { this.show(parseFloat(field(last, "x")), parseFloat(field(last, "y"))); }
+    }
+    var refused = mine.filter(function (a) { return a.state === "refused"; })[0];
+    if (refused) {
+      this.say(refused.lastError, true);
+      window.PortalOutbox.drop(refused.id);  // read here: it leaves the outbox
+    } else {
+      this.say(this.form.dataset.msgWaiting);
+    }
+    this.form.dataset.waiting = String(mine.length);
+  };
+
+  Pinner.prototype.outboxResult = function (event) {
+    var detail = event.detail;
+    if (!this.mine(detail.action)) { return; }
+    var body = {};
+    try { body = JSON.parse(detail.html || "{}"); } catch (e) { body = {}; }
+    this.form.dataset.waiting = "0";
+    if (detail.status < 400) {
+      if (detail.action.id === this.form.elements.client_id.value) { this.saved(body); }
+    } else {
+      this.say(body.error || String(detail.status), true);
+      event.preventDefault();  // shown here: the refusal leaves the outbox
+    }
+  };
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.plan-pinner");
-    if (form && window.Konva) { window.portalPlanPinner = new Pinner(form); }
+    if (!form || !window.Konva) { return; }
+    var pinner = window.portalPlanPinner = new Pinner(form);
+    document.addEventListener("outbox:change", function (event) { pinner.outboxChanged(event.detail.actions); });
+    document.addEventListener("outbox:result", pinner.outboxResult.bind(pinner));
   });
 })();

@@ -5,6 +5,8 @@
  *  - the pages of the inspector's day (PORTAL_WORKER.pages): network first, with a short timeout,
  *    then the copy kept from the last visit;
  *  - any other page: network, and the offline page when there is none;
+ *  - the images those pages draw on (PORTAL_WORKER.images: photos, floor plans): network first,
+ *    then the kept copy;
  *  - everything else (htmx requests, POSTs, uploads, signatures) is not touched: straight to the network;
  *  - "prepare offline" on today's inspections asks it to keep an inspection's pages (KEEP_PAGES).
  * The kept pages belong to one user: every HTML answer names its user (ownerHeader), and an answer
@@ -18,6 +20,7 @@
 
   var config = self.PORTAL_WORKER;
   var pagePatterns = config.pages.map(function (pattern) { return new RegExp(pattern); });
+  var imagePatterns = (config.images || []).map(function (pattern) { return new RegExp(pattern); });
 
   workbox.precaching.cleanupOutdatedCaches();
   workbox.precaching.precacheAndRoute(config.precache);
@@ -94,6 +97,28 @@
     cacheName: config.pagesCache,
     networkTimeoutSeconds: config.networkTimeoutSeconds,
     plugins: [ownerPlugin, keepPagePlugin]
+  }));
+
+  // The images the kept pages draw on (a photo to mark up, a floor plan): network first, then the
+  // copy from the last visit. Only a complete image is kept; the cache is the pages' (one user's).
+  var keepImagePlugin = {
+    cacheWillUpdate: function (param) {
+      var response = param.response;
+      return Promise.resolve(response.status === 200 && !response.redirected &&
+        /^image\//.test(response.headers.get("Content-Type") || "") ? response : null);
+    }
+  };
+
+  function isDayImage(param) {
+    return param.request.method === "GET" && param.request.destination === "image" &&
+      param.url.origin === self.location.origin &&
+      imagePatterns.some(function (pattern) { return pattern.test(param.url.pathname); });
+  }
+
+  workbox.routing.registerRoute(isDayImage, new workbox.strategies.NetworkFirst({
+    cacheName: config.pagesCache,
+    networkTimeoutSeconds: config.networkTimeoutSeconds,
+    plugins: [keepImagePlugin]
   }));
 
   workbox.routing.registerRoute(function (param) { return param.request.mode === "navigate"; },

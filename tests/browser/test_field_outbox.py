@@ -19,7 +19,8 @@ from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import login, logout
 from tests.browser.test_inspection import (
-    ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg, scroll_to_middle,
+    EXPIRED_SERIAL, ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg,
+    scroll_to_middle,
 )
 from tests.browser.test_offline import CONTROLLER_URL_JS, HAS_WAITING_WORKER_JS, wait_for_control, wait_until
 from tests.browser.test_signatures import mouse_stroke, sign_form, zigzag
@@ -544,3 +545,160 @@ def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns
     page.context.set_offline(False)
     expect_all_saved(page)
     assert facts(live_server, inspection_id)["photos"] == []
+
+
+# --- 8. start on a weak signal, finishing without signal ------------------------------------------------
+
+# The "started" and "finished" events of an inspection, and its status.
+EVENTS_SCRIPT = r"""
+import json, sys
+from collections import Counter
+from sqlalchemy import select
+from portal import create_app
+from portal.extensions import db
+from portal.inspections.models import Inspection, InspectionEvent
+
+inspection_id = int(sys.argv[1])
+app = create_app()
+with app.app_context():
+    kinds = Counter(db.session.scalars(select(InspectionEvent.kind).where(InspectionEvent.inspection_id == inspection_id)))
+    print(json.dumps({"events": kinds, "status": db.session.get(Inspection, inspection_id).status}))
+"""
+
+# Every item of a started inspection answered (pass, or a value in limits) but ``argv[2]`` (default
+# two) check items, whose ids are printed.
+ALL_BUT_TWO_SCRIPT = r"""
+import json, sys
+from sqlalchemy import select
+from portal import create_app
+from portal.auth.models import User
+from portal.extensions import db
+from portal.inspections.models import Inspection
+from portal.inspections.services import load_answers, save_answer
+
+app = create_app()
+with app.app_context():
+    inspection = db.session.get(Inspection, int(sys.argv[1]))
+    keep = int(sys.argv[2]) if len(sys.argv) > 2 else 2
+    inspector = db.session.scalar(select(User).where(User.username == "inspector"))
+    left = []
+    for answer in load_answers(inspection):
+        item = answer.item
+        if item.is_measured:
+            limit = item.limit
+            value = next(v for v in (limit.nominal, limit.minimum, limit.maximum) if v is not None)
+            save_answer(answer, inspector, raw_value=format(value.normalize(), "f"))
+        elif len(left) < keep:
+            left.append(item.id)
+        else:
+            save_answer(answer, inspector, outcome="pass")
+    db.session.commit()
+    print(json.dumps({"left": left}))
+"""
+
+
+def test_a_start_whose_answer_is_lost_on_a_weak_signal_is_queued_and_done_once(page: Page, live_server):
+    data = make_inspection(live_server, "T26120612", start=False, own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    page.goto(f"/inspections/{inspection_id}")
+    form = page.locator("#start-form")
+    expect(form).to_be_visible()
+    posts = []
+
+    def answer_lost(route):
+        posts.append(route.request.post_data)
+        if len(posts) == 1:  # the server carries it out, the answer never reaches the phone
+            route.fetch()
+            route.abort("connectionreset")
+            return
+        route.continue_()
+
+    page.route(f"**/inspections/{inspection_id}/start", answer_lost)
+    assert page.evaluate("() => navigator.onLine")  # "online" all along
+    for name in ("foreman_present", "project_manager_present", "handbook_present"):
+        form.locator(f"input[name={name}][value=yes]").check()
+    form.locator("#equipment_ids li", has_text="JC-HS-003").locator("input").check()
+    form.locator("button[type=submit]").click()
+    # Sent again from the outbox with the same client id: the server answers with what it did.
+    page.wait_for_url(re.compile(rf"/inspections/{inspection_id}$"), timeout=30_000)
+    expect(page.locator("details.start-info")).to_be_visible(timeout=30_000)  # the server's checklist
+    assert len(posts) == 2
+    ids = [re.search(r"client_id=([0-9a-f-]+)", body).group(1) for body in posts]
+    assert ids[0] == ids[1]
+    found = run_script(live_server, EVENTS_SCRIPT, str(inspection_id))
+    assert found["status"] == "in_progress" and found["events"]["started"] == 1
+    expect_all_saved(page)
+
+
+def test_a_start_refused_on_a_good_signal_shows_the_servers_message_at_once(page: Page, live_server):
+    data = make_inspection(live_server, "T26120613", start=False, own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    page.goto(f"/inspections/{inspection_id}")
+    form = page.locator("#start-form")
+    for name in ("foreman_present", "project_manager_present", "handbook_present"):
+        form.locator(f"input[name={name}][value=yes]").check()
+    form.locator("#equipment_ids li", has_text=EXPIRED_SERIAL).locator("input").check()
+    form.locator("button[type=submit]").click()  # an instrument out of calibration: refused (422)
+    expect(page.locator("#start-form .error[role=alert]")).to_contain_text(EXPIRED_SERIAL)
+    expect(page.locator("#checklist")).to_have_count(0)
+    assert outbox_size(page) == 0
+    assert run_script(live_server, EVENTS_SCRIPT, str(inspection_id))["status"] != "in_progress"
+
+
+def test_the_remaining_answers_and_the_finish_given_offline_finish_the_inspection(page: Page, live_server):
+    data = make_inspection(live_server, "T26120614", own_project=True)
+    inspection_id = data["id"]
+    left = run_script(live_server, ALL_BUT_TWO_SCRIPT, str(inspection_id))["left"]
+    login(page, "inspector")
+    wait_for_control(page)
+    summary_url = f"/inspections/{inspection_id}/summary"
+    page.goto(summary_url)  # kept on the phone: two items missing, the button disabled
+    finish_button = page.locator("#summary form[action$='/finish'] button[type=submit]")
+    expect(finish_button).to_be_disabled()
+    open_checklist(page, inspection_id)
+
+    page.context.set_offline(True)
+    tap_queued(page, left[0], "pass")
+    tap_queued(page, left[1], "pass")
+    page.goto(summary_url)  # the phone's copy of the summary
+    expect(page.locator("[data-finish-phone]")).to_be_visible()
+    expect(finish_button).to_be_enabled()
+    finish_button.click()
+    expect(page.locator("[data-finish-waiting]")).to_be_visible()
+    assert outbox_size(page) == 3
+
+    page.context.set_offline(False)
+    expect(page.locator("#summary form[action$='/finish']")).to_have_count(0, timeout=30_000)
+    expect_all_saved(page)
+    found = run_script(live_server, EVENTS_SCRIPT, str(inspection_id))
+    assert found["status"] == "completed" and found["events"]["finished"] == 1
+
+
+def test_a_finish_answered_by_a_5xx_on_a_weak_signal_is_queued_and_done_once(page: Page, live_server):
+    data = make_inspection(live_server, "T26120615", own_project=True)
+    inspection_id = data["id"]
+    run_script(live_server, ALL_BUT_TWO_SCRIPT, str(inspection_id), "0")
+    login(page, "inspector")
+    page.goto(f"/inspections/{inspection_id}/summary")
+    posts = []
+
+    def gateway_timeout(route):
+        posts.append(route.request.post_data)
+        if len(posts) == 1:  # a proxy on the way gives up: nothing reached the portal
+            route.fulfill(status=504, body="<p>网关超时</p>", content_type="text/html")
+            return
+        route.continue_()
+
+    page.route(f"**/inspections/{inspection_id}/finish", gateway_timeout)
+    finish_button = page.locator("#summary form[action$='/finish'] button[type=submit]")
+    expect(finish_button).to_be_enabled()
+    finish_button.click()
+    expect(page.locator("#summary form[action$='/finish']")).to_have_count(0, timeout=30_000)
+    expect_all_saved(page)
+    assert len(posts) == 2
+    ids = [re.search(r"client_id=([0-9a-f-]+)", body).group(1) for body in posts]
+    assert ids[0] == ids[1]
+    found = run_script(live_server, EVENTS_SCRIPT, str(inspection_id))
+    assert found["status"] == "completed" and found["events"]["finished"] == 1

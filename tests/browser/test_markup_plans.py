@@ -24,6 +24,7 @@ from PIL import Image
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import login
+from tests.browser.test_offline import wait_for_control
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 CONTRACT_NO = "M26120601"
@@ -221,3 +222,88 @@ def test_inspector_circles_the_defect_pins_it_and_finds_both_in_the_notice_pdf(p
     printed = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
     assert count_near(printed, BLUE, 45) >= 30, "the blue circle is not on the printed photo"
     assert count_near(printed, PIN_RED, 30) >= 30, "the red pin is not on the printed plan"
+
+
+# --- without signal: the markup and the pin wait in the field outbox --------------------------------
+
+MARKUP_FACTS_SCRIPT = r"""
+import json, sys
+from sqlalchemy import func, select
+from portal import create_app
+from portal.extensions import db
+from portal.photos.models import Photo, PhotoMarkup
+from portal.plans.models import PlanPin
+
+args = json.loads(sys.argv[1])
+app = create_app()
+with app.app_context():
+    photo = db.session.scalar(select(Photo).where(Photo.uuid == args["photo_uuid"]))
+    rows = db.session.scalars(select(PhotoMarkup).where(PhotoMarkup.photo_id == photo.id)).all()
+    pin = db.session.scalar(select(PlanPin).where(PlanPin.inspection_id == args["inspection_id"],
+                                                  PlanPin.item_id == args["item_id"]).order_by(PlanPin.id.desc()))
+    print(json.dumps({"client_ids": [r.client_id for r in rows], "versions": [r.version for r in rows],
+                      "pin": [pin.x, pin.y] if pin else None}))
+"""
+
+
+def markup_facts(live_server, notice: dict) -> dict:
+    result = subprocess.run([sys.executable, "-c", MARKUP_FACTS_SCRIPT, json.dumps(notice)], cwd=REPO_ROOT,
+                            env=live_server.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    if result.returncode != 0:
+        pytest.fail(f"facts script exited with {result.returncode}\n{result.stderr}", pytrace=False)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_markup_and_pin_drawn_without_signal_survive_a_reload_and_arrive_once(page: Page, live_server, notice):
+    login(page, "inspector")
+    wait_for_control(page)
+    before = markup_facts(live_server, notice)
+    # Opened once with signal: the worker keeps the editor, the pin page and their images.
+    editor_url = f"/photos/{notice['photo_uuid']}/markup"
+    pin_url = f"/inspections/{notice['inspection_id']}/items/{notice['item_id']}/pin"
+    page.goto(pin_url)
+    expect(page.locator("#plan-stage")).to_have_attribute("data-ready", "1")
+    page.goto(editor_url)
+    stage = page.locator("#markup-stage")
+    expect(stage).to_have_attribute("data-ready", "1")
+    shapes_before = int(stage.get_attribute("data-shapes"))
+
+    page.context.set_offline(True)
+    page.locator("button[data-tool=rect]").click()
+    box = stage.bounding_box()
+    start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
+    touch_drag(page, [start] + [(start[0] + box["width"] * 0.05 * k, start[1] + box["height"] * 0.05 * k)
+                                for k in range(1, 7)])
+    expect(stage).to_have_attribute("data-shapes", str(shapes_before + 1))
+    page.locator("form.markup-editor button[type=submit]").click()
+    waiting = zh("Waiting to be saved: kept on this phone, sent when the signal is back.")
+    expect(page.locator(".markup-status")).to_have_text(waiting)
+    expect(page.locator("#sync-status")).to_have_attribute("data-count", "1")
+
+    # The phone's copy of the editor, with the drawing that waits.
+    page.reload()
+    expect(stage).to_have_attribute("data-ready", "1")
+    expect(stage).to_have_attribute("data-shapes", str(shapes_before + 1))
+    expect(page.locator(".markup-status")).to_have_text(waiting)
+
+    # The pin page too: tap the plan, save; it waits behind nothing of the markup's.
+    page.goto(pin_url)
+    plan = page.locator("#plan-stage")
+    expect(plan).to_have_attribute("data-ready", "1")
+    box = plan.bounding_box()
+    page.touchscreen.tap(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    expect(plan).to_have_attribute("data-pin", re.compile(r"^0\.2\d*,0\.7\d*$"))
+    page.locator("form.plan-pinner button[type=submit]").click()
+    expect(page.locator(".plan-status")).to_have_text(waiting)
+    expect(page.locator("#sync-status")).to_have_attribute("data-count", "2")
+    assert markup_facts(live_server, notice) == before  # nothing reached the server
+
+    page.context.set_offline(False)
+    expect(page.locator(".plan-status")).to_have_text(zh("Pin saved."), timeout=30_000)
+    expect(page.locator("#sync-status")).to_have_attribute("data-state", "saved", timeout=30_000)
+    after = markup_facts(live_server, notice)
+    assert len(after["client_ids"]) == len(before["client_ids"]) + 1  # the markup arrived once
+    assert after["pin"][0] == pytest.approx(0.25, abs=0.01) and after["pin"][1] == pytest.approx(0.75, abs=0.01)
+    page.goto(editor_url)
+    expect(stage).to_have_attribute("data-shapes", str(shapes_before + 1))  # the server's version now
+    expect(page.locator(".markup-status")).to_have_text("")

@@ -10,7 +10,7 @@ from portal.extensions import db
 from portal.inspections.models import Answer, AnswerChange, InspectionEvent, InspectionStatus
 from portal.inspections.services import (
     InspectionError, answers_version, create_inspection, finish, get_answer_or_404, has_valid_equipment,
-    load_answers, record_start, reopen, save_answer, save_note, summarise,
+    load_answers, only_own_changes_since, record_start, reopen, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
 from portal.inspections.progress import progress
@@ -271,6 +271,45 @@ def test_finish_refuses_when_answers_changed_since_the_summary():
     with pytest.raises(InspectionError) as info:
         finish(inspection, inspection.inspector, seen)
     assert info.value.code == "changed" and not inspection.is_completed
+
+
+def test_a_finish_queued_on_the_phone_accepts_the_inspectors_own_answers_given_since_its_summary():
+    inspection = make_inspection()
+    seen = answers_version(inspection)  # the summary kept on the phone: nothing answered yet
+    answer_all(inspection)              # the answers that waited in the phone's outbox, sent first
+    assert only_own_changes_since(inspection, inspection.inspector, seen)
+    with pytest.raises(InspectionError) as info:
+        finish(inspection, inspection.inspector, seen)  # without saying so: still a change
+    assert info.value.code == "changed"
+    finish(inspection, inspection.inspector, seen, own_changes=True)
+    assert inspection.is_completed
+
+
+def test_a_finish_queued_on_the_phone_is_refused_after_somebody_elses_change():
+    inspection = make_inspection()
+    seen = answers_version(inspection)
+    answer_all(inspection)
+    save_answer(by_text(inspection, "接缝严密"), make_user(Role.INSPECTOR), outcome="na")  # another inspector
+    assert not only_own_changes_since(inspection, inspection.inspector, seen)
+    with pytest.raises(InspectionError) as info:
+        finish(inspection, inspection.inspector, seen, own_changes=True)
+    assert info.value.code == "changed" and not inspection.is_completed
+
+
+@pytest.mark.parametrize("seen", [-1, 10_000])
+def test_own_changes_need_a_version_the_server_gave(seen):
+    inspection = make_inspection()
+    answer_all(inspection)
+    assert not only_own_changes_since(inspection, inspection.inspector, seen)
+
+
+def test_a_finish_queued_on_the_phone_is_still_refused_while_something_is_missing():
+    inspection = make_inspection()
+    seen = answers_version(inspection)
+    save_answer(by_text(inspection, "接缝严密"), inspection.inspector, outcome="pass")
+    with pytest.raises(InspectionError) as info:
+        finish(inspection, inspection.inspector, seen, own_changes=True)
+    assert info.value.code == "blocked" and not inspection.is_completed
 
 
 def test_handbook_missing_records_a_serious_fault_against_the_foreman_once():

@@ -218,6 +218,32 @@ def test_finish_with_stale_version_shows_the_summary_again(client, login_as):
     assert 'class="result result-fail"' in page  # carpentry: 1 of 2 passed
 
 
+def test_summary_names_what_is_missing_for_the_phone_to_compare_with_its_outbox(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "插座左零右火上接地")
+    login_as(inspection.inspector)
+    client.post(answer_url(inspection, row), data={"outcome": "fail"})
+    summary = client.get(f"/inspections/{inspection.id}/summary").text
+    missing = json.loads(unescape(re.search(r'data-missing="([^"]*)"', summary).group(1)))
+    unanswered = [a.item_id for a in load_answers(inspection) if a.id != row.id]
+    assert missing == [{"item": i, "need": "answer"} for i in unanswered] + [{"item": row.item_id, "need": "note"}]
+    assert "data-finish-phone hidden" in summary
+
+
+def test_finish_queued_on_the_phone_after_its_own_answers_is_accepted(client, login_as):
+    inspection = make_inspection()
+    login_as(inspection.inspector)
+    seen = answers_version(inspection)  # the summary kept on the phone
+    for row in load_answers(inspection):  # the answers that waited in its outbox
+        client.post(answer_url(inspection, row), data={"value": "5"} if row.item.is_measured else {"outcome": "pass"})
+    refused = client.post(f"/inspections/{inspection.id}/finish", data={"version": seen})
+    assert refused.status_code == 409
+    ok = client.post(f"/inspections/{inspection.id}/finish", data={"version": seen, "own_changes": "1"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Inspection, inspection.id).is_completed
+
+
 def test_office_reopens_with_reason_and_history_shows_it(client, login_as):
     inspection = make_inspection()
     inspector_client_answers = load_answers(inspection)
