@@ -47,7 +47,8 @@ from portal.notifications.models import Notification
 from portal.photos.models import ClosureTest
 from portal.photos.services import PhotoTarget, concealed_record, store_photo
 from portal.photos.signing import CLOSURE_TEST_RECORD, CONCEALED_RECORD
-from portal.plans.demo import seed_markup_demo
+from portal.plans.demo import DEMO_PLAN_TITLE, seed_markup_demo
+from portal.plans.models import FloorPlan
 from portal.projects.models import Project, ProjectStatus
 from portal.rectification.models import RectificationNotice
 from portal.rectification.notify import send_deadline_reminders
@@ -314,6 +315,8 @@ def reminders(demo: Demo) -> bool:
 
 def markup_and_plans(demo: Demo) -> bool:
     """A marked photo of a failed item, and a floor plan with the pins of its inspection (plans.demo)."""
+    if db.session.scalar(select(FloorPlan.id).where(FloorPlan.title == DEMO_PLAN_TITLE).limit(1)) is not None:
+        return False
     return bool(seed_markup_demo(demo.storage))
 
 

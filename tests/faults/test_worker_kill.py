@@ -37,6 +37,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from portal.storage import TEMP_PREFIX
 from tests.faults.server import Client, GunicornServer, multipart, standalone_app, start_gunicorn
 
 pytestmark = pytest.mark.fault
@@ -155,9 +156,18 @@ def photo_rows(server: GunicornServer) -> dict[str, tuple[str, str, str]]:
 
 
 def stored_files(server: GunicornServer) -> set[str]:
-    """Every file in UPLOAD_DIR, as a key relative to it (temp files included)."""
+    """Every photo file and every temp file in UPLOAD_DIR, as a key relative to it (the demo's
+    signatures, certificates and plans belong to other rows, which uploads never touch)."""
     root = server.upload_dir
-    return {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()} if root.is_dir() else set()
+    if not root.is_dir():
+        return set()
+    keys = {path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()}
+    return {key for key in keys if key.startswith("photos/") or key.rsplit("/", 1)[-1].startswith(TEMP_PREFIX)}
+
+
+def markup_files(server: GunicornServer) -> set[str]:
+    """The burned-in versions of photo markups (stored in their photo's folder)."""
+    return {key for row in server.query("SELECT display_key, thumb_key FROM photo_markups") for key in row}
 
 
 def photo_folders(server: GunicornServer) -> set[str]:
@@ -179,7 +189,7 @@ def check_rows_have_files(server: GunicornServer) -> Leftovers:
     rows, files = photo_rows(server), stored_files(server)
     missing = {photo_uuid: [key for key in keys if key not in files] for photo_uuid, keys in rows.items()}
     assert not any(missing.values()), f"rows without their files: {missing}"
-    owned = {key for keys in rows.values() for key in keys}
+    owned = {key for keys in rows.values() for key in keys} | markup_files(server)
     owned_folders = {keys[0].rsplit("/", 1)[0] for keys in rows.values()}
     return Leftovers(files - owned, photo_folders(server) - owned_folders)
 
