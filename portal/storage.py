@@ -94,6 +94,30 @@ def _mtime(path: Path) -> float | None:
     return status.st_mtime if stat.S_ISREG(status.st_mode) else None
 
 
+def put_all(storage: Storage, files: dict[str, bytes]) -> list[str]:
+    """Write every file of ``files`` (key → bytes) or none: when one write fails, the ones
+    written are removed again and the StorageError goes on. Returns the keys written."""
+    written: list[str] = []
+    try:
+        for key, content in files.items():
+            storage.put(key, content)
+            written.append(key)
+    except StorageError:
+        discard(storage, written)
+        raise
+    return written
+
+
+def discard(storage: Storage, keys: list[str]) -> None:
+    """Remove files written for a row that was not saved (best effort: the cleanup command
+    finds what a failing store leaves)."""
+    for key in keys:
+        try:
+            storage.delete(key)
+        except OSError:
+            pass
+
+
 def get_storage() -> Storage:
     """The app's configured store (the tests may swap in another backend)."""
     storage = current_app.extensions.get("portal_storage")

@@ -15,7 +15,7 @@ from portal import transaction
 from portal.photos import markup, services
 from portal.photos.messages import rejection_text
 from portal.photos.models import Photo, PhotoMarkup
-from portal.storage import StorageError, get_storage
+from portal.storage import StorageError, discard, get_storage
 
 
 def receive_markup(photo: Photo):
@@ -57,10 +57,10 @@ def _store(photo: Photo, client_id: str, shapes: list[dict]) -> tuple[PhotoMarku
     try:
         transaction.commit_now("the marked versions are written already")
     except IntegrityError:
-        services.discard_files(storage, written)
+        discard(storage, written)
         return _saved_meanwhile(photo, client_id), False
     except BaseException:
-        services.discard_files(storage, written)
+        discard(storage, written)
         raise
     return row, created
 

@@ -2,7 +2,7 @@
 
 A photo's database row and its three files exist together or not at all: files are written
 first (each atomically), the row is flushed after; when anything fails the files written so
-far are removed again (see :func:`discard_files`), and the cleanup command removes what a
+far are removed again (see :func:`portal.storage.discard`), and the cleanup command removes what a
 killed process may have left.
 """
 from __future__ import annotations
@@ -22,7 +22,7 @@ from portal.extensions import db
 from portal.photos import imaging, markup
 from portal.photos.models import ClosureTest, ConcealedWorksRecord, Photo, PhotoMarkup
 from portal.projects.models import Project
-from portal.storage import TEMP_PREFIX, Storage, StorageError
+from portal.storage import TEMP_PREFIX, Storage, discard, put_all
 from portal.timeutil import to_local, utcnow
 
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -99,14 +99,7 @@ def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: Use
     base = f"photos/{target.project.id}/{photo_uuid}-{secrets.token_hex(4)}"
     files = {f"{base}/original.{processed.extension}": data, f"{base}/display.jpg": processed.display,
              f"{base}/thumb.jpg": processed.thumbnail}
-    written: list[str] = []
-    try:
-        for key, content in files.items():
-            storage.put(key, content)
-            written.append(key)
-    except StorageError:
-        discard_files(storage, written)
-        raise
+    written = put_all(storage, files)
     keys = list(files)
     photo = Photo(uuid=photo_uuid, project_id=target.project.id, record_id=target.record.id if target.record else None,
                   closure_test_id=target.closure_test.id if target.closure_test else None,
@@ -120,18 +113,10 @@ def store_photo(target: PhotoTarget, photo_uuid: str, data: bytes, uploader: Use
     try:
         db.session.flush()
     except Exception:
-        discard_files(storage, written)
+        discard(storage, written)
         raise
     return photo, True, written
 
-
-def discard_files(storage: Storage, keys: list[str]) -> None:
-    """Remove files written for a photo whose row was not saved."""
-    for key in keys:
-        try:
-            storage.delete(key)
-        except OSError:
-            pass  # the cleanup command finds leftovers
 
 
 def get_photo_or_404(photo_uuid: str, user: User, variant: str = "thumb") -> Photo:
@@ -212,20 +197,14 @@ def save_markup(photo: Photo, client_id: str, shapes: list[dict], user: User,
         folder = photo.display_key.rsplit("/", 1)[0]
         base = f"{folder}/markup-{version}-{secrets.token_hex(4)}"
         display_key, thumb_key = f"{base}-display.jpg", f"{base}-thumb.jpg"
-        try:
-            for key, content in ((display_key, display), (thumb_key, thumbnail)):
-                storage.put(key, content)
-                written.append(key)
-        except StorageError:
-            discard_files(storage, written)
-            raise
+        written = put_all(storage, {display_key: display, thumb_key: thumbnail})
     row = PhotoMarkup(photo_id=photo.id, version=version, client_id=client_id, shapes=markup.dumps(shapes),
                       shape_count=len(shapes), display_key=display_key, thumb_key=thumb_key, created_by_id=user.id)
     db.session.add(row)
     try:
         db.session.flush()
     except Exception:
-        discard_files(storage, written)
+        discard(storage, written)
         raise
     return row, True, written
 

@@ -16,7 +16,7 @@ from portal.photos import services
 from portal.photos.imaging import ImageRejected
 from portal.photos.messages import rejection_text
 from portal.photos.models import Photo
-from portal.storage import StorageError, get_storage
+from portal.storage import StorageError, discard, get_storage
 
 
 def receive_upload(target: services.PhotoTarget):
@@ -53,13 +53,13 @@ def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[
     try:
         transaction.commit_now("the photo's files are written already")
     except IntegrityError:
-        services.discard_files(storage, written)
+        discard(storage, written)
         photo = services.find_by_uuid(photo_uuid)
         if photo is None or not target.matches(photo):
             raise services.PhotoError("uuid_conflict") from None
         return photo, False
     except BaseException:
-        services.discard_files(storage, written)
+        discard(storage, written)
         raise
     return photo, created
 

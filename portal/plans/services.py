@@ -18,7 +18,7 @@ from portal.plans import imaging
 from portal.photos.models import Photo
 from portal.plans.models import FloorPlan, PlanPin
 from portal.projects.models import Project
-from portal.storage import Storage, StorageError
+from portal.storage import Storage, discard, put_all
 
 
 class PinError(ValueError):
@@ -49,14 +49,7 @@ def store_plan(project: Project, title: str, data: bytes, user: User, storage: S
     prepared = imaging.prepare(data)
     base = f"plans/{project.id}/{secrets.token_hex(8)}"
     files = {f"{base}/original.{prepared.extension}": data, f"{base}/plan.jpg": prepared.image}
-    written: list[str] = []
-    try:
-        for key, content in files.items():
-            storage.put(key, content)
-            written.append(key)
-    except StorageError:
-        discard_files(storage, written)
-        raise
+    written = put_all(storage, files)
     original_key, image_key = files
     plan = FloorPlan(project_id=project.id, title=title[:100], source_format=prepared.source_format,
                      sha256=prepared.sha256, original_key=original_key, image_key=image_key, width=prepared.width,
@@ -65,18 +58,10 @@ def store_plan(project: Project, title: str, data: bytes, user: User, storage: S
     try:
         db.session.flush()
     except Exception:
-        discard_files(storage, written)
+        discard(storage, written)
         raise
     return plan, written
 
-
-def discard_files(storage: Storage, keys: list[str]) -> None:
-    """Remove files written for a plan whose row was not saved."""
-    for key in keys:
-        try:
-            storage.delete(key)
-        except OSError:
-            pass
 
 
 def orphaned_plan_folders(storage, older_than_seconds: int = 3600) -> list[str]:

@@ -17,7 +17,7 @@ from portal.plans.imaging import PlanRejected
 from portal.plans.messages import rejection_text
 from portal.plans.pinning import pin_page, receive_pin
 from portal.projects.services import get_project_or_404
-from portal.storage import StorageError, get_storage
+from portal.storage import StorageError, discard, get_storage
 
 bp = Blueprint("plans", __name__)
 
@@ -61,7 +61,7 @@ def upload(project_id: int):
     try:
         transaction.commit_now("the plan's files are written already")
     except BaseException:
-        services.discard_files(storage, written)
+        discard(storage, written)
         raise
     flash(_("Plan “%(title)s” added.", title=plan.title), "success")
     return redirect(url_for("plans.index", project_id=project.id, _anchor=f"plan-{plan.id}"), 303)
