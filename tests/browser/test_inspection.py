@@ -570,7 +570,7 @@ def test_reload_does_not_overwrite_a_newer_answer(page: Page, live_server, brows
     login(page, "inspector")
     open_checklist(page, inspection_id)
     tap(page, item_id, "pass")
-    page.wait_for_load_state("networkidle")
+    assert not wait_for_empty_outbox(page, inspection_id)
 
     other = browser.new_context(**browser_context_args)  # the inspector's second phone
     try:
@@ -578,7 +578,7 @@ def test_reload_does_not_overwrite_a_newer_answer(page: Page, live_server, brows
         login(phone, "inspector")
         open_checklist(phone, inspection_id)
         tap(phone, item_id, "fail")
-        phone.wait_for_load_state("networkidle")
+        assert not wait_for_empty_outbox(phone, inspection_id)  # on the server before the phone is put away
     finally:
         other.close()
 
