@@ -16,17 +16,16 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFile, ImageFont, UnidentifiedImageError
 
+# The photos' limit on pixels, which also sets Pillow's own bomb guard (one process-wide setting).
+from portal.photos.imaging import MAX_PIXELS
+
 MAX_BYTES = 20 * 1024 * 1024    # the request limit, checked again here
-MAX_PIXELS = 50_000_000         # decompression bombs are refused before decoding
 LONG_SIDE = 2400                # the plan image: enough to read room names at phone zoom
 QUALITY = 88
 PDF_TIMEOUT_S = 15
 PDF_MEMORY = 1024 * 1024 * 1024
 IMAGE_FORMATS = ("JPEG", "PNG", "WEBP")
 PIN_RED = (213, 0, 0)
-
-# Pillow's own bomb guard at the same limit (as for photos).
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 
 class PlanRejected(ValueError):
