@@ -213,50 +213,17 @@
     return action.kind === "markup" && action.url === this.form.getAttribute("action");
   };
 
-  // What waits in the outbox for this photo: "waiting"; after a reload the newest queued
-  // drawing is shown again (it is what the server will have).
-  Editor.prototype.outboxChanged = function (actions) {
-    var self = this;
-    var mine = actions.filter(function (a) { return self.mine(a); });
-    var first = !this.restored;
-    this.restored = true;
-    if (!mine.length) { return; }
-    var last = mine[mine.length - 1];
-    if (first) {
-      try { this.shapes = JSON.parse(last.fields[0][1]).shapes || []; } catch (e) { /* keep the server's */ }
-      this.form.elements.client_id.value = last.id;
-      this.redraw();
-    }
-    var refused = mine.filter(function (a) { return a.state === "refused"; })[0];
-    if (refused) {
-      this.say(refused.lastError, true);
-      window.PortalOutbox.drop(refused.id);  // read here: it leaves the outbox
-    } else {
-      this.say(this.form.dataset.msgWaiting);
-    }
-    this.form.dataset.waiting = String(mine.length);
-  };
-
-  Editor.prototype.outboxResult = function (event) {
-    var detail = event.detail;
-    if (!this.mine(detail.action)) { return; }
-    var body = {};
-    try { body = JSON.parse(detail.html || "{}"); } catch (e) { body = {}; }
-    this.form.dataset.waiting = "0";
-    if (detail.status < 400) {
-      this.restored = true;
-      if (detail.action.id === this.form.elements.client_id.value) { this.saved(body); }
-    } else {
-      this.say(body.error || String(detail.status), true);
-      event.preventDefault();  // shown here: the refusal leaves the outbox
-    }
+  // After a reload, the newest drawing still waiting in the outbox (what the server will have).
+  Editor.prototype.restore = function (last) {
+    try { this.shapes = JSON.parse(last.fields[0][1]).shapes || []; } catch (e) { /* keep the server's */ }
+    this.form.elements.client_id.value = last.id;
+    this.redraw();
   };
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.markup-editor");
     if (!form || !window.Konva) { return; }
     var editor = window.portalMarkup = new Editor(form);
-    document.addEventListener("outbox:change", function (event) { editor.outboxChanged(event.detail.actions); });
-    document.addEventListener("outbox:result", editor.outboxResult.bind(editor));
+    window.PortalOutbox.follow(editor);
   });
 })();

@@ -390,7 +390,45 @@
 
   if (!window.idb || !window.indexedDB) { return; }
 
+  // One page's queued saves of its own form (the markup editor, the pin page): ``owner`` has
+  // ``form`` (with a client_id field), ``mine(action)``, ``say(text, bad)``, ``saved(body)`` and
+  // ``restore(lastAction)``. While saves wait the form says so; after a reload the newest queued
+  // one is shown again (it is what the server will have); a refusal is shown and leaves the outbox.
+  function follow(owner) {
+    var restored = false;
+    document.addEventListener("outbox:change", function (event) {
+      var mine = event.detail.actions.filter(function (a) { return owner.mine(a); });
+      var first = !restored;
+      restored = true;
+      if (!mine.length) { return; }
+      if (first) { owner.restore(mine[mine.length - 1]); }
+      var refused = mine.filter(function (a) { return a.state === "refused"; })[0];
+      if (refused) {
+        owner.say(refused.lastError, true);
+        drop(refused.id);  // read here: it leaves the outbox
+      } else {
+        owner.say(owner.form.dataset.msgWaiting);
+      }
+      owner.form.dataset.waiting = String(mine.length);
+    });
+    document.addEventListener("outbox:result", function (event) {
+      var detail = event.detail;
+      if (!owner.mine(detail.action)) { return; }
+      var body = {};
+      try { body = JSON.parse(detail.html || "{}"); } catch (e) { body = {}; }
+      owner.form.dataset.waiting = "0";
+      if (detail.status < 400) {
+        restored = true;
+        if (detail.action.id === owner.form.elements.client_id.value) { owner.saved(body); }
+      } else {
+        owner.say(body.error || String(detail.status), true);
+        event.preventDefault();  // shown here: the refusal leaves the outbox
+      }
+    });
+  }
+
   window.PortalOutbox = { add: add, all: all, sync: sync, keep: keep, drop: drop, retry: retry, uuid: uuid, announce: announce,
+                          follow: follow,
                           count: function () { return all().then(function (a) { return a.length; }); },
                           storage: checkStorage };
 

@@ -163,50 +163,19 @@
     return pair ? pair[1] : "";
   }
 
-  // What waits in the outbox for this pin: "waiting"; after a reload the newest queued place
-  // is shown again when it is on this plan.
-  Pinner.prototype.outboxChanged = function (actions) {
-    var self = this;
-    var mine = actions.filter(function (a) { return self.mine(a); });
-    var first = !this.restored;
-    this.restored = true;
-    if (!mine.length) { return; }
-    var last = mine[mine.length - 1];
-    if (first && field(last, "plan_id") === this.form.elements.plan_id.value) {
-      this.form.elements.x.value = field(last, "x");
-      this.form.elements.y.value = field(last, "y");
-      this.form.elements.client_id.value = last.id;
-      if (this.marker) { this.show(parseFloat(field(last, "x")), parseFloat(field(last, "y"))); }
-    }
-    var refused = mine.filter(function (a) { return a.state === "refused"; })[0];
-    if (refused) {
-      this.say(refused.lastError, true);
-      window.PortalOutbox.drop(refused.id);  // read here: it leaves the outbox
-    } else {
-      this.say(this.form.dataset.msgWaiting);
-    }
-    this.form.dataset.waiting = String(mine.length);
-  };
-
-  Pinner.prototype.outboxResult = function (event) {
-    var detail = event.detail;
-    if (!this.mine(detail.action)) { return; }
-    var body = {};
-    try { body = JSON.parse(detail.html || "{}"); } catch (e) { body = {}; }
-    this.form.dataset.waiting = "0";
-    if (detail.status < 400) {
-      if (detail.action.id === this.form.elements.client_id.value) { this.saved(body); }
-    } else {
-      this.say(body.error || String(detail.status), true);
-      event.preventDefault();  // shown here: the refusal leaves the outbox
-    }
+  // After a reload, the newest place still waiting in the outbox, when it is on this plan.
+  Pinner.prototype.restore = function (last) {
+    if (field(last, "plan_id") !== this.form.elements.plan_id.value) { return; }
+    this.form.elements.x.value = field(last, "x");
+    this.form.elements.y.value = field(last, "y");
+    this.form.elements.client_id.value = last.id;
+    if (this.marker) { this.show(parseFloat(field(last, "x")), parseFloat(field(last, "y"))); }
   };
 
   document.addEventListener("DOMContentLoaded", function () {
     var form = document.querySelector("form.plan-pinner");
     if (!form || !window.Konva) { return; }
     var pinner = window.portalPlanPinner = new Pinner(form);
-    document.addEventListener("outbox:change", function (event) { pinner.outboxChanged(event.detail.actions); });
-    document.addEventListener("outbox:result", pinner.outboxResult.bind(pinner));
+    window.PortalOutbox.follow(pinner);
   });
 })();
