@@ -2,17 +2,19 @@
  * The sync indicator under the top bar of every page (base.html): "all saved", "N waiting",
  * "offline", or "N need your attention" (conflicts and refusals), from the field outbox
  * (outbox.js); "sync now" sends at once. Also says when the phone's storage is low or may be
- * cleared by the browser.
+ * cleared by the browser. Until the outbox has counted what waits, the server-rendered
+ * "checking" state stays: an "all saved" shown before the count would be a false promise.
  */
 (function () {
   "use strict";
 
   var box = document.getElementById("sync-status");
   if (!box) { return; }
-  var last = { count: 0, failing: 0, loginNeeded: false };
+  var last = null;  // what the outbox last announced; null until its first count
   var storage = null;
 
   function render() {
+    if (!last) { return; }
     var count = last.count, failing = last.failing;
     var state, message;
     if (last.loginNeeded) {  // the session ended while offline: nothing goes until he logs in
@@ -49,5 +51,6 @@
   box.querySelector("[data-sync-now]").addEventListener("click", function () {
     if (window.PortalOutbox) { window.PortalOutbox.sync(); }
   });
-  render();
+  // A browser without IndexedDB has no outbox: nothing can wait on it.
+  if (!window.PortalOutbox) { last = { count: 0, failing: 0, loginNeeded: false }; render(); }
 })();
