@@ -47,3 +47,20 @@ def test_every_catalog_entry_is_translated():
         catalog = read_po(f)
     untranslated = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
     assert not untranslated
+
+
+def test_templates_follow_a_forced_locale_and_return_to_the_request_s(app):
+    """Templates keep the request's translations once found, but a notification rendered in its
+    recipient's language (force_locale) is translated in that language, and the page after it
+    in the request's again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    template = "{{ _('Log in') }}|{{ ngettext('%(num)s day', '%(num)s days', 2) }}"
+    with app.test_request_context("/"):
+        first = render_template_string(template)
+        with force_locale("en"):
+            forced = render_template_string(template)
+        after = render_template_string(template)
+    assert first.startswith("登录") and after == first
+    assert forced.startswith("Log in|")

@@ -5,6 +5,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
 from portal.auth.models import User, UserRole, UserSession
@@ -86,11 +87,16 @@ def start_session(user: User, ip: str | None, user_agent: str | None) -> str:
 
 
 def user_of_open_session(user_id: int, token: str | None) -> User | None:
-    """The user ``user_id`` when ``token`` is a login of his that has not ended (one query: every request asks)."""
+    """The user ``user_id`` when ``token`` is a login of his that has not ended, with his roles.
+
+    One query: every request asks, and every page checks the roles (the menu at least), so
+    they come in the same round trip rather than a second one.
+    """
     if not token:
         return None
-    return db.session.scalar(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == user_id, UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None)))
+    return db.session.scalars(select(User).join(UserSession, UserSession.user_id == User.id).where(
+        User.id == user_id, UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
+        .options(joinedload(User.role_rows))).unique().first()
 
 
 def end_session(token: str | None, reason: str) -> None:

@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
@@ -174,9 +174,12 @@ def has_valid_equipment(inspection: Inspection) -> bool:
 # --- answering ----------------------------------------------------------------------------
 
 def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:
-    """The answer row for ``item_id`` in this inspection; 404 for items of other versions."""
+    """The answer row for ``item_id`` in this inspection, with its item; 404 for items of other versions.
+
+    The item comes in the same query: every tap judges the answer by it and renders it.
+    """
     answer = db.session.scalar(select(Answer).where(Answer.inspection_id == inspection.id,
-                                                    Answer.item_id == item_id))
+                                                    Answer.item_id == item_id).options(joinedload(Answer.item)))
     if answer is None:
         abort(404)
     return answer

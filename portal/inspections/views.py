@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.fieldsync.actions import field_action, field_time
 from portal.inspections import messages
 from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
-from portal.inspections.models import Inspection
+from portal.inspections.models import Inspection, Outcome
 from portal.inspections.services import (
     InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
     inspector_agenda, load_answers, note_phone_clock, preview_answers, record_start, reopen, reopen_carried, save_answer, save_note,
@@ -318,11 +318,12 @@ def _item_response(inspection: Inspection, row, error: str | None, status: int, 
         return redirect(url_for("inspections.detail", inspection_id=inspection.id, _anchor=f"item-{row.item_id}"))
     figures = progress(inspection)
     category = next(c for c in figures.categories if c.category_id == row.item.category_id)
+    can_pin = can(current_user, inspection, "conduct")
+    # Only a failed item offers its pin: a pass or N/A tap (most of them) skips the query.
+    pins = item_pins(inspection.id, [row.item_id]) if can_pin and row.outcome == Outcome.FAIL.value else {}
     return render_template("inspections/_item_response.html", inspection=inspection, answer=row, error=error,
                            typed=typed, summary=figures, cat=category, photos_by_item=item_photos(inspection.id, [row.item_id]),
-                           pins_by_item=item_pins(inspection.id, [row.item_id]),
-                           can_pin=can(current_user, inspection, "conduct"),
-                           editable=can_answer(inspection, current_user)), status
+                           pins_by_item=pins, can_pin=can_pin, editable=can_answer(inspection, current_user)), status
 
 
 @bp.get("/<int:inspection_id>/summary")
