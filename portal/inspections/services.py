@@ -310,6 +310,7 @@ class CategorySummary:
     answered: int
     total: int
     rate: scoring.Rate
+    answers: list[Answer] = field(default_factory=list)  # in checklist order
 
     @property
     def category_id(self) -> int:
@@ -361,6 +362,7 @@ def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Su
         cat = categories.setdefault(a.item.category_id, CategorySummary(a.item.category, 0, 0, scoring.Rate(0, 0)))
         cat.total += 1
         cat.answered += a.outcome is not None
+        cat.answers.append(a)
     for cat in categories.values():
         cat.rate = evaluation.categories.get(cat.category.code, scoring.Rate(0, 0))
     return Summary(
