@@ -13,7 +13,7 @@ import os
 import stat
 from functools import lru_cache
 
-from flask import Flask, current_app, redirect, request, send_from_directory, url_for
+from flask import Flask, current_app, has_request_context, redirect, request, send_from_directory, url_for
 from werkzeug.security import safe_join
 
 ONE_YEAR = 365 * 24 * 60 * 60
@@ -51,11 +51,18 @@ def static_filenames() -> list[str]:
 
 
 def add_version(endpoint: str, values: dict) -> None:
-    """URL default: ``url_for('static', filename=f)`` gets ``v=<version of f>``."""
+    """URL default: ``url_for('static', filename=f)`` gets ``v=<version of f>``.
+
+    Looked up once per file and request: the checklist links the same script from every failed
+    item's photo form, and each lookup is a ``stat`` of the file.
+    """
     if endpoint == "static" and "v" not in values:
-        version = asset_version(values.get("filename", ""))
-        if version:
-            values["v"] = version
+        filename = values.get("filename", "")
+        known = request.environ.setdefault("portal.asset_versions", {}) if has_request_context() else {}
+        if filename not in known:
+            known[filename] = asset_version(filename)
+        if known[filename]:
+            values["v"] = known[filename]
 
 
 def serve_static(filename: str):

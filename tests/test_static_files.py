@@ -8,6 +8,7 @@ import re
 from flask import url_for
 
 from portal.auth.roles import Role
+from portal import static_files
 from portal.static_files import ONE_YEAR
 
 
@@ -58,9 +59,22 @@ def test_edited_file_gets_a_new_version(app, tmp_path, monkeypatch):
     asset.write_text("body { color: #111; }")
     with app.test_request_context():
         first = url_for("static", filename="site.css")
-        asset.write_text("body { color: #222; margin: 0; }")
+    asset.write_text("body { color: #222; margin: 0; }")
+    with app.test_request_context():  # the next page after the edit (a release)
         second = url_for("static", filename="site.css")
     assert first != second and second.endswith(hashlib.sha256(asset.read_bytes()).hexdigest()[:10])
+
+
+def test_a_page_looks_each_file_up_once(app, tmp_path, monkeypatch):
+    """The checklist links the same script from dozens of forms: one stat per file and page."""
+    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    (tmp_path / "site.css").write_text("body { color: #111; }")
+    looked_up = []
+    real = static_files.asset_version
+    monkeypatch.setattr(static_files, "asset_version", lambda name: looked_up.append(name) or real(name))
+    with app.test_request_context():
+        urls = {url_for("static", filename="site.css") for _ in range(5)}
+    assert len(urls) == 1 and looked_up == ["site.css"]
 
 
 def test_unknown_file_gets_no_version_and_404(app, client):
