@@ -107,6 +107,7 @@ def register_features(app: Flask) -> None:
     from portal.aftercare import hooks as aftercare_hooks
     from portal.aftercare import signing as aftercare_signing
     from portal.certificates import hooks as certificate_hooks
+    from portal.dashboard import freshness as dashboard_freshness
     from portal.finance import hooks as finance_hooks
     from portal.inspections import hooks as inspection_hooks
     from portal.inspections import signing as inspection_signing
@@ -117,7 +118,7 @@ def register_features(app: Flask) -> None:
 
     for feature in (inspection_hooks, rectification_hooks, inspection_signing, photo_signing,
                     rectification_signing, certificate_hooks, finance_hooks, penalty_hooks, aftercare_signing,
-                    aftercare_hooks):
+                    aftercare_hooks, dashboard_freshness):
         feature.register()
 
 

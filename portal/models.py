@@ -6,6 +6,7 @@ from portal.api.models import ApiToken  # noqa: F401
 from portal.auth.models import User, UserRole  # noqa: F401
 from portal.certificates.models import PassCertificate  # noqa: F401
 from portal.checklists.models import ChecklistCategory, ChecklistItem, ChecklistTemplate  # noqa: F401
+from portal.dashboard.models import FiguresVersion  # noqa: F401
 from portal.equipment.models import Equipment  # noqa: F401
 from portal.fieldsync.models import FieldAction  # noqa: F401
 from portal.finance.models import SettlementPayment  # noqa: F401

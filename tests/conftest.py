@@ -159,6 +159,16 @@ def _transaction(request):
 
 
 @pytest.fixture(autouse=True)
+def _forget_figures():
+    """Each test starts with an empty dashboard cache: the rolled-back rows of the test before
+    took their data version with them, and a test may write rows behind the ORM's back."""
+    from portal.dashboard import freshness
+
+    freshness.forget()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _reset_limits(request):
     """Each test that uses the app starts with empty rate-limit counters."""
     from portal.extensions import limiter

@@ -13,12 +13,13 @@ from portal.aftercare.figures import week_and_month
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required
 from portal.dashboard import awards as site_awards
-from portal.dashboard import queries
+from portal.dashboard import freshness, queries
 from portal.dashboard.charts import dashboard_charts
 from portal.dashboard.forms import AwardMonthForm, ConfirmAwardsForm, FilterForm, ReportForm
 from portal.dashboard.periods import first_of_month, report_month, report_week, shift_month
 from portal.dashboard.rates import percent_text
 from portal.csvexport import csv_response
+from portal.i18n import current_language
 from portal.dashboard.tables import build_tables, headlines
 from portal.pdf import render_pdf
 from portal.timeutil import local_now, local_today, utcnow
@@ -40,7 +41,9 @@ def index():
     if not form.validate():
         return _dashboard_page(form, status=422)
     today = local_today()
-    figures = queries.collect(form.chosen_period(today), form.filters(), today)
+    period, filters = form.chosen_period(today), form.filters()
+    figures = freshness.cached(("dashboard", period, filters, today, current_language()),
+                               lambda: queries.collect(period, filters, today))
     tables = build_tables(figures, site_awards.latest_confirmed(today))
     if request.args.get("format") == "csv":
         return _csv(tables, request.args.get("table", ""))

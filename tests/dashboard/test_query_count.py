@@ -11,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import event
 
 from portal.auth.roles import Role
+from portal.dashboard import freshness
 from portal.extensions import db
 from portal.schedule.models import Award
 from tests.factories import make_project_rounds, make_template, make_user
@@ -52,8 +53,10 @@ def add_projects(n: int, template, office) -> None:
 
 
 def queries_per_page(client) -> dict[str, int]:
+    """Statements per page with the figures computed (the cache emptied before each page)."""
     counts = {}
     for url in PAGES:
+        freshness.forget()
         with counted_queries() as statements:
             response = client.get(url)
         assert response.status_code == 200, url
@@ -73,3 +76,22 @@ def test_query_count_does_not_grow_with_projects(client, login_as):
 
     assert with_twenty == with_two
     assert with_two["/dashboard/?period=month"] <= 25, with_two
+
+
+def test_unchanged_figures_are_not_computed_again_until_a_watched_row_changes(client, login_as):
+    template = make_template()
+    office = login_as(Role.OFFICE)
+    add_projects(3, template, office)
+    url = "/dashboard/?period=month"
+    client.get(url)
+    with counted_queries() as computed:
+        first = client.get(url).text  # the cache is warm now: one read of the data version
+    with counted_queries() as again:
+        assert client.get(url).text == first
+    assert len(again) == len(computed) and len(again) <= 12, again
+
+    add_projects(1, template, office)  # a finished inspection more: the figures change
+    with counted_queries() as after_change:
+        changed = client.get(url).text
+    assert len(after_change) > len(again) + 5
+    assert changed != first
