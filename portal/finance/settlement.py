@@ -59,20 +59,24 @@ def settlement(facts: ProjectFacts, today: date) -> Settlement:
 
 
 def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
-    """ProjectFacts for many projects in four aggregate queries (no per-project queries)."""
+    """ProjectFacts for many projects in three queries (no per-project queries)."""
     if not project_ids:
         return {}
-    inspected = set(db.session.scalars(select(Inspection.project_id).where(Inspection.project_id.in_(project_ids))
-                                       .group_by(Inspection.project_id)))
+    inspected, passed = set(), {}
+    # A project has a few inspections (its rounds): all of them in one query tell both whether it
+    # was inspected and which round passed.
+    for row in db.session.execute(
+            select(Inspection.project_id, Inspection.passed, Inspection.grade, Inspection.finished_at,
+                   Inspection.overall_rate).where(Inspection.project_id.in_(project_ids))):
+        inspected.add(row.project_id)
+        if row.passed:
+            passed[row.project_id] = row
     notices = {row.project_id: row for row in db.session.execute(
         select(RectificationNotice.project_id, func.max(RectificationNotice.round).label("round"),
                func.min(RectificationNotice.deadline).label("deadline"))
         .where(RectificationNotice.project_id.in_(project_ids),
                RectificationNotice.status.in_(OPEN_NOTICE_STATES))
         .group_by(RectificationNotice.project_id))}
-    passed = {row.project_id: row for row in db.session.execute(
-        select(Inspection.project_id, Inspection.grade, Inspection.finished_at, Inspection.overall_rate)
-        .where(Inspection.project_id.in_(project_ids), Inspection.passed.is_(True)))}
     certificates = {row.project_id: row for row in db.session.scalars(
         select(PassCertificate).where(PassCertificate.project_id.in_(project_ids))
         .order_by(PassCertificate.issued_at))}

@@ -205,4 +205,4 @@ def test_facts_for_many_projects_take_a_fixed_number_of_queries():
 
     db.session.flush()
     one, many = count([projects[0].id]), count([p.id for p in projects])
-    assert one == many <= 4
+    assert one == many <= 3
