@@ -25,11 +25,15 @@ sys.path.insert(0, str(ROOT))
 RUNS = 15
 WORST_RUNS = 3
 BUDGETS = {"certificate": 0.100, "notice": 0.250}  # seconds, warm median (issue #19)
+# Issue #19 set them where a minimal WeasyPrint PDF rendered in ~13 ms: on a busy host the same
+# budgets are also judged as multiples of the minimal document rendered in this run.
+REFERENCE_MINIMAL = 0.013
 MINIMAL = '<!doctype html><html lang="zh-CN"><body><p style="font-family: \'WenQuanYi Micro Hei\'">预验收 PDF</p></body></html>'
 
 
 def main() -> int:
     """Set up the demo in a temp dir, time the renders, write the table."""
+    load = _load()
     tmp = Path(tempfile.mkdtemp(prefix="bench-pdf-"))
     env = {**os.environ, "PORTAL_ENV": "development", "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
            "UPLOAD_DIR": str(tmp / "uploads"), "SECRET_KEY": "bench-" + "x" * 40, "LANGUAGE": "zh_CN"}
@@ -57,15 +61,19 @@ def main() -> int:
         budget = BUDGETS.get(key)
         verdict = ""
         if budget is not None:
+            ratio = budget / REFERENCE_MINIMAL
             met &= median <= budget
-            verdict = f"≤ {budget * 1000:.0f} ms: {'met' if median <= budget else '**not met**'}"
+            verdict = (f"≤ {budget * 1000:.0f} ms: {'met' if median <= budget else '**not met**'}; "
+                       f"≤ {ratio:.1f}× minimal: {'met' if median / base <= ratio else '**not met**'}")
         lines.append(f"| {names[key]} | {size // 1024} KB | {median * 1000:.0f} ms | {_p90(wall) * 1000:.0f} ms | "
                      f"{statistics.median(cpu) * 1000:.0f} ms | {median / base:.1f}× | {verdict} |")
     wall, cpu, size = worst
     lines.append(f"| worst case: notice of 40 long items × 4 photos (2 copies), {WORST_RUNS} runs | {size // 1024} KB | "
                  f"{statistics.median(wall) * 1000:.0f} ms | — | {statistics.median(cpu) * 1000:.0f} ms | "
                  f"{statistics.median(wall) / base:.1f}× | for scale |")
-    table = "\n".join(lines) + f"\n\n{RUNS} warm runs each, in turns; budgets from issue #19."
+    table = "\n".join(lines) + (f"\n\n{RUNS} warm runs each, in turns; budgets from issue #19, also as multiples of "
+                                f"the minimal document (the issue's {REFERENCE_MINIMAL * 1000:.0f} ms), which hold "
+                                f"when the host is busy. Load average at the start: {load}.")
     print(table)
     write_section("pdf", "PDF rendering (WeasyPrint, CJK font subset)", table)
     return 0 if met else 1
@@ -94,6 +102,14 @@ def _timed(render, runs: int) -> tuple[list[float], list[float], int]:
         wall_times.append(time.perf_counter() - wall)
         cpu_times.append(time.process_time() - cpu)
     return wall_times, cpu_times, size
+
+
+def _load() -> str:
+    """The 1-minute load average (how busy the host was)."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
 
 
 def _p90(times: list[float]) -> float:
