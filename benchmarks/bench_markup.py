@@ -95,7 +95,7 @@ def plan_png() -> bytes:
 
 def notice_pdf_render(marked_thumb: bytes):
     """A render function for the two-copy notice with 10 marked photos and the pinned plan."""
-    from portal.pdf import render_pdf
+    from portal.rectification.pdf import render_notice_data
     from portal.storage import get_storage
 
     storage = get_storage()
@@ -116,7 +116,7 @@ def notice_pdf_render(marked_thumb: bytes):
         image = plan_imaging.draw_pins(plan, pins)
         data = {**base, "plans": [{"title": "一层", "numbers": "、".join(p[2] for p in pins),
                                    "image": "data:image/jpeg;base64," + base64.b64encode(image).decode()}]}
-        return render_pdf("rectification/notice_pdf.html", data=data, copies=["office", "project_manager"])
+        return render_notice_data(data)
 
     return render
 

@@ -1,6 +1,8 @@
 """The pass certificate PDF: one A4 page with the grade, rates, signatures, QR code and fingerprint."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import segno
 from flask import current_app
 from flask_babel import force_locale
@@ -12,7 +14,7 @@ from portal.inspections.messages import grade_label
 from portal.inspections.signing import INSPECTION_RECORD
 from portal.pdf import render_pdf
 from portal.signatures.records import SLOT_LABELS
-from portal.signatures.services import record_signatures
+from portal.signatures.services import latest_signatures
 from portal.timeutil import to_local
 from sqlalchemy import select
 
@@ -58,11 +60,12 @@ def certificate_data(certificate: PassCertificate) -> dict:
     signatures = []
     with force_locale("zh_CN"):
         grade = grade_label(certificate.facts["grade"])
-        for slot in record_signatures(INSPECTION_RECORD, inspection).slots:
-            sig = slot.signature
+        latest = latest_signatures(INSPECTION_RECORD, inspection)
+        for slot in INSPECTION_RECORD.slots:
+            sig = latest.get(slot)
             if sig is None:
                 continue
-            signatures.append({"role": str(SLOT_LABELS[slot.slot]), "name": sig.signer_name, "image": sig.image_key,
+            signatures.append({"role": str(SLOT_LABELS[slot]), "name": sig.signer_name, "image": sig.image_key,
                                "refused": sig.refused, "witness": sig.witness_name})
     url = verify_url(certificate.number)
     owner_url = certificate.facts.get("owner_url") or ""  # none on certificates issued before it was printed
@@ -74,7 +77,9 @@ def certificate_data(certificate: PassCertificate) -> dict:
     }
 
 
+@lru_cache(maxsize=64)
 def _qr(url: str) -> str:
+    """The QR code of ``url`` as a PNG data URL (kept for reprints: choosing its mask is most of a render's Python time)."""
     return segno.make(url, error="m").png_data_uri(scale=4, border=2)
 
 
@@ -92,4 +97,5 @@ def _percent(passed: int | None, applicable: int | None) -> str:
 
 def render_certificate_pdf(certificate: PassCertificate) -> bytes:
     """The certificate as PDF bytes."""
-    return render_pdf("certificates/certificate_pdf.html", data=certificate_data(certificate))
+    return render_pdf("certificates/certificate_pdf.html", stylesheets=("certificates/certificate_pdf.css",),
+                      data=certificate_data(certificate))

@@ -129,6 +129,7 @@ class Demo:
     story: Story | None = None
     people: dict[str, User] = field(default_factory=dict)
     rng: random.Random = field(default_factory=lambda: random.Random(SEED))
+    signatures: dict[str, tuple[list[dict], bytes]] = field(default_factory=dict)
 
     def user(self, username: str) -> User:
         """A demo account by username (loaded once)."""
@@ -140,6 +141,14 @@ class Demo:
         """The story's people of one role: the demo login first."""
         logins = [u for u, _n, r, _p in DEMO_USERS + STAFF if r == role]
         return [self.user(name) for name in logins]
+
+    def handwriting(self, name: str) -> tuple[list[dict], bytes]:
+        """The pen strokes of ``name``'s signature and its PNG as the pad sends it: a person signs
+        alike every time, so each is drawn once (seeded by the name) and checked once."""
+        if name not in self.signatures:
+            strokes = _strokes(random.Random(f"{SEED}/{name}"))
+            self.signatures[name] = (strokes, _png(strokes))
+        return self.signatures[name]
 
     def photo_uuid(self) -> str:
         """A reproducible client UUID for a photo."""
@@ -543,10 +552,10 @@ def _sign(demo: Demo, rtype, record, signers: dict[str, tuple[str, User | None]]
     """Each signer draws his name on the pad (strokes → PNG); ``refuse`` names a slot refused before a witness."""
     seen = current_fingerprint(rtype, record)  # what the signers see on the screen
     for slot, (name, user) in signers.items():
-        strokes = _strokes(demo.rng)
+        strokes, png = demo.handwriting(name)
         refused = slot == refuse
         sign(rtype, record, SignatureInput(
-            slot=slot, signer_name=name, png=_png(strokes), strokes=parse_strokes(json.dumps(strokes)),
+            slot=slot, signer_name=name, png=png, strokes=parse_strokes(json.dumps(strokes)),
             seen_fingerprint=seen, user_agent="demo",
             refusal_reason="对卫生间闭水试验结果有异议，拒绝签字" if refused else "",
             witness_name="物业管理员 赵敏" if refused else "", witness_relation="小区物业" if refused else ""),

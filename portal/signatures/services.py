@@ -77,13 +77,24 @@ def current_fingerprint(rtype: RecordType, record) -> str:
 
 def record_signatures(rtype: RecordType, record) -> RecordSignatures:
     """Every slot with its latest valid signature, plus voided ones for the history."""
-    rows = db.session.scalars(select(Signature).where(Signature.record_type == rtype.name,
-                                                      Signature.record_id == record.id).order_by(Signature.id)).all()
+    rows = _signature_rows(rtype, record)
     now_fp = current_fingerprint(rtype, record)
     latest = {row.slot: row for row in rows if not row.is_void}
     slots = [SlotStatus(slot, slot in rtype.required, latest.get(slot),
                         latest.get(slot) is not None and latest[slot].fingerprint == now_fp) for slot in rtype.slots]
     return RecordSignatures(now_fp, slots, [row for row in rows if row.is_void])
+
+
+def latest_signatures(rtype: RecordType, record) -> dict[str, Signature]:
+    """Slot → its latest signature that is not voided: what a printed record shows. Unlike
+    ``record_signatures`` it does not work out the record's content (a certificate PDF needs
+    only the signatures, and the content of an inspection is all its answers)."""
+    return {row.slot: row for row in _signature_rows(rtype, record) if not row.is_void}
+
+
+def _signature_rows(rtype: RecordType, record) -> list[Signature]:
+    return db.session.scalars(select(Signature).where(Signature.record_type == rtype.name,
+                                                      Signature.record_id == record.id).order_by(Signature.id)).all()
 
 
 def is_locked(rtype: RecordType, record) -> bool:
