@@ -342,6 +342,16 @@ class Summary:
         return bool(self.unanswered or self.notes_missing or self.photos_missing or not self.equipment_ok)
 
 
+def answer_rows(inspection: Inspection) -> list[tuple]:
+    """(item code, outcome, value, note) of every answer in checklist order, as plain rows
+    (what a signature's fingerprint is computed from; no objects needed)."""
+    return [tuple(row) for row in db.session.execute(
+        select(ChecklistItem.code, Answer.outcome, Answer.value, Answer.note)
+        .join(ChecklistItem, Answer.item_id == ChecklistItem.id).join(ChecklistCategory)
+        .where(Answer.inspection_id == inspection.id)
+        .order_by(ChecklistCategory.position, ChecklistItem.position))]
+
+
 def load_answers(inspection: Inspection) -> list[Answer]:
     """Answers with their items and categories, in checklist order, in one query."""
     return list(db.session.scalars(
@@ -403,7 +413,8 @@ def finish(inspection: Inspection, user: User, seen_version: int, notice_input: 
     if inspection.is_completed:
         return summarise(inspection)
     _require_open(inspection)
-    summary = summarise(inspection)
+    answers = load_answers(inspection)
+    summary = summarise(inspection, answers)
     if summary.version != seen_version and not (own_changes and only_own_changes_since(inspection, user, seen_version)):
         raise InspectionError("changed", summary)
     if summary.blocking:
@@ -415,7 +426,7 @@ def finish(inspection: Inspection, user: User, seen_version: int, notice_input: 
     inspection.finished_by_id = user.id
     _event(inspection, user, "finished", "pass" if inspection.passed else "fail", at=at)
     db.session.flush()
-    signals.inspection_finished.send(inspection, user=user, notice_input=notice_input)
+    signals.inspection_finished.send(inspection, user=user, notice_input=notice_input, answers=answers)
     return summary
 
 

@@ -18,7 +18,8 @@ inspector decided for the rectification notice, or None). Raise InspectionError 
 
 inspection_finished = _signals.signal("inspection-finished", doc="""\
 The result is frozen and flushed (status completed, event logged).
-Keyword arguments: ``user``, ``notice_input``.""")
+Keyword arguments: ``user``, ``notice_input``, ``answers`` (the frozen answers with their items,
+in checklist order: receivers need not load them again).""")
 
 inspection_reopening = _signals.signal("inspection-reopening", doc="""\
 Office asks to reopen a completed inspection (no later round exists).

@@ -12,7 +12,7 @@ from portal.checklists.models import ChecklistItem
 from portal.extensions import db
 from portal.inspections import signals
 from portal.inspections.models import Inspection
-from portal.inspections.services import load_answers
+from portal.inspections.services import answer_rows
 from portal.photos.models import Photo
 from portal.signatures.records import RecordType, register_record_type
 from portal.signatures.services import void_signatures
@@ -27,7 +27,7 @@ def inspection_content(inspection: Inspection) -> dict:
         "project": inspection.project.contract_no,
         "round": inspection.round,
         "template": {"family": inspection.template.family, "version": inspection.template.version},
-        "answers": [[a.item.code, a.outcome, a.value, a.note] for a in load_answers(inspection)],
+        "answers": [list(row) for row in answer_rows(inspection)],
         "equipment": sorted(use.equipment.serial_no for use in inspection.equipment_uses),
         "handbook_present": inspection.handbook_present,
         "result": {"passed": inspection.passed, "grade": inspection.grade, "passed_count": inspection.passed_count,

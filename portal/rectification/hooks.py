@@ -19,9 +19,9 @@ def refuse_invalid_notice_input(inspection: Inspection, *, summary: Summary, not
             raise InspectionError("notice_invalid", errors)
 
 
-def issue_notice_on_finish(inspection: Inspection, *, notice_input: NoticeInput | None, **_extra) -> None:
+def issue_notice_on_finish(inspection: Inspection, *, notice_input: NoticeInput | None, answers=None, **_extra) -> None:
     """Receiver of ``inspection_finished``: decide reinspected items, then notice, penalties and messages, or close."""
-    after_finish(inspection, load_answers(inspection), notice_input)
+    after_finish(inspection, load_answers(inspection) if answers is None else answers, notice_input)
 
 
 def withdraw_notices_on_reopen(inspection: Inspection, **_extra) -> None:
