@@ -78,6 +78,7 @@ class Manifest:
     counts: dict[str, int] = field(default_factory=dict)
     password: str = PASSWORD
     scale: int = 1  # times the standard size (1: about 445,000 answers; 4: about 1.8 million)
+    build_seconds: float = 0.0  # how long build() took, migrations and VACUUM ANALYZE included
 
     def save(self, path: Path) -> None:
         """Write the manifest as JSON."""
@@ -112,6 +113,7 @@ def app_env(database_url: str, upload_dir: Path) -> dict[str, str]:
 
 def build(database_url: str, upload_dir: Path, seed: int = 2026, scale: int = 1) -> Manifest:
     """Recreate the database, migrate it, and fill it at ``scale`` times the size; returns the manifest."""
+    started = time.perf_counter()
     recreate_database(database_url)
     env = {**os.environ, **app_env(database_url, upload_dir)}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
@@ -126,6 +128,7 @@ def build(database_url: str, upload_dir: Path, seed: int = 2026, scale: int = 1)
         db.session.commit()
         manifest = Generator(random.Random(seed), database_url, upload_dir, seed, scale).run()
     analyse(database_url)
+    manifest.build_seconds = round(time.perf_counter() - started, 1)
     return manifest
 
 

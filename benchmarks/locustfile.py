@@ -9,6 +9,11 @@ searches by 档案号 and calls the accounting API. ``BaselineUser`` asks ``/hea
 Single-path users (``SaverUser``, ``ChecklistUser``, ``DashboardUser``, ``ApiUser``) ask one
 thing only: the saturation phases and the per-path phase are made of them.
 
+Logging in costs a deliberately slow password hash; so that it does not weigh on the phases,
+``bench_load.py`` logs every account in once per server and hands the session cookies over in
+BENCH_SESSIONS (JSON file: username → cookies and the CSRF token); a user found there starts
+with that session instead of the login form.
+
 Environment: BENCH_MANIFEST (JSON from benchmarks/dataset.py), BENCH_PHASE (``mixed``:
 people with think time 0.5–1.5 s; ``paths``: one request after another with a short pause,
 so each figure is the request's own cost rather than queueing; anything else, e.g. ``save`` /
@@ -21,15 +26,20 @@ import json
 import os
 import random
 import re
+import urllib.parse
 from datetime import date, timedelta
 
 from locust import FastHttpUser, between, constant, task
+from requests.cookies import create_cookie
 
 MANIFEST = json.loads(open(os.environ["BENCH_MANIFEST"], encoding="utf-8").read())
 PHASE = os.environ.get("BENCH_PHASE", "mixed")
 THINK = {"mixed": between(0.5, 1.5), "paths": between(0.1, 0.3)}.get(PHASE, constant(0))
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADER_CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+SESSIONS = json.loads(open(os.environ["BENCH_SESSIONS"], encoding="utf-8").read()) \
+    if os.environ.get("BENCH_SESSIONS") else {}
 
 _inspectors = itertools.cycle(MANIFEST["inspectors"])
 _foremen = itertools.cycle(MANIFEST["foremen"])
@@ -49,7 +59,14 @@ class PortalUser(FastHttpUser):
         raise NotImplementedError
 
     def on_start(self):
-        """Log in through the form (GET for the CSRF token, then POST) and keep the page's token."""
+        """Take the session made before the phase, else log in through the form and keep the page's token."""
+        session = SESSIONS.get(self.username())
+        if session:
+            host = urllib.parse.urlsplit(self.host).hostname
+            for name, value in session["cookies"].items():
+                self.client.cookiejar.set_cookie(create_cookie(name, value, domain=host, path="/"))
+            self.csrf = session["csrf"]
+            return
         page = self.client.get("/login", name="login form").text
         token = CSRF_RE.search(page).group(1)
         with self.client.post("/login", data={"csrf_token": token, "username": self.username(),
