@@ -20,7 +20,8 @@ Made to hold on a noisy, shared machine: every figure is compared with the trivi
      each as fast as the server answers (the throughput ratio);
    * **paths**: one user each on the answer save, the checklist page, the dashboard, the API and
      the trivial endpoint, one request after another (0.1–0.3 s pause): each path's own cost.
-   On the 4× dataset the save, baseline and paths phases run the same way: the cost growth.
+   On the 4× dataset (its own gunicorn, up at the same time) the save, baseline and paths phases
+   follow in the same repetition: the cost growth, measured minutes apart.
    Worker RSS (``/proc/<pid>/status``) is read before and after every phase.
 4. py-spy records both workers while each hot path is saturated (1× dataset), into
    ``benchmarks/profiles/``; the top frames go to the ``profile`` section of RESULTS.md.
@@ -31,6 +32,7 @@ Writes the sections ``load`` and ``profile`` of ``benchmarks/RESULTS.md`` and pr
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import gzip
 import json
@@ -114,7 +116,7 @@ def run_locust(phase: str, users: dict[str, int], seconds: int, host: str, manif
     """One locust run (headless, own process); returns its per-endpoint rows (or the process if not ``wait``)."""
     prefix = work / f"locust-{phase}"
     env = {**os.environ, "BENCH_MANIFEST": str(manifest), "BENCH_PHASE": phase.split("-")[0],
-           "BENCH_USERS": json.dumps(users), "BENCH_SESSIONS": str(work / "sessions.json")}
+           "BENCH_USERS": json.dumps(users), "BENCH_SESSIONS": str(manifest.parent / "sessions.json")}
     total = sum(users.values())
     command = [sys.executable, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
                "--host", host, "-u", str(total), "-r", str(max(total, 10)), "--reset-stats", "-t", f"{seconds}s",
@@ -174,18 +176,25 @@ def phase(data: Dataset, master: int, rep: int, name: str, users: dict[str, int]
     return rows
 
 
-def repetitions(data: Dataset, master: int, host: str, work: Path, args, mixed: bool) -> None:
-    """``args.repeats`` repetitions of the phases, each phase next to its baseline."""
+def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args) -> None:
+    """``args.repeats`` repetitions; in each, the phases on the 1× dataset then on the 4× one.
+
+    ``served``: (dataset, gunicorn master pid, host) — both servers stay up for the whole run, so the
+    two datasets are measured minutes apart, not a quarter of an hour: the growth ratio compares
+    like with like on a machine whose load drifts.
+    """
     for rep in range(1, args.repeats + 1):
-        run = {}
-        if mixed:
-            run["mixed"] = phase(data, master, rep, "mixed", MIXED_USERS, args.seconds, host, work)
-        run["save"] = phase(data, master, rep, "save", SAVE_USERS, args.saturation_seconds, host, work)
-        run["baseline"] = phase(data, master, rep, "baseline", BASELINE_USERS, args.saturation_seconds, host, work)
-        run["paths"] = phase(data, master, rep, "paths", PATH_USERS, args.paths_seconds, host, work)
-        data.runs.append(run)
-        figures = [f"{p} {n} p95 {rows[n]['p95']:.0f} ms" for p, rows in run.items() for n in HOT_PATHS if n in rows]
-        print(f"{data.label} repetition {rep}: " + ", ".join(figures), flush=True)
+        for data, master, host in served:
+            run = {}
+            if data.label == "1×":
+                run["mixed"] = phase(data, master, rep, "mixed", MIXED_USERS, args.seconds, host, work)
+            run["save"] = phase(data, master, rep, "save", SAVE_USERS, args.saturation_seconds, host, work)
+            run["baseline"] = phase(data, master, rep, "baseline", BASELINE_USERS, args.saturation_seconds, host,
+                                    work)
+            run["paths"] = phase(data, master, rep, "paths", PATH_USERS, args.paths_seconds, host, work)
+            data.runs.append(run)
+            figures = [f"{p} {n} p95 {rows[n]['p95']:.0f} ms" for p, rows in run.items() for n in HOT_PATHS if n in rows]
+            print(f"{data.label} repetition {rep}: " + ", ".join(figures), flush=True)
 
 
 def profile(master: int, host: str, manifest: Path, work: Path, seconds: int) -> dict[str, dict]:
@@ -273,7 +282,7 @@ def prepare(url: str, work: Path, scale: int, reuse: bool) -> Dataset:
 def count_queries(data: Dataset, suffix: str) -> None:
     """Statements per request and their plans (``benchmarks/queries.py`` in its own process)."""
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "queries.py"), str(data.manifest_path),
-                             "--plans", str(PLAN_DIR), "--suffix", suffix], cwd=ROOT, capture_output=True, text=True,
+                             "--plans", str(PLAN_DIR), f"--suffix={suffix}"], cwd=ROOT, capture_output=True, text=True,
                             env={**os.environ, **dataset.app_env(data.manifest.database_url,
                                                                  Path(data.manifest.upload_dir))})
     lines = result.stdout.strip().splitlines()
@@ -428,11 +437,11 @@ def budget_table(one: Dataset, four: Dataset | None) -> list[str]:
         lines.append(f"| dashboard query count constant (1× vs 4× data) | {q1} vs {q4} | {met(q1 == q4)} |")
     after = [max(r["after"].values(), default=0) for r in one.rss if r["phase"] == "mixed"]
     if after:
-        growth = after[-1] - after[-2] if len(after) > 1 else 0
+        grown = after[-1] - after[-2] if len(after) > 1 else 0
         lines.append(f"| worker RSS after the mixed load ≤ {RSS_BUDGET_MB} MB | {mb(max(after))} MB (largest worker) "
                      f"| {met(max(after) <= RSS_BUDGET_MB * 1024)} |")
-        lines.append(f"| no RSS growth between two mixed runs (≤ {RSS_GROWTH_MB} MB) | {growth / 1024:+.1f} MB "
-                     f"(runs {len(after) - 1} → {len(after)}) | {met(growth <= RSS_GROWTH_MB * 1024)} |")
+        lines.append(f"| no RSS growth between two mixed runs (≤ {RSS_GROWTH_MB} MB) | {grown / 1024:+.1f} MB "
+                     f"(runs {len(after) - 1} → {len(after)}) | {met(grown <= RSS_GROWTH_MB * 1024)} |")
     if four and four.runs:
         for name in HOT_PATHS:
             g = growth(one, four, name)
@@ -447,8 +456,10 @@ def slug(name: str) -> str:
 
 
 def growth(one: Dataset, four: Dataset, name: str) -> float:
-    """4×/1× of the path's median p95 in the per-path phase."""
-    return median_p95(four, "paths", name)[0] / median_p95(one, "paths", name)[0]
+    """4×/1× of the path's p95 in the per-path phase: the median of the repetitions' ratios (4× runs right after 1×)."""
+    ratios = [b["paths"][name]["p95"] / a["paths"][name]["p95"] for a, b in zip(one.runs, four.runs)
+              if name in a.get("paths", {}) and name in b.get("paths", {}) and a["paths"][name]["p95"]]
+    return statistics.median(ratios) if ratios else float("nan")
 
 
 def phase_table(data: Dataset, phase_name: str, title: str) -> list[str]:
@@ -481,6 +492,8 @@ def saturation_table(data: Dataset) -> list[str]:
 def growth_table(one: Dataset, four: Dataset | None) -> list[str]:
     """Per-path phase on both datasets: p95 and the ratio 4×/1×."""
     lines = ["### Per path, one request at a time: cost growth with the data", "",
+             "Each repetition runs this phase on the 1× dataset, then (other server, same code) on the 4× one; "
+             "4× / 1× is the median of the repetitions' ratios of p95.", "",
              "| path | 1× p95 ms (runs) | 1× / trivial | 4× p95 ms (runs) | 4× / trivial | 4× / 1× |",
              "|---|---:|---:|---:|---:|---:|"]
     for name in (*HOT_PATHS, BASE):
@@ -488,7 +501,7 @@ def growth_table(one: Dataset, four: Dataset | None) -> list[str]:
         cells = [f"{p1:.0f} ({', '.join(f'{v:.0f}' for v in runs1)})", f"{r1:.1f}×"]
         if four and four.runs:
             p4, r4, runs4 = median_p95(four, "paths", name)
-            cells += [f"{p4:.0f} ({', '.join(f'{v:.0f}' for v in runs4)})", f"{r4:.1f}×", f"{p4 / p1:.2f}×"]
+            cells += [f"{p4:.0f} ({', '.join(f'{v:.0f}' for v in runs4)})", f"{r4:.1f}×", f"{growth(one, four, name):.2f}×"]
         else:
             cells += ["—", "—", "—"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -513,14 +526,20 @@ def query_table(one: Dataset, four: Dataset | None) -> list[str]:
     """Statements per request and their summed EXPLAIN ANALYZE time; plans in benchmarks/plans/."""
     if not one.queries:
         return []
-    lines = ["### Statements per request (one request, after a warm-up; plans in `benchmarks/plans/`)", "",
-             "| path | queries 1× | queries 4× | EXPLAIN ANALYZE sum 1× ms | 4× ms | slowest statement (1×) |",
-             "|---|---:|---:|---:|---:|---|"]
+    lines = ["### Statements per request, and the request's own cost", "",
+             "One request after a warm-up, in process (`benchmarks/queries.py`); the SQL summed from `EXPLAIN "
+             "ANALYZE` of each statement (plans in `benchmarks/plans/`); in-process time: median (best) of 30 "
+             "requests one at a time through the Flask test client.", "",
+             "| path | queries 1× | queries 4× | SQL ms 1× | SQL ms 4× | in-process ms 1× | 4× | slowest statement (1×) |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
     for name in HOT_PATHS:
         q1 = one.queries.get(slug(name), {})
         q4 = (four.queries if four else {}).get(slug(name), {})
-        lines.append(f"| {name} | {q1.get('queries', '—')} | {q4.get('queries', '—')} | {q1.get('execution_ms', 0):.1f} | "
-                     f"{q4.get('execution_ms', 0):.1f} | {q1.get('slowest_ms', 0):.1f} ms: `{q1.get('slowest', '')[:90]}` |")
+        cell = lambda q, key: f"{q[key]:.1f}" if q.get(key) is not None else "—"  # noqa: E731
+        timed = lambda q: f"{cell(q, 'in_process_ms')} ({cell(q, 'in_process_best_ms')})"  # noqa: E731
+        lines.append(f"| {name} | {q1.get('queries', '—')} | {q4.get('queries', '—')} | {cell(q1, 'execution_ms')} | "
+                     f"{cell(q4, 'execution_ms')} | {timed(q1)} | {timed(q4)} | "
+                     f"{q1.get('slowest_ms', 0):.1f} ms: `{q1.get('slowest', '')[:90]}` |")
     return lines + [""]
 
 
@@ -555,12 +574,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=60, help="duration of each mixed phase")
     parser.add_argument("--saturation-seconds", type=int, default=20)
-    parser.add_argument("--paths-seconds", type=int, default=30)
+    parser.add_argument("--paths-seconds", type=int, default=45)
     parser.add_argument("--profile-seconds", type=int, default=20)
     parser.add_argument("--no-growth", action="store_true", help="skip the 4× dataset")
     parser.add_argument("--no-profile", action="store_true")
     parser.add_argument("--no-pages", action="store_true", help="skip the page weights (Chromium)")
     parser.add_argument("--report-only", action="store_true", help="write the report from the last run's figures")
+    parser.add_argument("--requery", action="store_true",
+                        help="with --report-only: count and explain the statements again (no load)")
     args = parser.parse_args(argv)
     work = Path(os.environ.get("BENCH_DIR", Path(tempfile.gettempdir()) / "portal-bench"))
     figures = work / "figures.json"
@@ -568,6 +589,12 @@ def main(argv: list[str] | None = None) -> int:
         measure(args, work, figures)
     saved = json.loads(figures.read_text(encoding="utf-8"))
     one, four = (load_dataset(saved, label) for label in ("1×", "4×"))
+    if args.report_only and args.requery:
+        for data, suffix in ((one, ""), (four, "-4x")):
+            if data:
+                count_queries(data, suffix)
+                saved[data.label]["queries"] = data.queries
+        figures.write_text(json.dumps(saved, ensure_ascii=False), encoding="utf-8")
     body = report(one, four, saved["pages"], saved["seconds"], saved["repeats"])
     write_section("load", "Load on the generated dataset (PostgreSQL, gunicorn, locust)", body)
     print(body)
@@ -588,22 +615,24 @@ def measure(args, work: Path, figures: Path) -> None:
         if data:
             count_queries(data, suffix)
     profiles, pages = {}, []
-    for data in (one, four):
-        if data is None:
-            continue
-        port = free_port()
-        host = f"http://127.0.0.1:{port}"
-        env = {**os.environ, **dataset.app_env(data.manifest.database_url, Path(data.manifest.upload_dir)),
-               "BASE_URL": host}
-        with gunicorn(env, port, work / f"gunicorn-{data.label[0]}x.log") as server:
-            log_in_everyone(host, data.manifest, work / "sessions.json")
+    with contextlib.ExitStack() as stack:
+        served = []
+        for data in (d for d in (one, four) if d):
+            port = free_port()
+            host = f"http://127.0.0.1:{port}"
+            env = {**os.environ, **dataset.app_env(data.manifest.database_url, Path(data.manifest.upload_dir)),
+                   "BASE_URL": host}
+            server = stack.enter_context(gunicorn(env, port, work / f"gunicorn-{data.label[0]}x.log"))
+            log_in_everyone(host, data.manifest, data.manifest_path.parent / "sessions.json")
             run_locust(f"warmup-{data.label[0]}x", {"InspectorUser": 20, "OfficeUser": 1, "FinanceUser": 1,
                                                     "ForemanUser": 1}, 15, host, data.manifest_path, work)
-            repetitions(data, server.pid, host, work, args, mixed=data is one)
-            if data is one and not args.no_profile:
-                profiles = profile(server.pid, host, data.manifest_path, work, args.profile_seconds)
-            if data is one and not args.no_pages:
-                pages = page_weights(host, data.manifest)
+            served.append((data, server.pid, host))
+        repetitions(served, work, args)
+        _data, master, host = served[0]
+        if not args.no_profile:
+            profiles = profile(master, host, one.manifest_path, work, args.profile_seconds)
+        if not args.no_pages:
+            pages = page_weights(host, one.manifest)
     seconds = {"mixed": args.seconds, "saturation": args.saturation_seconds, "paths": args.paths_seconds,
                "profile": args.profile_seconds}
     saved = {"repeats": args.repeats, "seconds": seconds, "pages": pages, "profiles": profiles}

@@ -9,8 +9,10 @@ database. A ``before_cursor_execute`` listener records every statement of one re
 (after one warm-up request, so first-use work is not counted): an answer save, the checklist
 page, the 12-month dashboard and the finance JSON API. Each distinct statement is then run
 again as ``EXPLAIN (ANALYZE, BUFFERS)`` with the parameters it had, inside a transaction that
-is rolled back, and the plans are written to ``<plans>/<path><suffix>.txt``. Prints a JSON
-summary (query count and summed execution time per path) on the last line of its output.
+is rolled back, and the plans are written to ``<plans>/<path><suffix>.txt``. Then each path's
+request is timed ``--timed`` times in this process, one after another (no HTTP, no other load
+from this benchmark: the request's own cost). Prints a JSON summary (query count, summed
+execution time, median in-process time per path) on the last line of its output.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ import argparse
 import itertools
 import json
 import re
+import statistics
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -126,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("manifest", type=Path)
     parser.add_argument("--plans", type=Path, default=ROOT / "benchmarks" / "plans")
     parser.add_argument("--suffix", default="")
+    parser.add_argument("--timed", type=int, default=30, help="requests timed per path, one at a time")
     args = parser.parse_args(argv)
     manifest = dataset.Manifest.load(args.manifest)
 
@@ -145,7 +150,14 @@ def main(argv: list[str] | None = None) -> int:
         plans = explain(manifest.database_url, statements)
         write_plans(args.plans / f"{name}{args.suffix}.txt", name, len(statements), plans)
         slowest = max(plans, key=lambda p: p[3]) if plans else ("", None, "", 0.0)
+        timings = []
+        for _ in range(args.timed):
+            started = time.perf_counter()
+            requests[name]()
+            timings.append((time.perf_counter() - started) * 1000)
         summary[name] = {"queries": len(statements), "distinct": len(plans),
+                         "in_process_ms": round(statistics.median(timings), 2) if timings else None,
+                         "in_process_best_ms": round(min(timings), 2) if timings else None,
                          "execution_ms": round(sum(p[3] for p in plans), 3),
                          "slowest_ms": slowest[3], "slowest": " ".join(slowest[0].split())[:160]}
     print(json.dumps(summary, ensure_ascii=False))
