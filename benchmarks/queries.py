@@ -2,17 +2,19 @@
 
 Run by ``benchmarks/bench_load.py`` (one process per dataset) or alone::
 
-    .venv/bin/python benchmarks/queries.py MANIFEST.json [--plans benchmarks/plans] [--suffix -4x]
+    .venv/bin/python benchmarks/queries.py 1X/manifest.json [4X/manifest.json] [--plans benchmarks/plans]
 
 The app runs in this process (Flask test client, production settings) against the dataset's
 database. A ``before_cursor_execute`` listener records every statement of one request per path
 (after one warm-up request, so first-use work is not counted): an answer save, the checklist
 page, the 12-month dashboard and the finance JSON API. Each distinct statement is then run
 again as ``EXPLAIN (ANALYZE, BUFFERS)`` with the parameters it had, inside a transaction that
-is rolled back, and the plans are written to ``<plans>/<path><suffix>.txt``. Then each path's
-request is timed ``--timed`` times in this process, one after another (no HTTP, no other load
-from this benchmark: the request's own cost). Prints a JSON summary (query count, summed
-execution time, median in-process time per path) on the last line of its output.
+is rolled back, and the plans are written to ``<plans>/<path>.txt`` (``<path>-4x.txt`` for the
+4× dataset). Then each path's request is timed ``--timed`` times per dataset in this process,
+one after another and the datasets taking turns (no HTTP, no other load from this benchmark:
+the request's own cost, and its growth with the data free of the machine's drift). Prints a
+JSON summary (per dataset and path: query count, summed execution time, median and best
+in-process time) on the last line of its output.
 """
 from __future__ import annotations
 
@@ -125,43 +127,55 @@ def write_plans(path: Path, name: str, count: int, plans: list[tuple[str, object
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Count and explain the statements of each path; print the JSON summary last."""
+    """Count and explain the statements of each path on each dataset, time them interleaved; JSON summary last."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("manifest", type=Path)
+    parser.add_argument("manifests", type=Path, nargs="+", help="one per dataset (1× first)")
     parser.add_argument("--plans", type=Path, default=ROOT / "benchmarks" / "plans")
-    parser.add_argument("--suffix", default="")
-    parser.add_argument("--timed", type=int, default=30, help="requests timed per path, one at a time")
+    parser.add_argument("--timed", type=int, default=30, help="requests timed per path and dataset")
     args = parser.parse_args(argv)
-    manifest = dataset.Manifest.load(args.manifest)
+    args.plans.mkdir(parents=True, exist_ok=True)
 
     from portal import create_app
     from portal.extensions import db
 
-    app = create_app(dataset.app_env(manifest.database_url, Path(manifest.upload_dir)))
-    args.plans.mkdir(parents=True, exist_ok=True)
-    with app.app_context():
-        engine = db.engine
-    # No app context held across requests: each request gets its own (and its own ``g``), as in production.
-    requests = requests_of(app, manifest)
-    summary = {}
-    for name in PATHS:
-        requests[name]()  # warm-up: first-use caches are not the path's cost
-        statements = capture(engine, requests[name])
-        plans = explain(manifest.database_url, statements)
-        write_plans(args.plans / f"{name}{args.suffix}.txt", name, len(statements), plans)
-        slowest = max(plans, key=lambda p: p[3]) if plans else ("", None, "", 0.0)
-        timings = []
-        for _ in range(args.timed):
-            started = time.perf_counter()
-            requests[name]()
-            timings.append((time.perf_counter() - started) * 1000)
-        summary[name] = {"queries": len(statements), "distinct": len(plans),
-                         "in_process_ms": round(statistics.median(timings), 2) if timings else None,
-                         "in_process_best_ms": round(min(timings), 2) if timings else None,
-                         "execution_ms": round(sum(p[3] for p in plans), 3),
-                         "slowest_ms": slowest[3], "slowest": " ".join(slowest[0].split())[:160]}
+    datasets = {}  # label → (manifest, engine, requests)
+    for path in args.manifests:
+        manifest = dataset.Manifest.load(path)
+        app = create_app(dataset.app_env(manifest.database_url, Path(manifest.upload_dir)))
+        with app.app_context():
+            engine = db.engine
+        # No app context held across requests: each request gets its own (and its own ``g``), as in production.
+        datasets[f"{manifest.scale}×"] = (manifest, engine, requests_of(app, manifest))
+    summary = {label: {} for label in datasets}
+    for label, (manifest, engine, requests) in datasets.items():
+        suffix = "" if manifest.scale == 1 else f"-{manifest.scale}x"
+        for name in PATHS:
+            requests[name]()  # warm-up: first-use caches are not the path's cost
+            statements = capture(engine, requests[name])
+            plans = explain(manifest.database_url, statements)
+            write_plans(args.plans / f"{name}{suffix}.txt", name, len(statements), plans)
+            slowest = max(plans, key=lambda p: p[3]) if plans else ("", None, "", 0.0)
+            summary[label][name] = {"queries": len(statements), "distinct": len(plans),
+                                    "execution_ms": round(sum(p[3] for p in plans), 3),
+                                    "slowest_ms": slowest[3], "slowest": " ".join(slowest[0].split())[:160]}
+    for name, timings in time_interleaved(datasets, args.timed).items():
+        for label, values in timings.items():
+            summary[label][name].update(in_process_ms=round(statistics.median(values), 2),
+                                        in_process_best_ms=round(min(values), 2))
     print(json.dumps(summary, ensure_ascii=False))
     return 0
+
+
+def time_interleaved(datasets: dict, rounds: int) -> dict[str, dict[str, list[float]]]:
+    """ms of each path's request on each dataset, the datasets taking turns: drift hits both alike."""
+    timings = {name: {label: [] for label in datasets} for name in PATHS}
+    for _ in range(rounds):
+        for name in PATHS:
+            for label, (_manifest, _engine, requests) in datasets.items():
+                started = time.perf_counter()
+                requests[name]()
+                timings[name][label].append((time.perf_counter() - started) * 1000)
+    return timings
 
 
 if __name__ == "__main__":
