@@ -167,11 +167,40 @@ def worker_rss(master: int) -> dict[int, int]:
     return rss
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time the processes have used so far (``/proc/<pid>/stat``)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_backends(database: str) -> list[int]:
+    """Pids of the PostgreSQL backends connected to ``database`` (their title names it)."""
+    pids = []
+    for folder in Path("/proc").glob("[0-9]*"):
+        try:
+            if f" {database} ".encode() in (folder / "cmdline").read_bytes():
+                pids.append(int(folder.name))
+        except OSError:
+            pass
+    return pids
+
+
 def phase(data: Dataset, master: int, rep: int, name: str, users: dict[str, int], seconds: int, host: str,
           work: Path) -> dict:
-    """One phase of one repetition, with the workers' RSS before and after."""
+    """One phase of one repetition, with the workers' RSS before and after, and the CPU time it cost the
+    workers and the database's backends (``_cpu``: seconds)."""
     before = worker_rss(master)
+    database = data.manifest.database_url.rsplit("/", 1)[-1]
+    pids, backends = workers(master), postgres_backends(database)
+    cpu = (cpu_seconds(pids), cpu_seconds(backends))
     rows = run_locust(f"{name}-{data.label[0]}x-{rep}", users, seconds, host, data.manifest_path, work)
+    rows["_cpu"] = {"workers": cpu_seconds(pids) - cpu[0], "postgres": cpu_seconds(backends) - cpu[1]}
     data.rss.append({"rep": rep, "phase": name, "before": before, "after": worker_rss(master)})
     return rows
 
@@ -497,13 +526,19 @@ def phase_table(data: Dataset, phase_name: str, title: str) -> list[str]:
 
 def saturation_table(data: Dataset) -> list[str]:
     """Answer saves and the trivial endpoint at saturation, per repetition."""
-    lines = [f"### Saturation ({data.label} dataset)", "", "| run | answer save req/s | p95 ms | trivial req/s | p95 ms | ratio |",
-             "|---:|---:|---:|---:|---:|---:|"]
+    lines = [f"### Saturation ({data.label} dataset)", "",
+             "CPU per request: the phase's CPU time (`/proc/<pid>/stat`) of the gunicorn workers and of the "
+             "database's PostgreSQL backends, divided by the requests served.", "",
+             "| run | answer save req/s | p95 ms | CPU ms per save: workers / PostgreSQL | trivial req/s | p95 ms | "
+             "CPU ms per trivial request: workers | ratio |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n, run in enumerate(data.runs, 1):
         s, b = run["save"].get(SAVE, {}), run["baseline"].get(BASE, {})
         if s and b:
-            lines.append(f"| {n} | {s['rps']:.0f} | {s['p95']:.0f} | {b['rps']:.0f} | {b['p95']:.0f} | "
-                         f"{s['rps'] / b['rps']:.2f}× |")
+            sc, bc = run["save"].get("_cpu"), run["baseline"].get("_cpu")
+            per = lambda c, row, key: f"{1000 * c[key] / row['count']:.1f}" if c and row["count"] else "—"  # noqa: E731
+            lines.append(f"| {n} | {s['rps']:.0f} | {s['p95']:.0f} | {per(sc, s, 'workers')} / {per(sc, s, 'postgres')} | "
+                         f"{b['rps']:.0f} | {b['p95']:.0f} | {per(bc, b, 'workers')} | {s['rps'] / b['rps']:.2f}× |")
     return lines + [""]
 
 
