@@ -97,7 +97,7 @@ bench: setup test-packages $(VENV)/.bench-installed
 	$(BIN)/python benchmarks/bench_pdf.py || true
 	$(BIN)/python benchmarks/bench_markup.py || true
 	$(BIN)/python benchmarks/bench_sync.py || true
-	$(BIN)/python benchmarks/bench_load.py
+	$(BIN)/python benchmarks/bench_load.py $(BENCH_ARGS)
 
 $(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

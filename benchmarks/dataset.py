@@ -16,8 +16,10 @@ The rows are random but reproducible (fixed seed). Photo rows share a small pool
 JPEG files (made with the portal's own image pipeline); certificate rows share one real
 PDF. ``build()`` returns a manifest (users, ids, an API token) for the load test.
 
-Run alone: ``.venv/bin/python benchmarks/dataset.py [DATABASE_URL]`` (drops and recreates
-the database named in the URL, default ``portal_bench``).
+Run alone: ``.venv/bin/python benchmarks/dataset.py [DATABASE_URL] [--scale 4]`` (drops and
+recreates the database named in the URL, default ``portal_bench``). ``--scale 4`` builds the
+cost-growth dataset: four times the flats, rounds (about 1.8 million answers), notices, photos,
+foremen and project managers, with the same 20 benchmark inspectors.
 """
 from __future__ import annotations
 
@@ -49,12 +51,17 @@ SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 STUDIO = "A 曲江设计室"
 
 
-def bench_size():
-    """The demo's story at the benchmark's size: finished rounds leave one open inspection per inspector."""
+def bench_size(scale: int = 1):
+    """The demo's story at the benchmark's size (``scale`` times the company): finished rounds leave one
+    open inspection per inspector.
+
+    A larger company has more flats, rounds, foremen and project managers; the 20 benchmark
+    inspectors stay 20 (they are the load test's people), so each has ``scale`` times the history.
+    """
     from portal.demo.story import Size
 
-    return Size(projects=PROJECTS, inspections=INSPECTIONS - INSPECTORS, foremen=FOREMEN, managers=MANAGERS,
-                inspectors=INSPECTORS, rectifying=PROJECTS * 8 // 100, upcoming=0,
+    return Size(projects=PROJECTS * scale, inspections=INSPECTIONS * scale - INSPECTORS, foremen=FOREMEN * scale,
+                managers=MANAGERS * scale, inspectors=INSPECTORS, rectifying=PROJECTS * scale * 8 // 100, upcoming=0,
                 failures=tuple(range(4, 16)))
 
 
@@ -70,6 +77,8 @@ class Manifest:
     api_token: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     password: str = PASSWORD
+    scale: int = 1  # times the standard size (1: about 445,000 answers; 4: about 1.8 million)
+    build_seconds: float = 0.0  # how long build() took, migrations and VACUUM ANALYZE included
 
     def save(self, path: Path) -> None:
         """Write the manifest as JSON."""
@@ -102,8 +111,9 @@ def app_env(database_url: str, upload_dir: Path) -> dict[str, str]:
             "SESSION_COOKIE_SECURE": "false"}
 
 
-def build(database_url: str, upload_dir: Path, seed: int = 2026) -> Manifest:
-    """Recreate the database, migrate it, and fill it; returns the manifest."""
+def build(database_url: str, upload_dir: Path, seed: int = 2026, scale: int = 1) -> Manifest:
+    """Recreate the database, migrate it, and fill it at ``scale`` times the size; returns the manifest."""
+    started = time.perf_counter()
     recreate_database(database_url)
     env = {**os.environ, **app_env(database_url, upload_dir)}
     subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True,
@@ -116,8 +126,9 @@ def build(database_url: str, upload_dir: Path, seed: int = 2026) -> Manifest:
     with app.app_context(), app.test_request_context():
         seed_demo(REFERENCE_CHAPTERS)  # accounts, checklist, equipment (the demo's year is not loaded here)
         db.session.commit()
-        manifest = Generator(random.Random(seed), database_url, upload_dir, seed).run()
+        manifest = Generator(random.Random(seed), database_url, upload_dir, seed, scale).run()
     analyse(database_url)
+    manifest.build_seconds = round(time.perf_counter() - started, 1)
     return manifest
 
 
@@ -132,10 +143,11 @@ def analyse(url: str) -> None:
 class Generator:
     """Fills the tables in dependency order; one transaction, bulk inserts."""
 
-    def __init__(self, rng: random.Random, database_url: str, upload_dir: Path, seed: int = 2026):
+    def __init__(self, rng: random.Random, database_url: str, upload_dir: Path, seed: int = 2026, scale: int = 1):
         self.rng = rng
         self.seed = seed
-        self.manifest = Manifest(database_url=database_url, upload_dir=str(upload_dir))
+        self.scale = scale
+        self.manifest = Manifest(database_url=database_url, upload_dir=str(upload_dir), scale=scale)
         self.upload_dir = upload_dir
         from portal.timeutil import local_today
 
@@ -215,8 +227,8 @@ class Generator:
 
         password_hash = generate_password_hash(PASSWORD, method="scrypt")
         people = ([(f"bench-insp{n:02d}", "inspector") for n in range(1, INSPECTORS + 1)]
-                  + [(f"bench-fm{n:03d}", "foreman") for n in range(1, FOREMEN + 1)]
-                  + [(f"bench-pm{n:03d}", "project_manager") for n in range(1, MANAGERS + 1)])
+                  + [(f"bench-fm{n:03d}", "foreman") for n in range(1, FOREMEN * self.scale + 1)]
+                  + [(f"bench-pm{n:03d}", "project_manager") for n in range(1, MANAGERS * self.scale + 1)])
         rows = [{"username": name, "display_name": self.rng.choice(SURNAMES) + name[-3:], "password_hash": password_hash,
                  "phone": f"139{self.rng.randrange(10**8):08d}", "active": True, "session_version": 1,
                  "created_at": self.moment(self.today - timedelta(days=400))} for name, _role in people]
@@ -237,7 +249,8 @@ class Generator:
         from portal.projects.models import Project
 
         used = set(db.session.scalars(select(Project.contract_no)))  # the demo's projects
-        self.story = make_story(self.today, item_specs(self.template), bench_size(), seed=self.seed, taken=used)
+        self.story = make_story(self.today, item_specs(self.template), bench_size(self.scale), seed=self.seed,
+                                taken=used)
         rows = [{
             "contract_no": p.contract_no, "address": p.address, "owner_name": p.owner_name,
             "owner_phone": p.owner_phone, "design_studio": p.studio, "designer": p.designer,
@@ -413,12 +426,12 @@ class Generator:
         from portal.photos.models import ConcealedWorksRecord, Photo
 
         pool = self.photo_pool()
-        records = self.insert(ConcealedWorksRecord, [{"project_id": p["id"]} for p in self.projects[:1500]],
+        records = self.insert(ConcealedWorksRecord, [{"project_id": p["id"]} for p in self.projects[:1500 * self.scale]],
                               returning=True)
         failed = [(r["id"], r["project_id"], r["inspector_id"], r["finished_at"]) for r in self.inspections if not r["passed"]]
         systems = ["water_supply", "electrical", "drainage", "waterproofing"]
         rows = []
-        for n in range(PHOTOS):
+        for n in range(PHOTOS * self.scale):
             files = pool[n % len(pool)]
             row = {"uuid": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)), "location": "客厅", "note": "",
                    "sha256": files["sha256"], "size_bytes": files["size"], "width": 1600, "height": 1200,
@@ -528,12 +541,18 @@ def _text(value: Decimal | None) -> str:
     return "" if value is None else format(value.normalize(), "f")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Build the dataset into the given (or default) database and print the manifest path."""
-    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Generate the load-benchmark dataset (drops the database first).")
+    parser.add_argument("url", nargs="?", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--scale", type=int, default=1, help="times the standard size (4: about 1.8 million answers)")
+    args = parser.parse_args(argv)
+    url = args.url
     work = Path(os.environ.get("BENCH_DIR", "/tmp/portal-bench"))
     work.mkdir(parents=True, exist_ok=True)
-    manifest = build(url, work / "uploads")
+    manifest = build(url, work / "uploads", scale=args.scale)
     manifest.save(work / "manifest.json")
     print(work / "manifest.json")
     return 0

@@ -6,9 +6,18 @@ header), the foreman reads his notices, the office opens the 12-month dashboard,
 searches by 档案号 and calls the accounting API. ``BaselineUser`` asks ``/healthz/live``
 (no database) at the same pace: the yardstick the report divides by.
 
+Single-path users (``SaverUser``, ``ChecklistUser``, ``DashboardUser``, ``ApiUser``) ask one
+thing only: the saturation phases and the per-path phase are made of them.
+
+Logging in costs a deliberately slow password hash; so that it does not weigh on the phases,
+``bench_load.py`` logs every account in once per server and hands the session cookies over in
+BENCH_SESSIONS (JSON file: username → cookies and the CSRF token); a user found there starts
+with that session instead of the login form.
+
 Environment: BENCH_MANIFEST (JSON from benchmarks/dataset.py), BENCH_PHASE (``mixed``:
-people with think time; ``save`` / ``baseline``: answer saves or the trivial endpoint as
-fast as the server answers).
+people with think time 0.5–1.5 s; ``paths``: one request after another with a short pause,
+so each figure is the request's own cost rather than queueing; anything else, e.g. ``save`` /
+``baseline``: as fast as the server answers), BENCH_USERS (JSON: user class → how many).
 """
 from __future__ import annotations
 
@@ -17,15 +26,20 @@ import json
 import os
 import random
 import re
+import urllib.parse
 from datetime import date, timedelta
 
 from locust import FastHttpUser, between, constant, task
+from requests.cookies import create_cookie
 
 MANIFEST = json.loads(open(os.environ["BENCH_MANIFEST"], encoding="utf-8").read())
 PHASE = os.environ.get("BENCH_PHASE", "mixed")
-THINK = constant(0) if PHASE in ("save", "baseline") else between(0.5, 1.5)
+THINK = {"mixed": between(0.5, 1.5), "paths": between(0.1, 0.3)}.get(PHASE, constant(0))
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADER_CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
+
+SESSIONS = json.loads(open(os.environ["BENCH_SESSIONS"], encoding="utf-8").read()) \
+    if os.environ.get("BENCH_SESSIONS") else {}
 
 _inspectors = itertools.cycle(MANIFEST["inspectors"])
 _foremen = itertools.cycle(MANIFEST["foremen"])
@@ -45,7 +59,14 @@ class PortalUser(FastHttpUser):
         raise NotImplementedError
 
     def on_start(self):
-        """Log in through the form (GET for the CSRF token, then POST) and keep the page's token."""
+        """Take the session made before the phase, else log in through the form and keep the page's token."""
+        session = SESSIONS.get(self.username())
+        if session:
+            host = urllib.parse.urlsplit(self.host).hostname
+            for name, value in session["cookies"].items():
+                self.client.cookiejar.set_cookie(create_cookie(name, value, domain=host, path="/"))
+            self.csrf = session["csrf"]
+            return
         page = self.client.get("/login", name="login form").text
         token = CSRF_RE.search(page).group(1)
         with self.client.post("/login", data={"csrf_token": token, "username": self.username(),
@@ -58,10 +79,10 @@ class PortalUser(FastHttpUser):
             self.csrf = match.group(1)
 
 
-class InspectorUser(PortalUser):
-    """On site: opens the checklist now and then, taps an answer every second or so."""
+class _Inspector(PortalUser):
+    """On site with his open inspection; what he does is up to the subclass."""
 
-    fixed_count = 20
+    abstract = True
 
     def on_start(self):
         """Take the next benchmark inspector and his open inspection."""
@@ -71,13 +92,10 @@ class InspectorUser(PortalUser):
     def username(self) -> str:
         return self.me["username"]
 
-    @task(1)
     def checklist(self):
         """The whole checklist page (89 items)."""
-        if PHASE == "mixed":
-            self.client.get(f"/inspections/{self.me['inspection']}", name="checklist page")
+        self.client.get(f"/inspections/{self.me['inspection']}", name="checklist page")
 
-    @task(10)
     def save_answer(self):
         """One tap: pass / fail / N/A, or a measured value inside or outside the limit."""
         item_id, kind, good, bad = random.choice(self.me["items"])
@@ -87,6 +105,27 @@ class InspectorUser(PortalUser):
             data = {"outcome": random.choices(["pass", "fail", "na"], [85, 10, 5])[0]}
         self.client.post(f"/inspections/{self.me['inspection']}/items/{item_id}", data=data, name="answer save",
                          headers={"HX-Request": "true", "HX-Target": f"item-{item_id}", "X-CSRFToken": self.csrf})
+
+
+class InspectorUser(_Inspector):
+    """Opens the checklist now and then, taps an answer every second or so."""
+
+    fixed_count = 20
+    tasks = {_Inspector.checklist: 1, _Inspector.save_answer: 10}
+
+
+class SaverUser(_Inspector):
+    """An inspector who only taps answers (the save saturation phase)."""
+
+    fixed_count = 20
+    tasks = [_Inspector.save_answer]
+
+
+class ChecklistUser(_Inspector):
+    """An inspector who only reloads his checklist page."""
+
+    fixed_count = 1
+    tasks = [_Inspector.checklist]
 
 
 class ForemanUser(PortalUser):
@@ -161,3 +200,31 @@ class BaselineUser(FastHttpUser):
     def live(self):
         """``/healthz/live``."""
         self.client.get("/healthz/live", name="baseline /healthz/live")
+
+
+
+class DashboardUser(OfficeUser):
+    """The office's 12-month dashboard, nothing else (as ``OfficeUser``, one at a time)."""
+
+    fixed_count = 1
+
+
+class ApiUser(FastHttpUser):
+    """The accounting system: the settlement query with its bearer token, no session."""
+
+    fixed_count = 1
+    wait_time = THINK
+
+    @task
+    def api(self):
+        """The settlement query of one project."""
+        FinanceUser.api(self)
+
+
+def _counts() -> None:
+    """How many of each user class this run starts (BENCH_USERS), overriding the classes' defaults."""
+    for name, count in json.loads(os.environ.get("BENCH_USERS", "{}")).items():
+        globals()[name].fixed_count = count
+
+
+_counts()
