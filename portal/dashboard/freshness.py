@@ -49,14 +49,18 @@ _lock = threading.Lock()
 _PENDING = "portal.figures_changed"
 
 
-def current_version() -> int:
-    """The version of the data the figures are computed from (one primary-key read)."""
-    return db.session.scalar(select(FiguresVersion.value).where(FiguresVersion.id == 1)) or 0
+def current_version() -> int | None:
+    """The version of the data the figures are computed from (one primary-key read); None when the
+    database has no version row (a schema not made by the migrations): then nothing is kept."""
+    return db.session.scalar(select(FiguresVersion.value).where(FiguresVersion.id == 1))
 
 
 def cached(key: Hashable, compute: Callable[[], T]) -> T:
     """``compute()``'s result for ``key`` at the current data version: from the cache when known."""
-    full_key = (current_version(), key)
+    version = current_version()
+    if version is None:
+        return compute()
+    full_key = (version, key)
     with _lock:
         if full_key in _cache:
             _cache.move_to_end(full_key)

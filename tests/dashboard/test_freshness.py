@@ -79,3 +79,15 @@ def test_cached_computes_once_per_key_and_version():
     make_inspection()
     db.session.commit()
     assert freshness.cached("k", compute) == 3
+
+
+def test_without_a_version_row_nothing_is_kept():
+    from sqlalchemy import delete
+
+    from portal.dashboard.models import FiguresVersion
+
+    db.session.execute(delete(FiguresVersion))
+    calls = []
+    freshness.cached("k", lambda: calls.append(1))
+    freshness.cached("k", lambda: calls.append(1))
+    assert len(calls) == 2
