@@ -134,6 +134,11 @@ def outbox_size(page: Page) -> int:
 
 
 def expect_all_saved(page: Page, timeout: float = 60_000) -> None:
+    """Nothing waits on the phone, and the indicator says so. The outbox first: a tap shows on its
+    item at once, before its action is in the outbox, while the indicator still shows the state
+    of before the tap."""
+    wait_until(page, "async () => !!window.PortalOutbox && (await window.PortalOutbox.all()).length === 0",
+               timeout / 1000)
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved", timeout=timeout)
     expect(page.locator(f"{INDICATOR} [data-sync-text]")).to_have_text(ALL_SAVED)
     assert outbox_size(page) == 0
@@ -523,6 +528,7 @@ def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns
     open_checklist(page, inspection_id)
     item_id = check_items(page, 1)[0]
     tap_queued(page, item_id, "fail")
+    expect_all_saved(page)  # the server's item (with its photo form) is in place before the photo
     li = item(page, item_id)
     li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
     expect(li.locator(".photo-grid li.photo")).to_have_count(1, timeout=30_000)
