@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, has_request_context, session
 from flask_babel import get_locale, get_translations
+from flask_login import current_user
 from jinja2 import pass_context
 from markupsafe import Markup
-from flask_login import current_user
 
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
