@@ -27,7 +27,8 @@ import os
 import random
 import re
 import urllib.parse
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 
 from locust import FastHttpUser, between, constant, task
 from requests.cookies import create_cookie
@@ -97,14 +98,21 @@ class _Inspector(PortalUser):
         self.client.get(f"/inspections/{self.me['inspection']}", name="checklist page")
 
     def save_answer(self):
-        """One tap: pass / fail / N/A, or a measured value inside or outside the limit."""
+        """One tap: pass / fail / N/A, or a measured value inside or outside the limit.
+
+        Sent as the phone's outbox sends it (static/js/outbox.js): with the action's client id and
+        capture time and the phone's clock, so the server also checks and records the action id.
+        """
         item_id, kind, good, bad = random.choice(self.me["items"])
         if kind == "measured":
             data = {"value": good if random.random() < 0.85 else bad}
         else:
             data = {"outcome": random.choices(["pass", "fail", "na"], [85, 10, 5])[0]}
+        now = datetime.now(timezone.utc).isoformat()
+        data.update(client_id=str(uuid.uuid4()), captured_at=now)
         self.client.post(f"/inspections/{self.me['inspection']}/items/{item_id}", data=data, name="answer save",
-                         headers={"HX-Request": "true", "HX-Target": f"item-{item_id}", "X-CSRFToken": self.csrf})
+                         headers={"HX-Request": "true", "HX-Target": f"item-{item_id}", "X-CSRFToken": self.csrf,
+                                  "X-Phone-Clock": now, "X-Outbox": "1"})
 
 
 class InspectorUser(_Inspector):

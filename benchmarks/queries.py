@@ -7,7 +7,10 @@ Run by ``benchmarks/bench_load.py`` (one process per dataset) or alone::
 The app runs in this process (Flask test client, production settings) against the dataset's
 database. A ``before_cursor_execute`` listener records every statement of one request per path
 (after one warm-up request, so first-use work is not counted): an answer save, the checklist
-page, the 12-month dashboard and the finance JSON API. Each distinct statement is then run
+page, the 12-month dashboard (as the office sees it: figures from the cache while the data has
+not changed; and recomputed, the process's figures cache emptied before the request) and the
+finance JSON API. The save is sent as the phone's outbox sends it (client id, capture time,
+phone clock), so it includes the server's check and record of the action id. Each distinct statement is then run
 again as ``EXPLAIN (ANALYZE, BUFFERS)`` with the parameters it had, inside a transaction that
 is rolled back, and the plans are written to ``<plans>/<path>.txt`` (``<path>-4x.txt`` for the
 4× dataset). Then each path's request is timed ``--timed`` times per dataset in this process,
@@ -25,7 +28,8 @@ import re
 import statistics
 import sys
 import time
-from datetime import date, timedelta
+import uuid
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +40,7 @@ from benchmarks import dataset  # noqa: E402
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADER_CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 EXECUTION_RE = re.compile(r"Execution Time: ([\d.]+) ms")
-PATHS = ("answer-save", "checklist-page", "dashboard-12-months", "finance-api")
+PATHS = ("answer-save", "checklist-page", "dashboard-12-months", "dashboard-recomputed", "finance-api")
 
 
 def login(client, username: str, password: str) -> str:
@@ -52,6 +56,8 @@ def login(client, username: str, password: str) -> str:
 
 def requests_of(app, manifest: dataset.Manifest) -> dict[str, callable]:
     """One callable per path that makes its request and checks the status."""
+    from portal.dashboard.freshness import forget
+
     inspector = manifest.inspectors[0]
     item_id = next(item for item, kind, _good, _bad in inspector["items"] if kind != "measured")
     outcomes = itertools.cycle(["na", "pass"])  # each save changes the answer: the write is measured too
@@ -66,13 +72,27 @@ def requests_of(app, manifest: dataset.Manifest) -> dict[str, callable]:
         if response.status_code != 200:
             raise RuntimeError(f"{response.request.path}: {response.status_code}")
 
+    def save():
+        """One tap as the outbox sends it (static/js/outbox.js)."""
+        now = datetime.now(timezone.utc).isoformat()
+        check(clients["inspector"].post(
+            f"/inspections/{inspector['inspection']}/items/{item_id}",
+            data={"outcome": next(outcomes), "client_id": str(uuid.uuid4()), "captured_at": now},
+            headers={"HX-Request": "true", "HX-Target": f"item-{item_id}", "X-CSRFToken": token,
+                     "X-Phone-Clock": now, "X-Outbox": "1"}))
+
+    def dashboard():
+        check(clients["office"].get(f"/dashboard/?period=custom&start={end - timedelta(days=365)}&end={end}"))
+
+    def dashboard_recomputed():
+        forget()  # this process's figures: as after a change to what they are computed from
+        dashboard()
+
     return {
-        "answer-save": lambda: check(clients["inspector"].post(
-            f"/inspections/{inspector['inspection']}/items/{item_id}", data={"outcome": next(outcomes)},
-            headers={"HX-Request": "true", "HX-Target": f"item-{item_id}", "X-CSRFToken": token})),
+        "answer-save": save,
         "checklist-page": lambda: check(clients["inspector"].get(f"/inspections/{inspector['inspection']}")),
-        "dashboard-12-months": lambda: check(clients["office"].get(
-            f"/dashboard/?period=custom&start={end - timedelta(days=365)}&end={end}")),
+        "dashboard-12-months": dashboard,
+        "dashboard-recomputed": dashboard_recomputed,
         "finance-api": lambda: check(api.get(f"/api/v1/settlement/{contract}",
                                              headers={"Authorization": f"Bearer {manifest.api_token}"})),
     }

@@ -23,10 +23,11 @@ def free_port() -> int:
 
 @contextmanager
 def gunicorn(env: dict[str, str], port: int, log: Path, timeout: float = 60.0):
-    """gunicorn (WORKERS × THREADS) on ``port`` for the ``with`` block, once ``/healthz`` answers 200."""
-    command = [sys.executable, "-m", "gunicorn", "-w", str(WORKERS), "--threads", str(THREADS),
-               "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-               "--no-control-socket", "wsgi:app"]  # the default socket path is shared by every instance
+    """gunicorn (the production settings of gunicorn.conf.py, WORKERS × THREADS) on ``port`` for the ``with``
+    block, once ``/healthz`` answers 200."""
+    command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(WORKERS),
+               "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
+               "--no-control-socket"]  # the default socket path is shared by every instance
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:

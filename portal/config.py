@@ -69,6 +69,7 @@ def _fixed_settings(config: dict) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "portal_session",
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        "SESSION_REFRESH_EACH_REQUEST": False,  # once a day instead (portal/security.py)
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         # SQLite only: how long a request waits for another one's write lock before it answers 503.
         "SQLITE_BUSY_TIMEOUT_MS": 5000,

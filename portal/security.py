@@ -8,6 +8,8 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.datastructures import MultiDict
 from werkzeug.utils import cached_property
 
+from portal.timeutil import utcnow
+
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -57,6 +59,10 @@ class PortalRequest(Request):
         self.__dict__["form"] = _clean_values(self.__dict__["form"])
 
 
+# The day (UTC) a login's cookie was last sent, with a new expiry (see PortalSessionInterface).
+SESSION_REFRESHED_KEY = "_refreshed"
+
+
 class PortalSessionInterface(SecureCookieSessionInterface):
     """Signed-cookie sessions whose cookie is Secure whenever the request came over HTTPS."""
 
@@ -66,9 +72,18 @@ class PortalSessionInterface(SecureCookieSessionInterface):
 
     def save_session(self, app: Flask, session, response) -> None:
         """Not for static files: they do not depend on the session, and a ``Vary: Cookie`` or a
-        refreshed cookie on them would make browsers ask again for files cached for a year."""
+        refreshed cookie on them would make browsers ask again for files cached for a year.
+
+        A login's cookie is sent again when the session changed, and once a day to push its expiry
+        on (``SESSION_REFRESH_EACH_REQUEST`` is off): a login in daily use does not expire, and an
+        inspector's taps do not each carry a new signed cookie over a weak connection.
+        """
         if request.endpoint == "static":
             return
+        if session.permanent:
+            today = utcnow().date().isoformat()
+            if session.get(SESSION_REFRESHED_KEY) != today:
+                session[SESSION_REFRESHED_KEY] = today
         super().save_session(app, session, response)
 
 

@@ -4,12 +4,14 @@ Requests for files pass ``buffered=True``: the test client then reads and closes
 """
 import hashlib
 import re
+from datetime import timedelta
 
 from flask import url_for
 
 from portal.auth.roles import Role
 from portal import static_files
 from portal.static_files import ONE_YEAR
+from portal.timeutil import clock_at, local_now
 
 
 def version_of(app, filename: str) -> str:
@@ -49,8 +51,9 @@ def test_unversioned_or_old_version_is_revalidated(client):
 
 def test_static_request_leaves_the_session_cookie_alone(client, login_as):
     login_as(Role.OFFICE)
-    assert "Set-Cookie" in client.get("/dashboard/").headers  # pages refresh the session
-    assert "Set-Cookie" not in client.get("/static/css/portal.css", buffered=True).headers
+    with clock_at(local_now() + timedelta(days=1)):
+        assert "Set-Cookie" not in client.get("/static/css/portal.css", buffered=True).headers
+        assert "Set-Cookie" in client.get("/dashboard/").headers  # a new day: pages refresh the session
 
 
 def test_edited_file_gets_a_new_version(app, tmp_path, monkeypatch):

@@ -6,9 +6,33 @@ from datetime import date
 from flask_babel import gettext as _
 
 from portal.equipment.models import Equipment
+from portal.i18n import current_translations
 from portal.timeutil import local_today
 from portal.inspections.scoring import FailReason
 from portal.inspections.services import InspectionError
+
+def N_(text: str) -> str:
+    """Marks ``text`` for the catalogue; it is translated where it is shown."""
+    return text
+
+
+# The labels of a checklist item. A checklist page shows 89 items with about eight labels each:
+# they are translated once per page (``item_labels``), not once per item.
+ITEM_LABELS = {
+    "limit": N_("Limit"), "carried_over": N_("Passed before — carried over"),
+    "regression": N_("Regression? Check again"), "what_regressed": N_("What regressed?"),
+    "check_again": N_("Check this item again"), "measured_value": N_("Measured value"), "ok": N_("OK"),
+    "not_applicable": N_("N/A"), "passed": N_("Pass"), "failed": N_("Fail"), "note_required": N_("Note required"),
+    "photo_required": N_("Photo required"), "pinned": N_("Pinned on the plan ✓"),
+    "pin": N_("Pin on the floor plan"), "note": N_("Note"), "save_note": N_("Save note"),
+}
+
+
+def item_labels() -> dict[str, str]:
+    """The checklist item's labels (``ITEM_LABELS``) in the user's language."""
+    translate = current_translations().ugettext
+    return {key: translate(text) for key, text in ITEM_LABELS.items()}
+
 
 def grade_label(grade: str | None) -> str:
     """优秀 / 良好 / 合格, or 不合格 for a failed inspection."""

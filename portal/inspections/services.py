@@ -8,7 +8,7 @@ from decimal import ROUND_DOWN, Decimal
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
@@ -172,6 +172,19 @@ def has_valid_equipment(inspection: Inspection) -> bool:
 
 
 # --- answering ----------------------------------------------------------------------------
+
+def get_inspection_answer_or_404(inspection_id: int, item_id: int, user: User) -> tuple[Inspection, Answer]:
+    """The inspection, if ``user`` may see it, and its answer for ``item_id`` with the item: one query
+    (every tap on the checklist loads both). 404 as :func:`get_inspection_or_404` and
+    :func:`get_answer_or_404` give it; the caller checks the action (the answer exists first, so
+    another version's item is 404 for everybody)."""
+    answer = db.session.scalar(select(Answer).join(Answer.inspection).where(
+        Answer.inspection_id == inspection_id, Answer.item_id == item_id)
+        .options(contains_eager(Answer.inspection), joinedload(Answer.item)))
+    if answer is None:
+        abort(404)
+    return authorise(user, answer.inspection), answer
+
 
 def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:
     """The answer row for ``item_id`` in this inspection, with its item; 404 for items of other versions.

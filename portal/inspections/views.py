@@ -23,7 +23,7 @@ from portal.inspections import messages
 from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection, Outcome
 from portal.inspections.services import (
-    InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_or_404,
+    InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_answer_or_404, get_inspection_or_404,
     inspector_agenda, load_answers, note_phone_clock, preview_answers, record_start, reopen, reopen_carried, save_answer, save_note,
     summarise,
 )
@@ -48,7 +48,7 @@ def display_helpers() -> dict:
     return {"grade_label": messages.grade_label, "percent_text": percent_text,
             "fail_reason_text": messages.fail_reason_text, "history_field": messages.history_field,
             "history_value": messages.history_value, "event_label": messages.event_label,
-            "local_time": local_time_text}
+            "local_time": local_time_text, "item_labels": messages.item_labels}
 
 
 @bp.app_template_filter("measure")
@@ -246,8 +246,7 @@ def answer(inspection_id: int, item_id: int):
 
 def _inspectors_answer(inspection_id: int, item_id: int):
     """Inspection and answer row for a change by its inspector (404 when hidden, 403 for office)."""
-    inspection = get_inspection_or_404(inspection_id, current_user)
-    row = get_answer_or_404(inspection, item_id)
+    inspection, row = get_inspection_answer_or_404(inspection_id, item_id, current_user)
     authorise(current_user, inspection, "conduct")  # after the row: another version's item is 404 for office too
     _note_clock(inspection)
     return inspection, row

@@ -1,5 +1,7 @@
 """Every login is a recorded session: logout, password reset, deactivation and a change of roles end it
 on every device, and a copy of the cookie kept elsewhere is worthless afterwards."""
+from datetime import timedelta
+
 from sqlalchemy import select
 
 from portal.auth.models import UserSession
@@ -7,6 +9,7 @@ from portal.auth.roles import Role
 from portal.auth.services import token_hash
 from portal.auth.sessions import SESSION_TOKEN_KEY
 from portal.extensions import db
+from portal.timeutil import clock_at, local_now
 from tests.conftest import log_in_client
 from tests.factories import make_user
 
@@ -117,3 +120,25 @@ def test_a_cookie_without_a_session_record_is_not_a_login(client):
     with client.session_transaction() as sess:
         sess["_user_id"] = user.get_id()  # a cookie signed by an old release, or forged with a leaked key
     assert client.get("/dashboard/").status_code == 302
+
+
+def test_the_login_cookie_is_sent_again_once_a_day_not_on_every_response(client):
+    make_user(Role.OFFICE, username="daily")
+    db.session.commit()
+    assert "Expires=" in login(client, "daily").headers["Set-Cookie"]
+    client.get("/dashboard/")  # shows (and takes from the session) the welcome message
+    assert "Set-Cookie" not in client.get("/dashboard/").headers  # the same day: no new cookie
+    for days in (1, 13, 26):  # used every day or two, the 14-day login never runs out
+        with clock_at(local_now() + timedelta(days=days)):
+            first, second = client.get("/dashboard/"), client.get("/dashboard/")
+        assert first.status_code == second.status_code == 200
+        assert "Expires=" in first.headers["Set-Cookie"] and "Set-Cookie" not in second.headers
+
+
+def test_a_changed_session_is_sent_at_once(client):
+    make_user(Role.OFFICE, username="changed")
+    db.session.commit()
+    login(client, "changed")
+    response = client.post("/logout")
+    assert response.status_code == 302 and "Set-Cookie" in response.headers
+

@@ -5,6 +5,7 @@ from datetime import timedelta
 from html import unescape
 
 import pytest
+from flask import url_for
 from sqlalchemy import func, select
 
 from portal.auth.roles import Role
@@ -271,3 +272,35 @@ def test_another_inspectors_item_and_foreman_get_404(client, login_as):
     assert client.get(f"/inspections/{other.id}").status_code == 404
     login_as(mine.project.foreman)
     assert client.get(f"/inspections/{mine.id}").status_code == 404
+
+
+def test_item_forms_and_links_point_at_the_item_routes(app, client, login_as):
+    """The checklist builds the items' URLs from one prefix per page (89 items, five URLs each):
+    they must be the routes' own URLs, on the page and in a tap's fragment."""
+    inspection = make_inspection()
+    row = item_of(inspection, "接缝严密")
+    login_as(inspection.inspector)
+    fragment = client.post(answer_url(inspection, row), data={"outcome": "fail"},
+                           headers=htmx(f"item-{row.item_id}")).text
+    page = client.get(f"/inspections/{inspection.id}").text
+    with app.test_request_context():
+        urls = {endpoint: url_for(endpoint, inspection_id=inspection.id, item_id=row.item_id)
+                for endpoint in ("inspections.answer", "inspections.note", "inspections.upload_item_photo",
+                                 "inspections.item_pin")}
+    for html in (fragment, page):
+        for endpoint, url in urls.items():
+            assert f'"{url}"' in html, endpoint
+
+
+def test_item_labels_follow_the_users_language(client, login_as):
+    inspection = make_inspection()
+    row = item_of(inspection, "接缝严密")
+    inspector = inspection.inspector
+    login_as(inspector)
+    tap = {"outcome": "fail"}
+    chinese = client.post(answer_url(inspection, row), data=tap, headers=htmx(f"item-{row.item_id}")).text
+    assert "不合格" in chinese and ">Fail<" not in chinese
+    inspector.locale = "en"
+    db.session.commit()
+    english = client.post(answer_url(inspection, row), data=tap, headers=htmx(f"item-{row.item_id}")).text
+    assert ">Fail<" in english and "Save note" in english and "不合格" not in english
