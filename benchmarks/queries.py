@@ -41,6 +41,9 @@ CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 HEADER_CSRF_RE = re.compile(r'"X-CSRFToken": "([^"]+)"')
 EXECUTION_RE = re.compile(r"Execution Time: ([\d.]+) ms")
 PATHS = ("answer-save", "checklist-page", "dashboard-12-months", "dashboard-recomputed", "finance-api")
+# Paths timed with their cache warm: "dashboard-recomputed" empties this process's figures cache (both
+# datasets' apps share it), so the cached dashboard is asked once untimed before it is timed.
+WARMED = frozenset({"dashboard-12-months"})
 
 
 def login(client, username: str, password: str) -> str:
@@ -192,6 +195,8 @@ def time_interleaved(datasets: dict, rounds: int) -> dict[str, dict[str, list[fl
     for _ in range(rounds):
         for name in PATHS:
             for label, (_manifest, _engine, requests) in datasets.items():
+                if name in WARMED:
+                    requests[name]()  # untimed: the recomputed path emptied the cache since
                 started = time.perf_counter()
                 requests[name]()
                 timings[name][label].append((time.perf_counter() - started) * 1000)

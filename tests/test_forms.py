@@ -47,3 +47,28 @@ def test_sending_the_placeholder_is_refused_as_missing(app):
         assert not form.validate()
     assert form.inspector_id.data is None
     assert form.inspector_id.errors == ["该字段是必填字段。"]  # the one message, not "not a valid choice" too
+
+
+def test_many_options_select_writes_what_wtforms_writes(app):
+    """The dashboard's filters render hundreds of people with ManyOptionsSelect: same HTML, less work."""
+    from flask_babel import lazy_gettext
+    from wtforms.widgets import Select
+
+    from portal.forms import ManyOptionsSelect
+
+    choices = [SelectChoice("", lazy_gettext("All")), SelectChoice(3, '王 "建国" <&>'), SelectChoice("A&B", "A 曲江"),
+               SelectChoice(True, "yes"), SelectChoice(7, "with attributes", render_kw={"disabled": True})]
+
+    class Plain(PortalForm):
+        who = SelectField("Who", validators=[Optional()], choices=choices, coerce=str)
+
+    class Fast(PortalForm):
+        who = SelectField("Who", validators=[Optional()], choices=choices, coerce=str, widget=ManyOptionsSelect())
+
+    for chosen in ("", "3", "A&B", "True"):
+        with app.test_request_context(f"/?who={chosen}"):
+            from flask import request
+            plain, fast = Plain(formdata=request.args), Fast(formdata=request.args)
+            assert isinstance(plain.who.widget, Select)
+            assert str(fast.who()) == str(plain.who()), chosen
+    assert 'value="A&amp;B"' in str(fast.who()) and "&lt;&amp;&gt;" in str(fast.who())

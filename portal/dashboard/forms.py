@@ -10,7 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional, Regexp
 
 from portal.dashboard.periods import Period, PeriodKind, month_of, week_of
 from portal.dashboard.queries import Filters
-from portal.forms import PortalForm
+from portal.forms import ManyOptionsSelect, PortalForm
 from portal.params import report_day
 
 
@@ -33,9 +33,11 @@ class FilterForm(PortalForm):
         SelectChoice(PeriodKind.CUSTOM.value, _l("From – to"))])
     start = DateField(_l("From"), validators=[Optional(), report_day])
     end = DateField(_l("To"), validators=[Optional(), report_day])
-    studio = SelectField(_l("Design studio"), default="", validators=[Optional()])
-    foreman = SelectField(_l("Foreman"), coerce=optional_int, default=None, validators=[Optional()])
-    inspector = SelectField(_l("Inspector"), coerce=optional_int, default=None, validators=[Optional()])
+    studio = SelectField(_l("Design studio"), default="", validators=[Optional()], widget=ManyOptionsSelect())
+    foreman = SelectField(_l("Foreman"), coerce=optional_int, default=None, validators=[Optional()],
+                          widget=ManyOptionsSelect())
+    inspector = SelectField(_l("Inspector"), coerce=optional_int, default=None, validators=[Optional()],
+                            widget=ManyOptionsSelect())
 
     def set_choices(self, studios: list[str], foremen: list[tuple[int, str]],
                     inspectors: list[tuple[int, str]]) -> None:

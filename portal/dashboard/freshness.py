@@ -55,9 +55,16 @@ def current_version() -> int | None:
     return db.session.scalar(select(FiguresVersion.value).where(FiguresVersion.id == 1))
 
 
-def cached(key: Hashable, compute: Callable[[], T]) -> T:
-    """``compute()``'s result for ``key`` at the current data version: from the cache when known."""
-    version = current_version()
+_CURRENT = object()
+
+
+def cached(key: Hashable, compute: Callable[[], T], version: int | None | object = _CURRENT) -> T:
+    """``compute()``'s result for ``key`` at the current data version: from the cache when known.
+
+    ``version``: the data version read earlier in the same request (one read for several keys).
+    """
+    if version is _CURRENT:
+        version = current_version()
     if version is None:
         return compute()
     full_key = (version, key)

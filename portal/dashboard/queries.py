@@ -387,6 +387,11 @@ def people_with_role(role: Role) -> list[tuple[int, str]]:
     return [(user_id, name) for user_id, name in db.session.execute(query)]
 
 
+def filter_choices() -> tuple[list[str], list[tuple[int, str]], list[tuple[int, str]]]:
+    """(design studios, foremen, inspectors) for the dashboard's filters."""
+    return design_studios(), people_with_role(Role.FOREMAN), people_with_role(Role.INSPECTOR)
+
+
 def design_studios() -> list[str]:
     """Every design studio with a project, for the filter."""
     return list(db.session.scalars(select(Project.design_studio).distinct().order_by(Project.design_studio)))

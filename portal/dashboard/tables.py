@@ -35,15 +35,25 @@ class Table:
     columns: list[Column]
     rows: list[list[str]] = field(default_factory=list)
     empty_text: str = ""
+    more: int = 0  # rows left out on the page (the CSV has them)
 
 
-def build_tables(figures: Figures, awards: list[AwardRow]) -> dict[str, Table]:
-    """Every table of the dashboard and the reports, by key, in display order."""
+# The dashboard page lists at most this many foremen (and project managers), those who need
+# attention first; a company of 500 foremen gets the whole list as CSV, not as a page to scroll.
+PAGE_PEOPLE = 30
+
+
+def build_tables(figures: Figures, awards: list[AwardRow], for_page: bool = False) -> dict[str, Table]:
+    """Every table of the dashboard and the reports, by key, in display order.
+
+    ``for_page``: the per-person tables as the page shows them (see :func:`people_table`).
+    """
+    limit = PAGE_PEOPLE if for_page else None
     tables = [workload_table(figures), notices_table(figures), quality_table(figures), trend_table(figures),
               failures_table("items", _("Most failed items"), _("Item"), figures.items, with_category=True),
               failures_table("categories", _("Most failed categories"), _("Category"), figures.categories),
-              people_table("foremen", _("Per foreman"), _("Foreman"), figures.foremen),
-              people_table("managers", _("Per project manager"), _("Project manager"), figures.managers),
+              people_table("foremen", _("Per foreman"), _("Foreman"), figures.foremen, limit),
+              people_table("managers", _("Per project manager"), _("Project manager"), figures.managers, limit),
               awards_table(awards)]
     return {table.key: table for table in tables}
 
@@ -115,14 +125,28 @@ def failures_table(key: str, title: str, label: str, failures: list[Failure], wi
     return Table(key, title, columns, _texts(rows), _("Nothing failed in this period."))
 
 
-def people_table(key: str, title: str, label: str, people: list[PersonFigures]) -> Table:
-    """Per person: inspections, first-time pass rate, average rounds, open/overdue notices, penalties."""
+def people_table(key: str, title: str, label: str, people: list[PersonFigures], limit: int | None = None) -> Table:
+    """Per person: inspections, first-time pass rate, average rounds, open/overdue notices, penalties.
+
+    By name; with ``limit``, the people who need attention first (overdue notices, open notices,
+    penalties, then the lowest first-time pass rate) and at most ``limit`` of them.
+    """
+    more = 0
+    if limit is not None and len(people) > limit:
+        people, more = sorted(people, key=_attention)[:limit], len(people) - limit
     columns = [Column(label, False), Column(_("Inspections finished")), Column(_("Round-1 inspections finished")),
                Column(_("First-time pass rate")), Column(_("Average rounds to pass")), Column(_("Open notices")),
                Column(_("Overdue notices")), Column(_("Penalties"))]
     rows = [[p.name, p.quality.completed, p.quality.first_rounds, percent_text(p.quality.first_time_pass_rate),
              number_text(p.quality.average_rounds), p.open_notices, p.overdue_notices, p.penalties] for p in people]
-    return Table(key, title, columns, _texts(rows), _("Nobody to show for this period."))
+    return Table(key, title, columns, _texts(rows), _("Nobody to show for this period."), more)
+
+
+def _attention(person: PersonFigures) -> tuple:
+    """Sort key: who needs the office's attention first."""
+    rate = person.quality.first_time_pass_rate
+    return (-person.overdue_notices, -person.open_notices, -person.penalties,
+            rate if rate is not None else 2, person.name, person.person_id)
 
 
 def awards_table(awards: list[AwardRow]) -> Table:

@@ -10,7 +10,6 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
 from portal.aftercare.figures import week_and_month
-from portal.auth.roles import Role
 from portal.auth.sessions import permission_required
 from portal.dashboard import awards as site_awards
 from portal.dashboard import freshness, queries
@@ -37,24 +36,29 @@ ONE_DAY = timedelta(days=1)
 @permission_required("dashboard")
 def index():
     """Office home: today and this week, quality, most failed items, per person; ``?format=csv&table=<key>``."""
-    form = _filter_form()
+    version = freshness.current_version()
+    form = _filter_form(version)
     if not form.validate():
         return _dashboard_page(form, status=422)
     today = local_today()
     period, filters = form.chosen_period(today), form.filters()
     figures = freshness.cached(("dashboard", period, filters, today, current_language()),
-                               lambda: queries.collect(period, filters, today))
-    tables = build_tables(figures, site_awards.latest_confirmed(today))
-    if request.args.get("format") == "csv":
+                               lambda: queries.collect(period, filters, today), version)
+    as_csv = request.args.get("format") == "csv"
+    tables = build_tables(figures, site_awards.latest_confirmed(today), for_page=not as_csv)
+    if as_csv:
         return _csv(tables, request.args.get("table", ""))
     return _dashboard_page(form, figures=figures, tables=tables)
 
 
-def _filter_form() -> FilterForm:
-    """The period and filter form, read from the query string, with its drop-downs filled."""
+def _filter_form(version: int | None) -> FilterForm:
+    """The period and filter form, read from the query string, with its drop-downs filled.
+
+    The drop-downs' studios and people are kept like the figures (``version``: the data version
+    read for them): a company four times larger has four times the projects to list its studios from.
+    """
     form = FilterForm(formdata=request.args)
-    form.set_choices(queries.design_studios(), queries.people_with_role(Role.FOREMAN),
-                     queries.people_with_role(Role.INSPECTOR))
+    form.set_choices(*freshness.cached("dashboard-filter-choices", queries.filter_choices, version))
     return form
 
 

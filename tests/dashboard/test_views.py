@@ -257,3 +257,35 @@ def test_quality_compares_the_period_with_the_one_before_and_with_the_months(cli
     first_time_pass_rate = rows[4]  # after inspections finished, round-1 finished, passed the first time
     assert first_time_pass_rate[1] == first_time_pass_rate[3] == "50.0%"  # both round 1s were finished today
 
+
+
+def test_filter_choices_are_kept_until_a_project_or_person_changes(client, login_as):
+    """The drop-downs are kept with the figures, under the same data version, and follow new rows."""
+    from tests.factories import make_project
+
+    login_as(Role.OFFICE)
+    make_project(design_studio="F 第一设计室")
+    db.session.commit()
+    assert "F 第一设计室" in client.get("/dashboard/").text
+    make_project(design_studio="G 新设计室", foreman=make_user(Role.FOREMAN, display_name="工长新"))
+    db.session.commit()
+    page = client.get("/dashboard/").text
+    assert "G 新设计室" in page and "工长新" in page
+
+
+def test_the_page_lists_at_most_30_foremen_and_the_csv_all_of_them(client, login_as):
+    from portal.dashboard.tables import PAGE_PEOPLE
+
+    template = make_graded_template()
+    for n in range(PAGE_PEOPLE + 3):
+        make_project_rounds([((), None)], template=template,
+                            foreman=make_user(Role.FOREMAN, display_name=f"工长{n:03d}"))
+    db.session.commit()
+    login_as(Role.OFFICE)
+    page = client.get("/dashboard/").text
+    foremen = re.search(r'id="table-foremen".*?</section>', page, re.S).group(0)
+    shown = foremen.count("<tr>") - 1  # the heading row
+    assert shown == PAGE_PEOPLE and "CSV" in foremen
+    rows = list(csv.reader(io.StringIO(client.get("/dashboard/?format=csv&table=foremen").text.lstrip("\ufeff"))))
+    assert len(rows) - 1 == PAGE_PEOPLE + 3
+    assert "另有 3 名见 CSV" in foremen
