@@ -52,4 +52,3 @@ class ManyOptionsSelect(Select):
         value = str(choice.value) if isinstance(choice.value, bool) else choice.value
         selected = "selected " if choice.selected else ""
         return Markup(f'<option {selected}value="{escape(value)}">{escape(choice.label or choice.value)}</option>')
-

@@ -1,10 +1,13 @@
 """The base form: hidden CSRF inputs without an id, required selects with an empty first option."""
 import re
 
+from flask import request
+from flask_babel import lazy_gettext
 from wtforms import SelectChoice, SelectField
 from wtforms.validators import InputRequired, Optional
+from wtforms.widgets import Select
 
-from portal.forms import PortalForm
+from portal.forms import ManyOptionsSelect, PortalForm
 from portal.web import db_id
 
 
@@ -51,11 +54,6 @@ def test_sending_the_placeholder_is_refused_as_missing(app):
 
 def test_many_options_select_writes_what_wtforms_writes(app):
     """The dashboard's filters render hundreds of people with ManyOptionsSelect: same HTML, less work."""
-    from flask_babel import lazy_gettext
-    from wtforms.widgets import Select
-
-    from portal.forms import ManyOptionsSelect
-
     choices = [SelectChoice("", lazy_gettext("All")), SelectChoice(3, '王 "建国" <&>'), SelectChoice("A&B", "A 曲江"),
                SelectChoice(True, "yes"), SelectChoice(7, "with attributes", render_kw={"disabled": True})]
 
@@ -67,7 +65,6 @@ def test_many_options_select_writes_what_wtforms_writes(app):
 
     for chosen in ("", "3", "A&B", "True"):
         with app.test_request_context(f"/?who={chosen}"):
-            from flask import request
             plain, fast = Plain(formdata=request.args), Fast(formdata=request.args)
             assert isinstance(plain.who.widget, Select)
             assert str(fast.who()) == str(plain.who()), chosen

@@ -11,6 +11,7 @@ from portal.timeutil import local_today
 from portal.inspections.scoring import FailReason
 from portal.inspections.services import InspectionError
 
+
 def N_(text: str) -> str:
     """Marks ``text`` for the catalogue; it is translated where it is shown."""
     return text

@@ -23,9 +23,9 @@ from portal.inspections import messages
 from portal.inspections.forms import NewInspectionForm, ReopenForm, StartForm
 from portal.inspections.models import Inspection, Outcome
 from portal.inspections.services import (
-    InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404, get_inspection_answer_or_404, get_inspection_or_404,
-    inspector_agenda, load_answers, note_phone_clock, preview_answers, record_start, reopen, reopen_carried, save_answer, save_note,
-    summarise,
+    InspectionError, NoticeInput, can_answer, create_inspection, finish, get_answer_or_404,
+    get_inspection_answer_or_404, get_inspection_or_404, inspector_agenda, load_answers, note_phone_clock,
+    preview_answers, record_start, reopen, reopen_carried, save_answer, save_note, summarise,
 )
 from portal.inspections.history import history
 from portal.inspections.progress import progress

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from portal.auth.roles import Role
 from portal.dashboard.awards import candidates, rank_candidates
 from portal.dashboard.periods import report_month
+from portal.dashboard.tables import PAGE_PEOPLE
 from portal.extensions import db
 from portal.params import latest_report_day
 from portal.schedule.models import Award
 from portal.timeutil import local_today
 from tests.conftest import form_errors, log_in_client
-from tests.factories import make_graded_template, make_project_rounds, make_user
+from tests.factories import make_graded_template, make_project, make_project_rounds, make_user
 
 
 @pytest.fixture
@@ -261,8 +262,6 @@ def test_quality_compares_the_period_with_the_one_before_and_with_the_months(cli
 
 def test_filter_choices_are_kept_until_a_project_or_person_changes(client, login_as):
     """The drop-downs are kept with the figures, under the same data version, and follow new rows."""
-    from tests.factories import make_project
-
     login_as(Role.OFFICE)
     make_project(design_studio="F 第一设计室")
     db.session.commit()
@@ -274,8 +273,6 @@ def test_filter_choices_are_kept_until_a_project_or_person_changes(client, login
 
 
 def test_the_page_lists_at_most_30_foremen_and_the_csv_all_of_them(client, login_as):
-    from portal.dashboard.tables import PAGE_PEOPLE
-
     template = make_graded_template()
     for n in range(PAGE_PEOPLE + 3):
         make_project_rounds([((), None)], template=template,
