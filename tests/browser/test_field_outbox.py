@@ -144,10 +144,16 @@ def expect_all_saved(page: Page, timeout: float = 60_000) -> None:
     assert outbox_size(page) == 0
 
 
-def persistent_context(playwright, user_data_dir, browser_type_launch_args, browser_context_args):
-    """A browser whose IndexedDB, caches and service worker survive closing it (like a phone's)."""
+def persistent_context(playwright, user_data_dir, browser_type_launch_args, browser_context_args,
+                       offline: bool = False):
+    """A browser whose IndexedDB, caches and service worker survive closing it (like a phone's).
+
+    ``offline``: without signal from its first moment; set afterwards, the service worker woken
+    at start-up could send a waiting action in between.
+    """
     context_args = {k: v for k, v in browser_context_args.items() if k != "default_browser_type"}
-    return playwright.chromium.launch_persistent_context(str(user_data_dir), **browser_type_launch_args, **context_args)
+    return playwright.chromium.launch_persistent_context(str(user_data_dir), **browser_type_launch_args,
+                                                         **context_args, offline=offline)
 
 
 def prepare(page: Page, inspection_id: int) -> None:
@@ -224,9 +230,8 @@ def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live
 
     # The browser is closed (a phone restart) and opened again, still without signal.
     context.close()
-    context = persistent_context(playwright, profile, browser_type_launch_args, browser_context_args)
+    context = persistent_context(playwright, profile, browser_type_launch_args, browser_context_args, offline=True)
     try:
-        context.set_offline(True)
         page = context.pages[0] if context.pages else context.new_page()
         page.goto(f"/inspections/{inspection_id}")
         expect(page.locator("#checklist")).to_be_visible()
