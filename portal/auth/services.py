@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash
 
@@ -94,9 +94,14 @@ def user_of_open_session(user_id: int, token: str | None) -> User | None:
     """
     if not token:
         return None
-    return db.session.scalars(select(User).join(UserSession, UserSession.user_id == User.id).where(
-        User.id == user_id, UserSession.token_hash == token_hash(token), UserSession.ended_at.is_(None))
-        .options(joinedload(User.role_rows))).unique().first()
+    return db.session.scalars(_OPEN_SESSION_USER, {"user_id": user_id, "token_hash": token_hash(token)}).unique().first()
+
+
+# Built once, run with bound values: SQLAlchemy finds a statement's compiled SQL by a cache key
+# computed over the whole statement, which a statement object reused keeps (every request asks).
+_OPEN_SESSION_USER = select(User).join(UserSession, UserSession.user_id == User.id).where(
+    User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"),
+    UserSession.ended_at.is_(None)).options(joinedload(User.role_rows))
 
 
 def end_session(token: str | None, reason: str) -> None:

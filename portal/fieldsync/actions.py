@@ -19,7 +19,7 @@ from functools import wraps
 
 from flask import g, make_response, request
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.extensions import db
 from portal.fieldsync.clock import clock_is_off, clock_offset, corrected_capture, parse_phone_time
@@ -84,8 +84,7 @@ def field_action(view):
         times = field_time()
         if action_id is None or not current_user.is_authenticated:
             return _for_outbox(make_response(view(*args, **kwargs)))
-        done = db.session.scalar(select(FieldAction).where(FieldAction.user_id == current_user.id,
-                                                           FieldAction.client_id == action_id))
+        done = db.session.scalar(_DONE, {"user_id": current_user.id, "client_id": action_id})
         if done is not None:
             return _for_outbox(_replay(done))
         response = make_response(view(*args, **kwargs))
@@ -93,6 +92,11 @@ def field_action(view):
             db.session.add(_record(action_id, response, times))
         return _for_outbox(response)
     return wrapper
+
+
+# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every field action asks.
+_DONE = select(FieldAction).where(FieldAction.user_id == bindparam("user_id"),
+                                  FieldAction.client_id == bindparam("client_id"))
 
 
 def _for_outbox(response):

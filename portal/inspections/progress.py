@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.checklists.models import ChecklistCategory, ChecklistItem
 from portal.extensions import db
@@ -33,15 +33,18 @@ class Progress:
     overall: scoring.Rate
 
 
+# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap counts.
+_COUNTS = (select(ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome, func.count())
+           .join(ChecklistItem, Answer.item_id == ChecklistItem.id).join(ChecklistCategory)
+           .where(Answer.inspection_id == bindparam("inspection_id"))
+           .group_by(ChecklistCategory.position, ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome)
+           .order_by(ChecklistCategory.position, ChecklistItem.category_id))
+
+
 def progress(inspection: Inspection) -> Progress:
     """Counts and rates of ``inspection``'s answers, categories in checklist order."""
     # Counted by the database: a row per category and outcome instead of one per answer.
-    rows = db.session.execute(
-        select(ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome, func.count())
-        .join(ChecklistItem, Answer.item_id == ChecklistItem.id).join(ChecklistCategory)
-        .where(Answer.inspection_id == inspection.id)
-        .group_by(ChecklistCategory.position, ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome)
-        .order_by(ChecklistCategory.position, ChecklistItem.category_id)).all()
+    rows = db.session.execute(_COUNTS, {"inspection_id": inspection.id}).all()
     rates = scoring.category_rates((code, outcome) for _id, code, outcome, count in rows for _ in range(count))
     categories: dict[int, CategoryProgress] = {}
     for category_id, code, outcome, count in rows:

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import ROUND_DOWN, Decimal
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from portal.auth.models import User
@@ -178,12 +178,16 @@ def get_inspection_answer_or_404(inspection_id: int, item_id: int, user: User) -
     (every tap on the checklist loads both). 404 as :func:`get_inspection_or_404` and
     :func:`get_answer_or_404` give it; the caller checks the action (the answer exists first, so
     another version's item is 404 for everybody)."""
-    answer = db.session.scalar(select(Answer).join(Answer.inspection).where(
-        Answer.inspection_id == inspection_id, Answer.item_id == item_id)
-        .options(contains_eager(Answer.inspection), joinedload(Answer.item)))
+    answer = db.session.scalar(_INSPECTION_ANSWER, {"inspection_id": inspection_id, "item_id": item_id})
     if answer is None:
         abort(404)
     return authorise(user, answer.inspection), answer
+
+
+# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap asks.
+_INSPECTION_ANSWER = select(Answer).join(Answer.inspection).where(
+    Answer.inspection_id == bindparam("inspection_id"), Answer.item_id == bindparam("item_id")
+).options(contains_eager(Answer.inspection), joinedload(Answer.item))
 
 
 def get_answer_or_404(inspection: Inspection, item_id: int) -> Answer:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import abort
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
@@ -244,13 +244,18 @@ def record_photos(record: ConcealedWorksRecord) -> list[Photo]:
 
 def item_photos(inspection_id: int, item_ids: list[int] | None = None) -> dict[int, list[Photo]]:
     """Photos of an inspection's items, by item id (one query)."""
-    query = select(Photo).where(Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None))
-    if item_ids is not None:
-        query = query.where(Photo.item_id.in_(item_ids))
+    query, values = ((_ITEM_PHOTOS, {"inspection_id": inspection_id}) if item_ids is None else
+                     (_SOME_ITEMS_PHOTOS, {"inspection_id": inspection_id, "item_ids": list(item_ids)}))
     result: dict[int, list[Photo]] = {}
-    for photo in db.session.scalars(query.order_by(Photo.id)):
+    for photo in db.session.scalars(query, values):
         result.setdefault(photo.item_id, []).append(photo)
     return result
+
+
+# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap shows its item's photos.
+_ITEM_PHOTOS = select(Photo).where(Photo.inspection_id == bindparam("inspection_id"),
+                                   Photo.deleted_at.is_(None)).order_by(Photo.id)
+_SOME_ITEMS_PHOTOS = _ITEM_PHOTOS.where(Photo.item_id.in_(bindparam("item_ids", expanding=True)))
 
 
 def item_photo_counts(inspection_id: int) -> dict[int, int]:
