@@ -95,7 +95,8 @@ def photo_pin(photo_uuid: str):
     title = " · ".join(part for part in (photo.system_label, photo.location) if part)
     return pin_page(photo.project, services.photo_pins([photo.id]).get(photo.id),
                     url_for("plans.photo_pin", photo_uuid=photo.uuid), title,
-                    url_for("photos.concealed", project_id=photo.project_id, _anchor=f"photo-{photo.uuid}"))
+                    url_for("photos.concealed", project_id=photo.project_id, _anchor=f"photo-{photo.uuid}"),
+                    photo_id=photo.id)
 
 
 def _pinnable_photo(photo_uuid: str) -> Photo:
