@@ -43,7 +43,8 @@ def photo_locked(photo: Photo) -> bool:
 
 def markup_locked(photo: Photo) -> bool:
     """The photo's markup is signed: its concealed-works record or closure test, or a registered record, is signed."""
-    if photo.record_id is not None and is_locked(CONCEALED_RECORD, db.session.get(ConcealedWorksRecord, photo.record_id)):
+    record = db.session.get(ConcealedWorksRecord, photo.record_id) if photo.record_id is not None else None
+    if record is not None and is_locked(CONCEALED_RECORD, record):
         return True
     if photo.closure_test_id is not None and closure_locked(db.session.get(ClosureTest, photo.closure_test_id)):
         return True

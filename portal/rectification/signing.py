@@ -35,8 +35,9 @@ def item_on_signed_notice(inspection_id: int | None, item_id: int | None) -> boo
     """
     if inspection_id is None or item_id is None:
         return False
-    notices = db.session.scalars(select(RectificationNotice).join(NoticeItem, NoticeItem.notice_id == RectificationNotice.id)
-                                 .where(RectificationNotice.inspection_id == inspection_id, NoticeItem.item_id == item_id))
+    notices = db.session.scalars(
+        select(RectificationNotice).join(NoticeItem, NoticeItem.notice_id == RectificationNotice.id)
+        .where(RectificationNotice.inspection_id == inspection_id, NoticeItem.item_id == item_id))
     return any(is_locked(NOTICE_RECORD, notice) for notice in notices)
 
 
