@@ -409,7 +409,7 @@ def item_pin(inspection_id: int, item_id: int):
     return pin_page(inspection.project, item_pins(inspection.id, [answer.item_id]).get(answer.item_id),
                     url_for("inspections.item_pin", inspection_id=inspection.id, item_id=answer.item_id),
                     answer.item.display_text, url_for("inspections.detail", inspection_id=inspection.id,
-                                                      _anchor=f"item-{answer.item_id}"))
+                                                      _anchor=f"item-{answer.item_id}"), **target)
 
 
 @bp.post("/<int:inspection_id>/items/<int:item_id>/reopen-carried")

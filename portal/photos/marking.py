@@ -3,7 +3,9 @@
 The form carries ``client_id`` (a UUID made on the phone when the user taps "save") and
 ``markup`` (the JSON of :mod:`portal.photos.markup`). Sending the same ``client_id`` again
 answers with the version it stored, so an offline queue may replay it freely. The answer is
-JSON: ``{"version", "display", "thumb"}`` or ``{"error"}`` with 409/422/507.
+JSON: ``{"version", "display", "thumb"}`` or ``{"error"}`` with 409/422/507. Once a signed
+record shows the photo (:func:`portal.photos.locks.markup_locked`) a new version is refused
+with 409; a save stored before the signature, sent again, still gets its version.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
 from portal.photos import markup, services
+from portal.photos.locks import markup_locked
 from portal.photos.messages import rejection_text
 from portal.photos.models import Photo, PhotoMarkup
 from portal.storage import StorageError, discard, get_storage
@@ -22,10 +25,12 @@ def receive_markup(photo: Photo):
     """Store the posted markup as the photo's next version: 201 new, 200 the same save again."""
     try:
         client_id = services.normalise_uuid(request.form.get("client_id"))
+        if markup_locked(photo) and services.find_markup(client_id) is None:
+            raise services.PhotoError("markup_locked")
         shapes = markup.parse(request.form.get("markup"))
         row, created = _store(photo, client_id, shapes)
     except services.PhotoError as exc:
-        return markup_error(exc.code, 409 if exc.code in ("uuid_conflict", "markup_conflict") else 422)
+        return markup_error(exc.code, 409 if exc.code in ("uuid_conflict", "markup_conflict", "markup_locked") else 422)
     except markup.MarkupError as exc:
         return markup_error(exc.code, 422)
     except StorageError:

@@ -28,6 +28,7 @@ def rejection_text(code: str) -> str:
         "markup_too_many": _("The markup has too many shapes or points (at most 60 shapes)."),
         "markup_text": _("A markup text must be one line of at most 40 characters."),
         "markup_conflict": _("Somebody saved a markup of this photo at the same moment. Please save again."),
+        "markup_locked": _("This photo is part of a signed record; its markup can no longer change."),
     }.get(code, _("The photo could not be saved."))
 
 

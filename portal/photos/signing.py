@@ -40,14 +40,14 @@ def _project_of_record(record: ConcealedWorksRecord) -> Project:
 CONCEALED_RECORD = RecordType(
     name="concealed", title=_l("Concealed-works record"), required=("owner", "foreman"), optional=(),
     model=ConcealedWorksRecord, content=concealed_content, project=_project_of_record, ready=lambda record: True,
-    lock_effect="no photo of the record is added or deleted, no closure test started",
+    lock_effect="no photo of the record is added or deleted, their markup stays as signed, no closure test started",
     figures=lambda record: {"photo_count": len(record_photos(record))})
 
 CLOSURE_TEST_RECORD = RecordType(
     name="closure_test", title=_l("24-hour closure test"), required=("owner", "foreman"), optional=(),
     model=ClosureTest, content=closure_test_content, project=lambda test: _project_of_record(test.record),
     ready=lambda test: test.ended_at is not None,
-    lock_effect="the result stays as signed and no photo is added to the test")
+    lock_effect="the result stays as signed, no photo is added to the test and their markup stays as signed")
 
 
 def register() -> None:

@@ -12,13 +12,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal.auth.permissions import authorise
+from portal.errors import render_error
 from portal.extensions import db
 from portal.fieldsync.actions import field_action
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
-from portal.photos.locks import closure_locked, photo_locked, record_locked
+from portal.photos.locks import closure_locked, markup_locked, photo_locked, record_locked
 from portal.photos.marking import receive_markup
-from portal.photos.messages import colour_names
+from portal.photos.messages import colour_names, rejection_text
 from portal.photos.models import ClosureTest, Photo, System
 from portal.photos.rules import closure_end_error
 from portal.photos.uploads import receive_upload, upload_error
@@ -108,6 +109,8 @@ def serve(photo_uuid: str, variant: str):
 def markup_editor(photo_uuid: str):
     """Draw on a photo with the fingers: arrows, ellipses, rectangles, lines, texts; earlier versions."""
     photo = _markable_photo(photo_uuid)
+    if markup_locked(photo):  # a signed record shows this markup
+        return render_error(409, rejection_text("markup_locked"))
     latest = services.latest_markup(photo)
     back = safe_next_url(request.args.get("next"))
     return render_template("photos/markup.html", photo=photo, latest=latest, back=back,

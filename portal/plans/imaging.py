@@ -94,7 +94,8 @@ def _open(data: bytes) -> Image.Image:
     """Open by content and check the pixel count before decoding anything."""
     try:
         image = Image.open(io.BytesIO(data), formats=list(IMAGE_FORMATS))
-    except Image.DecompressionBombError:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Between 1x and 2x the limit Pillow only warns; where warnings are errors the warning arrives here.
         raise PlanRejected("too_many_pixels") from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise PlanRejected("not_a_plan") from None

@@ -15,5 +15,6 @@ def rejection_text(code: str) -> str:
         "no_plan": _("Choose a plan of this project."),
         "bad_client_id": _("The pin is missing its identifier. Please reload the page and try again."),
         "client_id_conflict": _("This identifier belongs to another pin."),
+        "locked": _("The notice with this pin has been signed; the pin can no longer move."),
         "storage": _("The plan could not be stored (storage error). Nothing was saved; please try again."),
     }.get(code, _("The plan could not be saved."))

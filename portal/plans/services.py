@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -18,7 +19,12 @@ from portal.plans import imaging
 from portal.photos.models import Photo
 from portal.plans.models import FloorPlan, PlanPin
 from portal.projects.models import Project
+from portal.registry import Registry
 from portal.storage import Storage, discard, put_all
+
+# target (inspection_id + item_id, or photo_id, as keywords) → True when a signed record shows its pin.
+# Plans do not know notices: rectification registers the rule for items of a signed notice.
+PIN_LOCKS: Registry[Callable[..., bool]] = Registry("pin lock rule")
 
 
 class PinError(ValueError):
@@ -85,6 +91,16 @@ def orphaned_plan_folders(storage, older_than_seconds: int = 3600) -> list[str]:
 
 # --- pins -----------------------------------------------------------------------------------
 
+def pin_locked(**target) -> bool:
+    """Whether the pin of ``target`` no longer moves (a signed record shows it)."""
+    return any(rule(**target) for rule in PIN_LOCKS.values())
+
+
+def find_pin(client_id: str) -> PlanPin | None:
+    """The placement stored under this client id."""
+    return db.session.scalar(select(PlanPin).where(PlanPin.client_id == client_id))
+
+
 def place_pin(plan: FloorPlan, user: User, client_id: str, x, y, *, inspection_id: int | None = None,
               item_id: int | None = None, photo_id: int | None = None) -> tuple[PlanPin, bool]:
     """Put the pin of a failed item (inspection + item) or of a photo at (x, y) on ``plan``.
@@ -95,7 +111,7 @@ def place_pin(plan: FloorPlan, user: User, client_id: str, x, y, *, inspection_i
     placement. Raises PlanRejected("outside") and PinError("client_id_conflict").
     """
     x, y = imaging.check_point(x, y)
-    same = db.session.scalar(select(PlanPin).where(PlanPin.client_id == client_id))
+    same = find_pin(client_id)
     if same is not None:
         if (same.inspection_id, same.item_id, same.photo_id) != (inspection_id, item_id, photo_id):
             raise PinError("client_id_conflict")

@@ -6,9 +6,11 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal import transaction
 from portal.auth.permissions import authorise
+from portal.errors import render_error
 from portal.photos.models import Photo
 from portal.photos.services import get_photo_or_404
 from portal.plans import services
@@ -67,6 +69,22 @@ def upload(project_id: int):
     return redirect(url_for("plans.index", project_id=project.id, _anchor=f"plan-{plan.id}"), 303)
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def plan_too_large(_error):
+    """A plan over the request limit: the upload form again, saying the plan is too large (422).
+
+    The body was refused unread, so there is no form data to show again; nothing was stored.
+    Any other endpoint of the blueprint gets the portal's usual 413.
+    """
+    if request.endpoint != "plans.upload" or not current_user.is_authenticated:
+        return render_error(413)
+    try:
+        project = get_project_or_404(request.view_args["project_id"], current_user, "upload_plan")
+    except HTTPException as refused:  # an error handler's own abort() would not be handled again
+        return render_error(refused.code or 404)
+    return _plans_page(project, PlanUploadForm(formdata=None), rejection_text("too_large"), 422)
+
+
 @bp.route("/photos/<photo_uuid>/pin", methods=["GET", "POST"])
 @login_required
 def photo_pin(photo_uuid: str):
@@ -77,7 +95,8 @@ def photo_pin(photo_uuid: str):
     title = " · ".join(part for part in (photo.system_label, photo.location) if part)
     return pin_page(photo.project, services.photo_pins([photo.id]).get(photo.id),
                     url_for("plans.photo_pin", photo_uuid=photo.uuid), title,
-                    url_for("photos.concealed", project_id=photo.project_id, _anchor=f"photo-{photo.uuid}"))
+                    url_for("photos.concealed", project_id=photo.project_id, _anchor=f"photo-{photo.uuid}"),
+                    photo_id=photo.id)
 
 
 def _pinnable_photo(photo_uuid: str) -> Photo:

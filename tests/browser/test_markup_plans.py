@@ -2,13 +2,15 @@
 
 A small script (run with the live server's environment) makes a project of its own
 (M26120601, no other browser test uses it) with a floor plan, and a finished round 1 where
-two carpet items fail (the category falls below 85 %), the first with a plain grey "before"
-photo, so the notice exists. Then the demo inspector, on his phone, opens the notice, taps
+two carpet items fail (the category falls below 85 %), the first with a plain sage-green
+"before" photo, so the notice exists. Then the demo inspector, on his phone, opens the notice, taps
 "Mark up" on the photo and draws a blue circle with his finger (touch events), saves; opens
 the checklist, taps "Pin on the floor plan" on the failed item, zooms in with two fingers,
 taps the middle of the plan and saves the pin. The notice page shows the numbered pin, and
 the notice PDF, rasterised by pdftoppm, shows the blue circle on the photo and the red pin
-on the plan.
+on the plan, each where it was drawn: the photo and the plan have background colours found
+nowhere else on the page, so their printed rectangles are found and the shapes' fractions
+give the expected places.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ import sys
 
 import pytest
 from babel.support import Translations
-from PIL import Image
+from PIL import Image, ImageChops
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import login
@@ -30,6 +32,8 @@ from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 CONTRACT_NO = "M26120601"
 BLUE = (30, 136, 229)       # the markup colour chosen
 PIN_RED = (213, 0, 0)       # portal.plans.imaging.PIN_RED
+PHOTO_GREEN = (110, 150, 110)  # the "before" photo's flat colour (SETUP_SCRIPT)
+PLAN_AMBER = (255, 235, 170)   # the plan's background colour (SETUP_SCRIPT)
 
 _CATALOGUE = Translations.load(str(REPO_ROOT / "portal" / "translations"), ["zh_Hans_CN"])
 
@@ -67,7 +71,7 @@ def jpeg(image):
 
 
 def plan_png():
-    image = Image.new("RGB", (1200, 900), "white")
+    image = Image.new("RGB", (1200, 900), (255, 235, 170))  # a tint nothing else on the notice has
     draw = ImageDraw.Draw(image)
     draw.rectangle([40, 40, 1160, 860], outline="black", width=12)      # outer walls
     draw.line([(600, 40), (600, 860)], fill="black", width=8)          # a partition
@@ -104,7 +108,7 @@ with app.app_context():
                 photo, _created, _keys = store_photo(
                     PhotoTarget(project, inspection_id=inspection.id, item_id=item.id,
                                 location=item.display_text[:100]),
-                    str(uuid.uuid4()), jpeg(Image.new("RGB", (1600, 1200), (128, 128, 128))), inspector, storage)
+                    str(uuid.uuid4()), jpeg(Image.new("RGB", (1600, 1200), (110, 150, 110))), inspector, storage)
                 failed = failed or (item.id, photo.uuid)
         elif item.is_measured:
             limit = item.limit
@@ -159,9 +163,51 @@ def pinch(page: Page, centre: tuple[float, float], start: float, end: float) -> 
     cdp.detach()
 
 
-def count_near(image: Image.Image, colour, tolerance: int) -> int:
-    """How many pixels of ``image`` are within ``tolerance`` of ``colour`` on every channel."""
-    return sum(1 for pixel in image.get_flattened_data() if all(abs(a - b) <= tolerance for a, b in zip(pixel, colour)))
+def colour_mask(image: Image.Image, colour, tolerance: int) -> Image.Image:
+    """A mask ("L"): 255 where ``image`` is within ``tolerance`` of ``colour`` on every channel."""
+    bands = [band.point(lambda v, c=c: 255 if abs(v - c) <= tolerance else 0)
+             for band, c in zip(image.split(), colour)]
+    return ImageChops.multiply(ImageChops.multiply(bands[0], bands[1]), bands[2])
+
+
+def printed_rects(image: Image.Image, colour, tolerance: int = 20,
+                  min_run: int = 60) -> list[tuple[int, int, int, int]]:
+    """Where flat-coloured pictures are printed: (left, top, right, bottom) in page pixels, tallest first.
+
+    Rows holding a run of at least ``min_run`` pixels of ``colour`` belong to a picture (stray
+    anti-aliased pixels never make such runs); each block of consecutive such rows is one picture.
+    """
+    mask = colour_mask(image, colour, tolerance)
+    data, width = mask.tobytes(), mask.width
+    rows: dict[int, tuple[int, int]] = {}
+    for y in range(mask.height):
+        runs = [m.span() for m in re.finditer(rb"\xff{%d,}" % min_run, data[y * width:(y + 1) * width])]
+        if runs:
+            rows[y] = (runs[0][0], runs[-1][1])
+    assert rows, f"no picture of colour {colour} on the page"
+    blocks: list[list[int]] = []
+    for y in sorted(rows):
+        if blocks and y == blocks[-1][-1] + 1:
+            blocks[-1].append(y)
+        else:
+            blocks.append([y])
+    blocks = [block for block in sorted(blocks, key=len, reverse=True) if len(block) >= min_run // 2]
+    return [(min(rows[y][0] for y in block), block[0], max(rows[y][1] for y in block), block[-1] + 1)
+            for block in blocks]
+
+
+def at(rect: tuple[int, int, int, int], fx: float, fy: float) -> tuple[float, float]:
+    """The page pixel at the fraction (fx, fy) of a printed picture."""
+    left, top, right, bottom = rect
+    return left + fx * (right - left), top + fy * (bottom - top)
+
+
+def pixels_near(mask: Image.Image, centre: tuple[float, float], half: float) -> list[tuple[int, int]]:
+    """The masked pixels in the square of half-side ``half`` around ``centre``."""
+    left, top = int(centre[0] - half), int(centre[1] - half)
+    window = mask.crop((left, top, int(centre[0] + half) + 1, int(centre[1] + half) + 1))
+    return [(left + i % window.width, top + i // window.width)
+            for i, value in enumerate(window.tobytes()) if value]
 
 
 @pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
@@ -220,8 +266,30 @@ def test_inspector_circles_the_defect_pins_it_and_finds_both_in_the_notice_pdf(p
     subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", "1", "-l", "1", str(tmp_path / "notice.pdf"),
                     str(tmp_path / "page")], check=True, timeout=COMMAND_TIMEOUT)
     printed = Image.open(next(tmp_path.glob("page*.png"))).convert("RGB")
-    assert count_near(printed, BLUE, 45) >= 30, "the blue circle is not on the printed photo"
-    assert count_near(printed, PIN_RED, 30) >= 30, "the red pin is not on the printed plan"
+    # The circle on the printed photo: on its outline where it was drawn, and not inside it.
+    blue, shape = colour_mask(printed, BLUE, 45), shapes[0]
+    left, top, right, _bottom = max(printed_rects(printed, PHOTO_GREEN),
+                                    key=lambda rect: sum(blue.crop(rect).histogram()[255:]))
+    photo = (left, top, right, top + (right - left) * 3 / 4)  # 4:3; the watermark band hides the green bottom
+    reach = 0.05 * (photo[2] - photo[0])
+    middle_x, middle_y = shape["x"] + shape["w"] / 2, shape["y"] + shape["h"] / 2
+    outline = {"left": (shape["x"], middle_y), "right": (shape["x"] + shape["w"], middle_y),
+               "top": (middle_x, shape["y"]), "bottom": (middle_x, shape["y"] + shape["h"])}
+    for side, (fx, fy) in outline.items():
+        assert len(pixels_near(blue, at(photo, fx, fy), reach)) >= 5, f"no blue on the circle's {side} side"
+    assert not pixels_near(blue, at(photo, middle_x, middle_y), reach), "blue inside the circle"
+    # The pin on the printed plan: a red disc centred where it was tapped (x, y of the pin).
+    pieces = printed_rects(printed, PLAN_AMBER)  # the plan only, cut into pieces by its walls
+    plan_rect = (min(r[0] for r in pieces), min(r[1] for r in pieces), max(r[2] for r in pieces),
+                 max(r[3] for r in pieces))
+    assert (plan_rect[3] - plan_rect[1]) / (plan_rect[2] - plan_rect[0]) == pytest.approx(0.75, abs=0.01)  # 1200×900
+    expected = at(plan_rect, x, y)
+    size = plan_rect[2] - plan_rect[0]
+    reds = pixels_near(colour_mask(printed, PIN_RED, 30), expected, 0.04 * size)
+    assert len(reds) >= 30, f"no red pin at {expected} on the printed plan {plan_rect}"
+    centre = (sum(p[0] for p in reds) / len(reds), sum(p[1] for p in reds) / len(reds))
+    assert abs(centre[0] - expected[0]) <= 0.01 * size and abs(centre[1] - expected[1]) <= 0.01 * size, \
+        f"the pin is printed at {centre}, not at {expected}"
 
 
 # --- without signal: the markup and the pin wait in the field outbox --------------------------------

@@ -16,8 +16,13 @@ from portal.auth.roles import Role
 from portal.extensions import db
 from portal.photos import services
 from portal.photos.models import PhotoMarkup
+from portal.photos.services import PhotoTarget, store_photo
 from portal.rectification.pdf import notice_data
-from tests.factories import make_failed_inspection, make_image_bytes, make_photo, make_project, make_user
+from portal.storage import get_storage
+from tests.factories import (
+    make_failed_inspection, make_image_bytes, make_photo, make_project, make_signature, make_user,
+)
+from tests.fakes import FailingStorage
 
 CIRCLE = {"type": "ellipse", "color": "#1e88e5", "width": 0.02, "x": 0.25, "y": 0.25, "w": 0.5, "h": 0.5}
 
@@ -154,6 +159,56 @@ def test_who_may_draw(client, login_as, storage):
     assert client.get(f"/photos/{other_photo.uuid}/markup").status_code == 404
     assert save(client, other_photo, [CIRCLE]).status_code == 404
     assert markup_count(other_photo) == 0
+
+
+def after_photo(notice, uploader=None):
+    """A foreman's "after" photo of the notice's first item (the rework), as the notice page uploads it."""
+    item = notice.items[0]
+    photo, _created, _keys = store_photo(PhotoTarget(project=notice.project, notice_item_id=item.id, location="主卫"),
+                                         str(uuid.uuid4()), make_image_bytes(), uploader or notice.project.foreman,
+                                         get_storage())
+    return photo
+
+
+def test_the_projects_foreman_and_manager_mark_up_an_after_photo_another_foreman_cannot(client, login_as, storage):
+    inspection, notice = make_failed_inspection()
+    photo = after_photo(notice)
+    other_foreman = make_project().foreman
+    login_as(notice.project.foreman)
+    db.session.commit()
+    assert client.get(f"/photos/{photo.uuid}/markup").status_code == 200
+    first = save(client, photo, [CIRCLE])
+    assert first.status_code == 201 and first.json["version"] == 1
+    login_as(notice.project.project_manager)
+    second = save(client, photo, [dict(CIRCLE, color="#e53935")])
+    assert second.status_code == 201 and second.json["version"] == 2
+    assert [row.created_by_id for row in services.markup_history(photo)] == [  # newest first
+        notice.project.project_manager_id, notice.project.foreman_id]
+    login_as(other_foreman)
+    assert client.get(f"/photos/{photo.uuid}/markup").status_code == 404
+    assert save(client, photo, [CIRCLE]).status_code == 404
+    assert markup_count(photo) == 2
+
+
+def test_a_markup_that_cannot_be_stored_is_a_507_with_no_row_and_no_files(app, client, login_as, tmp_path):
+    failing = FailingStorage(tmp_path / "failing", fail_on=99)
+    previous = app.extensions.get("portal_storage")
+    app.extensions["portal_storage"] = failing
+    try:
+        project = make_project()
+        photo = make_photo(project)
+        before = files_of(failing)
+        failing.fail_on = failing.puts + 2  # the marked display version is written, the thumbnail fails
+        login_as(project.foreman)
+        db.session.commit()
+        response = save(client, photo, [CIRCLE])
+        assert response.status_code == 507
+        assert "could not be stored" in response.json["error"]
+        assert failing.puts == failing.fail_on  # it did fail half-way
+        assert markup_count(photo) == 0 and files_of(failing) == before
+        assert not blue_at(served(client, photo, "display"), 0.25 + 0.005, 0.5)
+    finally:
+        app.extensions["portal_storage"] = previous
 
 
 def test_finance_sees_the_photo_but_does_not_draw(client, login_as, storage):

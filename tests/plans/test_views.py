@@ -6,7 +6,10 @@ import io
 import uuid
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -82,6 +85,49 @@ def test_an_unreadable_plan_is_a_422_and_nothing_is_stored(client, login_as, sto
     db.session.commit()
     response = upload(client, project, data)
     assert response.status_code == 422 and message in response.text
+    assert plan_count(project) == 0 and stored(storage) == []
+
+
+def test_a_plan_over_the_request_limit_is_a_422_on_the_plan_form(client, login_as, storage):
+    project = make_project()
+    login_as(Role.OFFICE)
+    db.session.commit()
+    # Encoded here, in memory: the test client would spool a body this big to a temp file it never closes.
+    boundary, data = encode_multipart({"title": "一层", "file": FileStorage(
+        io.BytesIO(b"%PDF-1.4\n" + b"0" * (21 * 1024 * 1024)), "户型图.pdf", content_type="application/pdf")})
+    response = client.post(f"/projects/{project.id}/plans", data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 422
+    assert "The plan file is too large (at most 20 MB)." in response.text
+    assert "Photos may be" not in response.text and 'id="plan-file"' in response.text  # the plan form again
+    assert plan_count(project) == 0 and stored(storage) == []
+
+
+def test_an_oversize_body_elsewhere_or_from_someone_not_allowed_keeps_the_plain_413(client, login_as, storage):
+    project = make_project()
+    boundary, data = encode_multipart({"title": "一层", "file": FileStorage(
+        io.BytesIO(b"0" * (21 * 1024 * 1024)), "plan.png", content_type="image/png")})
+    login_as(Role.FOREMAN)  # sees no project: the upload is not revealed to him
+    db.session.commit()
+    response = client.post(f"/projects/{project.id}/plans", data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 404
+    login_as(Role.FINANCE)  # sees the project, adds no plans
+    response = client.post(f"/projects/{project.id}/plans", data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 403
+    assert plan_count(project) == 0 and stored(storage) == []
+
+
+@pytest.mark.parametrize("size", [(8000, 7000), (10001, 10000)])  # 56 MP (Pillow warns), 100 MP (Pillow refuses)
+def test_a_plan_of_too_many_megapixels_is_a_422_and_nothing_is_stored(client, login_as, storage, size):
+    project = make_project()
+    login_as(Role.INSPECTOR)
+    db.session.commit()
+    out = io.BytesIO()
+    Image.new("1", size, 1).save(out, "PNG")  # a few KB on the wire, far too many pixels
+    response = upload(client, project, out.getvalue(), name="plan.png")
+    assert response.status_code == 422 and "more than 50 megapixels" in response.text
     assert plan_count(project) == 0 and stored(storage) == []
 
 
