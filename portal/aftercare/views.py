@@ -12,7 +12,6 @@ import segno
 from portal import transaction
 from portal.aftercare import services, warranty
 from portal.aftercare.card import render_card_pdf
-from portal.aftercare.figures import week_and_month
 from portal.aftercare.forms import (
     AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FollowUpForm, OfficeRepairForm, PassOnForm, PlanForm,
     RepairDoneForm,
@@ -359,12 +358,10 @@ def deductions():
 @bp.get("/complaints/")
 @permission_required("complaints")
 def complaints():
-    """Open complaints with their clocks, and this week's and this month's figures."""
-    today = local_today()
+    """Open complaints with their clocks; the figures are the dashboard's and the reports'."""
     open_rows = [(c, services.complaint_overdue(c)) for c in db.session.scalars(
         select(Complaint).where(Complaint.closed_at.is_(None)).order_by(Complaint.received_at))]
-    week, month = week_and_month(today, utcnow())
-    return render_template("aftercare/complaints.html", rows=open_rows, week=week, month=month)
+    return render_template("aftercare/complaints.html", rows=open_rows)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
