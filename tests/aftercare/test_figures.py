@@ -44,7 +44,7 @@ def week_rows():
     add(x, d(2026, 3, 6, 10), d(2026, 3, 6, 11))                               # B: answer due 8th 11:00, none
     add(y, d(2026, 3, 5, 9), d(2026, 3, 5, 15), d(2026, 3, 6, 9))              # C: passed late, answered: not overdue
     add(y, d(2026, 3, 7, 10), d(2026, 3, 7, 10, 30), d(2026, 3, 8), d(2026, 3, 8, 10))  # D: closed in 24 h
-    add(y, d(2026, 3, 1, 9), d(2026, 3, 1, 10), d(2026, 3, 2), d(2026, 3, 6, 9))  # E: earlier, closed in the week: 120 h
+    add(y, d(2026, 3, 1, 9), d(2026, 3, 1, 10), d(2026, 3, 2), d(2026, 3, 6, 9))  # E: closed in the week: 120 h
     add(y, d(2026, 3, 2, 9))                                                   # F: earlier, open, both steps overdue
     g = add(y, d(2026, 3, 1, 9), d(2026, 3, 1, 10), d(2026, 3, 2), d(2026, 3, 4))  # G: all before the week
     add(y, d(2026, 3, 8, 10), d(2026, 3, 8, 10, 10), repeat_of=g)              # H: second complaint, answer not due
