@@ -38,6 +38,7 @@ def load_config(env: dict[str, str], instance_path: str) -> dict:
         "RECTIFICATION_DAYS": _int(env, "RECTIFICATION_DAYS", 7, problems),
         "SERVICE_PHONE": env.get("SERVICE_PHONE", ""),
         "WARRANTY_MONTHS": _months_table(env, problems),
+        "COMPLAINT_REPEAT_PENALTY": env.get("COMPLAINT_REPEAT_PENALTY", ""),
         "SMTP_HOST": env.get("SMTP_HOST", ""),
         "SMTP_PORT": _int(env, "SMTP_PORT", 25, problems),
         "SMTP_USER": env.get("SMTP_USER", ""),

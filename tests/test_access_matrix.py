@@ -63,6 +63,11 @@ MATRIX = [
 ]
 
 
+# Placeholders a feature's rows file fills in itself: {"prefix": function(logged-in user or None) -> ids}
+# (its ``PLACEHOLDERS``); used for the rows whose URL contains "{prefix".
+FEATURE_PLACEHOLDERS: dict = {}
+
+
 def _feature_rows() -> list:
     """Rows that feature packages keep next to their tests, in ``tests/<feature>/access_rows.py``."""
     import importlib
@@ -72,6 +77,7 @@ def _feature_rows() -> list:
     for path in sorted(pathlib.Path(__file__).parent.glob("*/access_rows.py")):
         module = importlib.import_module(f"tests.{path.parent.name}.access_rows")
         rows.extend(module.ROWS)
+        FEATURE_PLACEHOLDERS.update(getattr(module, "PLACEHOLDERS", {}))
     return rows
 
 
@@ -118,6 +124,9 @@ def test_access(client, login_as, method, url, role, expected):
     ids = {"own": own.id, "other": other.id, "user": someone.id}
     if "{insp" in url or "{item}" in url:
         ids.update(_inspection_ids(user if role == Role.INSPECTOR else None))
+    for prefix, make_ids in FEATURE_PLACEHOLDERS.items():
+        if "{" + prefix in url:
+            ids.update(make_ids(user))
     db.session.commit()
     if user is not None:
         login_as(user)

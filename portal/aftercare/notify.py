@@ -65,6 +65,14 @@ def repeat_complaint_flagged(complaint: Complaint) -> None:
         path_for("aftercare.complaint", complaint_id=complaint.id), dedupe=f"complaint-repeat:{complaint.id}")
 
 
+def complaint_passed_on(complaint: Complaint) -> None:
+    """The department head is told the complaint is his (000 第三节 1: answer within 48 hours)."""
+    notify([complaint.handler], "complaint_passed_on", lambda: _(
+        "Complaint #%(id)s for %(contract)s passed on to you: %(matter)s. Answer within 48 hours.",
+        id=complaint.id, contract=complaint.project.contract_no, matter=complaint.matter),
+        path_for("aftercare.complaint", complaint_id=complaint.id), dedupe=f"complaint-passed-on:{complaint.id}")
+
+
 def repair_filed(repair: RepairRequest) -> None:
     """A new repair request: office (the 3-hour contact clock runs) and the original foreman."""
     notify(office_users() + [repair.assignee], "repair_filed", lambda: _(

@@ -15,7 +15,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
 
-from portal.aftercare import clocks, warranty
+from portal.aftercare import clocks, complaint_penalty, warranty
 from portal.aftercare.models import (
     CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest, RepairStatus,
 )
@@ -426,7 +426,8 @@ def deductions(year: int, month: int) -> tuple[list[DeductionRow], dict[str, Dec
 def register_complaint(project: Project, *, matter: str, description: str, complained_about: str, user: User,
                        repeat_of: Complaint | None = None) -> Complaint:
     """Register a complaint at once (000 第三节 1). A second complaint on a matter that went through a
-    full round flags the first one's handler (000 第三节 5: 对第一次处理投诉不力的部门和承办人，要进行过失处罚)."""
+    full round flags the first one's handler and records his fault in the penalty register (000 第三节 5:
+    对第一次处理投诉不力的部门和承办人，要进行过失处罚; see :mod:`portal.aftercare.complaint_penalty`)."""
     if not matter.strip() or not description.strip():
         raise AftercareError("description_required")
     if repeat_of is not None and repeat_of.project_id != project.id:
@@ -440,7 +441,14 @@ def register_complaint(project: Project, *, matter: str, description: str, compl
     if repeat_of is not None and repeat_of.handler_flagged_at is None:
         repeat_of.handler_flagged_at = utcnow()
     db.session.flush()
+    if repeat_of is not None:
+        complaint_penalty.penalise_first_handling(repeat_of, repeat_penalty_rule())
     return complaint
+
+
+def repeat_penalty_rule() -> complaint_penalty.RepeatPenalty:
+    """The configured penalty for the first handler of a complaint that comes back (checked at start-up)."""
+    return complaint_penalty.parse_rule(current_app.config.get("COMPLAINT_REPEAT_PENALTY"))
 
 
 def pass_on(complaint: Complaint, handler: User) -> None:

@@ -10,16 +10,15 @@ from wtforms import SelectChoice
 import segno
 
 from portal import transaction
-from portal.aftercare import services, warranty
+from portal.aftercare import complaint_penalty, services, warranty
 from portal.aftercare.card import render_card_pdf
-from portal.aftercare.figures import week_and_month
 from portal.aftercare.forms import (
     AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FollowUpForm, OfficeRepairForm, PassOnForm, PlanForm,
     RepairDoneForm,
 )
 from portal.aftercare.messages import RESPONSIBILITY_LABELS, STATUS_LABELS, STEP_NAMES, error_text, kind_label
 from portal.aftercare.models import CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest
-from portal.aftercare.notify import repair_filed, repeat_complaint_flagged
+from portal.aftercare.notify import complaint_passed_on, repair_filed, repeat_complaint_flagged
 from portal.aftercare.signing import COMPLETION_RECORD, REPAIR_RECORD
 from portal.auth.models import User, UserRole
 from portal.auth.permissions import authorise, can
@@ -33,7 +32,7 @@ from portal.projects.models import Project
 from portal.projects.services import get_project_or_404
 from portal.signatures.services import record_signatures
 from portal.storage import StorageError, get_storage
-from portal.timeutil import local_today, utcnow
+from portal.timeutil import local_today
 
 bp = Blueprint("aftercare", __name__)
 
@@ -42,6 +41,12 @@ bp = Blueprint("aftercare", __name__)
 def _check_warranty_table(state) -> None:
     """Refuse to start with periods below the national minimums (or of unknown kinds)."""
     warranty.periods(state.app.config.get("WARRANTY_MONTHS") or {})
+
+
+@bp.record_once
+def _check_repeat_penalty(state) -> None:
+    """Refuse to start with a penalty for repeated complaints that is not a fault degree and amount."""
+    complaint_penalty.parse_rule(state.app.config.get("COMPLAINT_REPEAT_PENALTY"))
 
 
 @bp.app_context_processor
@@ -359,12 +364,10 @@ def deductions():
 @bp.get("/complaints/")
 @permission_required("complaints")
 def complaints():
-    """Open complaints with their clocks, and this week's and this month's figures."""
-    today = local_today()
+    """Open complaints with their clocks; the figures are the dashboard's and the reports'."""
     open_rows = [(c, services.complaint_overdue(c)) for c in db.session.scalars(
         select(Complaint).where(Complaint.closed_at.is_(None)).order_by(Complaint.received_at))]
-    week, month = week_and_month(today, utcnow())
-    return render_template("aftercare/complaints.html", rows=open_rows, week=week, month=month)
+    return render_template("aftercare/complaints.html", rows=open_rows)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -436,14 +439,21 @@ def pass_on(complaint_id: int):
     if not form.validate():
         return _complaint_page(complaint, 422, pass_form=form)
     handler = db.session.get(User, form.handler_id.data)
-    return _complaint_step(complaint, lambda: services.pass_on(complaint, handler), pass_form=form)
+    return _complaint_step(complaint, lambda: _pass_on(complaint, handler), pass_form=form)
+
+
+def _pass_on(complaint: Complaint, handler: User) -> None:
+    """Pass on, and tell the department head (unless he passed it on to himself)."""
+    services.pass_on(complaint, handler)
+    if handler.id != current_user.id:
+        complaint_passed_on(complaint)
 
 
 @bp.post("/complaints/<int:complaint_id>/answer")
 @login_required
 def answer(complaint_id: int):
-    """The department's answer."""
-    complaint = get_complaint_or_404(complaint_id, current_user, "record")
+    """The department's answer: office, or the department head it was passed on to."""
+    complaint = get_complaint_or_404(complaint_id, current_user, "answer")
     form = AnswerForm()
     if not form.validate():
         return _complaint_page(complaint, 422, answer_form=form)

@@ -11,10 +11,12 @@ from fractions import Fraction
 
 from flask_babel import gettext as _
 
+from portal.aftercare.figures import ComplaintFigures, Counts
+from portal.aftercare.messages import STEP_NAMES
 from portal.dashboard.awards import AwardRow
 from portal.dashboard.periods import month_of
 from portal.dashboard.queries import Failure, Figures, PersonFigures, Quality
-from portal.dashboard.rates import number_text, percent_text
+from portal.dashboard.rates import NO_VALUE, number_text, percent_text
 from portal.inspections.messages import grade_label
 
 
@@ -158,6 +160,40 @@ def awards_table(awards: list[AwardRow]) -> Table:
     rows = [[a.rank, a.contract_no, a.foreman, grade_label(a.grade), _rate_text(a.overall_rate), a.round]
             for a in awards]
     return Table("awards", title, columns, _texts(rows), _("No awards confirmed yet."))
+
+
+def complaint_tables(periods: list[tuple[str, ComplaintFigures]], per_foreman: tuple[str, ComplaintFigures]
+                     ) -> dict[str, Table]:
+    """The complaint figures (000 第三节 9): one column per (label, figures) period, and per foreman of one period."""
+    rows = [(_("Received"), lambda c: c.received), (_("Still open"), lambda c: c.open),
+            (_("Overdue"), lambda c: c.overdue),
+            *[(_("Overdue: %(step)s", step=STEP_NAMES[name]), lambda c, n=name: c.overdue_steps[n])
+              for name in ("pass_on", "answer")],
+            (_("Closed after the return visit"), lambda c: c.closed), (_("Second complaints"), lambda c: c.repeats),
+            (_("Hours to close (median)"), lambda c: _hours(c.median_hours_to_close)),
+            (_("Hours to close (mean)"), lambda c: _hours(c.mean_hours_to_close))]
+    overview = Table("complaints", _("Complaints"),
+                     [Column(_("Figure"), False), *[Column(label) for label, _figures in periods]],
+                     _texts([[label, *[value(figures) for _label, figures in periods]] for label, value in rows]))
+    label, figures = per_foreman
+    foremen = Table("complaint_foremen", _("Complaints per foreman (%(period)s)", period=label),
+                    [Column(_("Foreman"), False), Column(_("Received")), Column(_("Still open")),
+                     Column(_("Overdue")), Column(_("Closed after the return visit")), Column(_("Second complaints")),
+                     Column(_("Hours to close (median)"))],
+                    _texts([[f.name, *_foreman_cells(f)] for f in figures.by_foreman]),
+                    _("No complaints in this period."))
+    return {overview.key: overview, foremen.key: foremen}
+
+
+def _foreman_cells(counts: Counts) -> list:
+    """One foreman's complaint counts, in the columns of the per-foreman table."""
+    return [counts.received, counts.open, counts.overdue, counts.closed, counts.repeats,
+            _hours(counts.median_hours_to_close)]
+
+
+def _hours(value: float | None) -> str:
+    """Hours with one decimal; ``—`` when nothing was closed."""
+    return NO_VALUE if value is None else f"{value:.1f}"
 
 
 def _rate_text(rate: Decimal | None) -> str:

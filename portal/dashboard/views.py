@@ -9,17 +9,17 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
-from portal.aftercare.figures import week_and_month
+from portal.aftercare.figures import figures_for
 from portal.auth.sessions import permission_required
 from portal.dashboard import awards as site_awards
 from portal.dashboard import freshness, queries
 from portal.dashboard.charts import dashboard_charts
 from portal.dashboard.forms import AwardMonthForm, ConfirmAwardsForm, FilterForm, ReportForm
-from portal.dashboard.periods import first_of_month, report_month, report_week, shift_month
+from portal.dashboard.periods import Period, PeriodKind, first_of_month, report_month, report_week, shift_month
 from portal.dashboard.rates import percent_text
 from portal.csvexport import csv_response
 from portal.i18n import current_language
-from portal.dashboard.tables import build_tables, headlines
+from portal.dashboard.tables import Table, build_tables, complaint_tables, headlines
 from portal.pdf import render_pdf
 from portal.timeutil import local_now, local_today, utcnow
 from portal.web import link_args, render_page_or_fragment
@@ -45,7 +45,8 @@ def index():
     figures = freshness.cached(("dashboard", period, filters, today, current_language()),
                                lambda: queries.collect(period, filters, today), version)
     as_csv = request.args.get("format") == "csv"
-    tables = build_tables(figures, site_awards.latest_confirmed(today), for_page=not as_csv)
+    tables = {**build_tables(figures, site_awards.latest_confirmed(today), for_page=not as_csv),
+              **_complaint_tables(report_week(min(today, period.end)), report_month(min(today, period.end)))}
     if as_csv:
         return _csv(tables, request.args.get("table", ""))
     return _dashboard_page(form, figures=figures, tables=tables)
@@ -68,8 +69,16 @@ def _dashboard_page(form: FilterForm, *, figures=None, tables=None, status: int 
     return render_page_or_fragment(
         "dashboard/index.html", "dashboard/_body.html", "dashboard-body", status=status, form=form,
         figures=figures, tables=tables, charts=dashboard_charts(figures) if figures else {},
-        headlines=headlines(figures) if figures else [], csv_args=csv_args,
-        complaints=week_and_month(local_today(), utcnow()))
+        headlines=headlines(figures) if figures else [], csv_args=csv_args)
+
+
+def _complaint_tables(*periods: Period) -> dict[str, Table]:
+    """Complaint figures of report ``periods`` (000 第三节 9: reported weekly and monthly), per foreman
+    for the last of them. The dashboard shows the report week and month containing the period it shows."""
+    figures = figures_for([(period.start, period.end) for period in periods], utcnow())
+    labels = [_("Week %(period)s", period=p.label) if p.kind == PeriodKind.REPORT_WEEK
+              else _("Month %(period)s", period=p.label) for p in periods]
+    return complaint_tables(list(zip(labels, figures)), (periods[-1].label, figures[-1]))
 
 
 def _csv(tables: dict, key: str) -> Response:
@@ -114,7 +123,7 @@ def _report_data(kind: str, day: date | None) -> dict:
     return {"kind": kind, "period": period, "previous_day": period.start - ONE_DAY,
             "next_day": period.end + ONE_DAY, "company": current_app.config["COMPANY_NAME"],
             "generated": f"{local_now():%Y-%m-%d %H:%M}", "headlines": headlines(figures),
-            "tables": build_tables(figures, site_awards.latest_confirmed(period.end)),
+            "tables": {**build_tables(figures, site_awards.latest_confirmed(period.end)), **_complaint_tables(period)},
             "charts": dashboard_charts(figures)}
 
 

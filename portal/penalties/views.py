@@ -29,6 +29,8 @@ def reason_text(reason: str) -> str:
         return _("Project handbook (工程管理手册) not brought")
     if reason.startswith("round_") and reason.endswith("_failed"):
         return _("Pre-acceptance round %(n)s failed", n=reason.split("_")[1])
+    if reason.startswith("complaint_") and reason.endswith("_repeat"):  # recorded by after-sales (000 投诉处理制度 5)
+        return _("Second complaint on the same matter: complaint #%(id)s was not handled well", id=reason.split("_")[1])
     return reason
 
 

@@ -4,9 +4,15 @@ The completion page follows the project (foremen and PMs see only their own); re
 inspectors and office, and the matrix's projects have no pass certificate, so a posted form is
 refused with 409 (empty forms: 422 first). Objects that do not exist are 404 for whoever passes
 the area check. The owner's pages answer everybody alike: an unknown token is 404.
+
+Complaints: {complaint_mine} was passed on to the logged-in user (whatever his role: a department
+head), {complaint_repeat} is a second complaint whose first one he handled, {complaint_other} was
+passed on to somebody else. He sees the first two and answers his own; office does everything.
 """
+from portal.aftercare import services
 from portal.auth.roles import Role
-from tests.test_access_matrix import ALL_ROLES, HIDDEN, expect
+from tests.factories import make_project, make_user
+from tests.test_access_matrix import ALL_ROLES, DENIED, HIDDEN, expect
 
 OFFICE = {Role.OFFICE}
 EVERYONE = set(Role)
@@ -49,6 +55,14 @@ ROWS = [
     ("POST", "/complaints/999999/pass-on", "aftercare.pass_on", logged_in(HIDDEN)),
     ("POST", "/complaints/999999/answer", "aftercare.answer", logged_in(HIDDEN)),
     ("POST", "/complaints/999999/close", "aftercare.close", logged_in(HIDDEN)),
+    ("GET", "/complaints/{complaint_mine}", "aftercare.complaint", logged_in(200)),
+    ("GET", "/complaints/{complaint_repeat}", "aftercare.complaint", logged_in(200)),
+    ("GET", "/complaints/{complaint_other}", "aftercare.complaint", expect(OFFICE, denied=HIDDEN)),
+    ("POST", "/complaints/{complaint_mine}/answer", "aftercare.answer", logged_in(422)),
+    ("POST", "/complaints/{complaint_repeat}/answer", "aftercare.answer", expect(OFFICE, ok=422, denied=DENIED)),
+    ("POST", "/complaints/{complaint_other}/answer", "aftercare.answer", expect(OFFICE, ok=422, denied=HIDDEN)),
+    ("POST", "/complaints/{complaint_mine}/pass-on", "aftercare.pass_on", expect(OFFICE, ok=422)),
+    ("POST", "/complaints/{complaint_mine}/close", "aftercare.close", expect(OFFICE, ok=422)),
     ("GET", f"/owner/{TOKEN}", "owner.page", everybody(HIDDEN)),
     ("POST", f"/owner/{TOKEN}/repairs", "owner.file_repair", everybody(HIDDEN)),
     ("GET", f"/owner/{TOKEN}/repairs/1", "owner.repair", everybody(HIDDEN)),
@@ -57,3 +71,25 @@ ROWS = [
     ("GET", f"/owner/{TOKEN}/certificate.pdf", "owner.certificate", everybody(HIDDEN)),
     ("GET", f"/owner/{TOKEN}/concealed.zip", "owner.concealed", everybody(HIDDEN)),
 ]
+
+
+def complaint_ids(user) -> dict:
+    """{complaint_mine}, {complaint_repeat}, {complaint_other} (see the module's docstring); open ones."""
+    office, other_head = make_user(Role.OFFICE), make_user(Role.PROJECT_MANAGER)
+    head = user or other_head
+    project = make_project()
+
+    def passed_on(to, repeat_of=None):
+        complaint = services.register_complaint(project, matter="噪音", description="周末施工", complained_about="",
+                                                user=office, repeat_of=repeat_of)
+        services.pass_on(complaint, to)
+        return complaint
+
+    first = passed_on(head)
+    services.answer_complaint(first, "已调整施工时间")
+    services.close_complaint(first, "业主认可", True)
+    return {"complaint_mine": passed_on(head).id, "complaint_repeat": passed_on(other_head, repeat_of=first).id,
+            "complaint_other": passed_on(other_head).id}
+
+
+PLACEHOLDERS = {"complaint_": complaint_ids}

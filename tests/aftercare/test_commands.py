@@ -8,19 +8,36 @@ from portal.aftercare import services
 from portal.aftercare.warranty import WarrantyConfigError
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.timeutil import utcnow
 from tests.factories import make_project, make_user
 
 
 def test_send_aftercare_reminders_command(app):
-    make_user(Role.OFFICE)
-    complaint = services.register_complaint(make_project(), matter="噪音", description="周末施工", complained_about="",
-                                            user=make_user(Role.OFFICE))
-    complaint.received_at = utcnow() - timedelta(days=1)
+    """Each overdue complaint step is told once to every office user and to the complaint's handler."""
+    offices = [make_user(Role.OFFICE), make_user(Role.OFFICE)]
+    head = make_user(Role.PROJECT_MANAGER)
+    three_days_ago = utcnow() - timedelta(days=3)
+    waiting = services.register_complaint(make_project(), matter="噪音", description="周末施工", complained_about="",
+                                          user=offices[0])  # never passed on: both steps overdue
+    answered_late = services.register_complaint(make_project(), matter="漏水", description="厨房漏水",
+                                                complained_about="", user=offices[0])
+    services.pass_on(answered_late, head)  # passed on at once, never answered: the answer is overdue
+    waiting.received_at = answered_late.received_at = three_days_ago
+    answered_late.passed_on_at = three_days_ago + timedelta(minutes=1)
     db.session.flush()
+
     result = app.test_cli_runner().invoke(args=["send-aftercare-reminders"])
-    assert result.exit_code == 0 and "after-sales reminders sent" in result.output
-    assert not result.output.startswith("0 ")
+    assert result.exit_code == 0 and result.output.strip() == "7 after-sales reminders sent"
+    told = {(n.user_id, n.link, n.dedupe_key.split(":")[0]) for n in db.session.query(Notification).filter_by(
+        kind="complaint_overdue")}
+    expected = {(office.id, f"/complaints/{c.id}", f"complaint-{step}") for office in offices
+                for c, step in ((waiting, "pass_on"), (waiting, "answer"), (answered_late, "answer"))}
+    assert told == expected | {(head.id, f"/complaints/{answered_late.id}", "complaint-answer")}
+    assert db.session.query(Notification).filter_by(kind="complaint_overdue").count() == 7  # once per step and person
+
+    again = app.test_cli_runner().invoke(args=["send-aftercare-reminders"])
+    assert again.output.strip() == "0 after-sales reminders sent"
 
 
 def test_warranty_below_the_national_minimum_refuses_to_start(tmp_path):
