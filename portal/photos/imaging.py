@@ -105,7 +105,8 @@ def _open(data: bytes) -> Image.Image:
     """Open by content (never by name or Content-Type) and check the size before decoding."""
     try:
         image = Image.open(io.BytesIO(data), formats=list(ACCEPTED_FORMATS))
-    except Image.DecompressionBombError as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Between 1× and 2× the limit Pillow only warns; where warnings are errors the warning arrives here.
         raise ImageRejected("too_many_pixels") from exc
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
         raise ImageRejected("not_an_image") from exc

@@ -204,6 +204,7 @@ BAD_UPLOADS = {
     "zip renamed .jpg": (_zip, "not a photo"),
     "zero bytes": (lambda: b"", "The file is empty"),
     "png of 100000x100000": (lambda: png_declaring(100_000, 100_000), "more than 50 megapixels"),
+    "png of 8000x7000": (lambda: png_declaring(8000, 7000), "more than 50 megapixels"),  # Pillow only warns
     "svg with a script": (lambda: b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>',
                           "not a photo"),
     "giant exif": (_giant_exif_png, "metadata (EXIF) is too large"),
