@@ -97,8 +97,7 @@ def user_of_open_session(user_id: int, token: str | None) -> User | None:
     return db.session.scalars(_OPEN_SESSION_USER, {"user_id": user_id, "token_hash": token_hash(token)}).unique().first()
 
 
-# Built once, run with bound values: SQLAlchemy finds a statement's compiled SQL by a cache key
-# computed over the whole statement, which a statement object reused keeps (every request asks).
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every request asks.
 _OPEN_SESSION_USER = select(User).join(UserSession, UserSession.user_id == User.id).where(
     User.id == bindparam("user_id"), UserSession.token_hash == bindparam("token_hash"),
     UserSession.ended_at.is_(None)).options(joinedload(User.role_rows))

@@ -94,7 +94,7 @@ def field_action(view):
     return wrapper
 
 
-# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every field action asks.
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every field action asks.
 _DONE = select(FieldAction).where(FieldAction.user_id == bindparam("user_id"),
                                   FieldAction.client_id == bindparam("client_id"))
 

@@ -33,7 +33,7 @@ class Progress:
     overall: scoring.Rate
 
 
-# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap counts.
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every tap counts.
 _COUNTS = (select(ChecklistItem.category_id, ChecklistCategory.code, Answer.outcome, func.count())
            .join(ChecklistItem, Answer.item_id == ChecklistItem.id).join(ChecklistCategory)
            .where(Answer.inspection_id == bindparam("inspection_id"))

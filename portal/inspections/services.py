@@ -184,7 +184,7 @@ def get_inspection_answer_or_404(inspection_id: int, item_id: int, user: User) -
     return authorise(user, answer.inspection), answer
 
 
-# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap asks.
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every tap asks.
 _INSPECTION_ANSWER = select(Answer).join(Answer.inspection).where(
     Answer.inspection_id == bindparam("inspection_id"), Answer.item_id == bindparam("item_id")
 ).options(contains_eager(Answer.inspection), joinedload(Answer.item))
@@ -304,8 +304,11 @@ def _text(value) -> str | None:
 
 def answers_version(inspection: Inspection) -> int:
     """Changes so far: the summary shows it and finishing checks nothing changed since."""
-    return db.session.scalar(select(func.count()).select_from(AnswerChange)
-                             .where(AnswerChange.inspection_id == inspection.id))
+    return db.session.scalar(_CHANGES, {"inspection_id": inspection.id})
+
+
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every checklist page and summary asks.
+_CHANGES = select(func.count()).select_from(AnswerChange).where(AnswerChange.inspection_id == bindparam("inspection_id"))
 
 
 def only_own_changes_since(inspection: Inspection, user: User, seen_version: int) -> bool:
@@ -371,11 +374,14 @@ def answer_rows(inspection: Inspection) -> list[tuple]:
 
 def load_answers(inspection: Inspection) -> list[Answer]:
     """Answers with their items and categories, in checklist order, in one query."""
-    return list(db.session.scalars(
-        select(Answer).join(ChecklistItem).join(ChecklistCategory)
-        .where(Answer.inspection_id == inspection.id)
-        .options(selectinload(Answer.item).selectinload(ChecklistItem.category))
-        .order_by(ChecklistCategory.position, ChecklistItem.position)))
+    return list(db.session.scalars(_ANSWERS_IN_ORDER, {"inspection_id": inspection.id}))
+
+
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every checklist page asks.
+_ANSWERS_IN_ORDER = (select(Answer).join(ChecklistItem).join(ChecklistCategory)
+                     .where(Answer.inspection_id == bindparam("inspection_id"))
+                     .options(selectinload(Answer.item).selectinload(ChecklistItem.category))
+                     .order_by(ChecklistCategory.position, ChecklistItem.position))
 
 
 def summarise(inspection: Inspection, answers: list[Answer] | None = None) -> Summary:

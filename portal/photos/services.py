@@ -252,7 +252,7 @@ def item_photos(inspection_id: int, item_ids: list[int] | None = None) -> dict[i
     return result
 
 
-# Built once (see ``portal.auth.services._OPEN_SESSION_USER``): every tap shows its item's photos.
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every tap shows its item's photos.
 _ITEM_PHOTOS = select(Photo).where(Photo.inspection_id == bindparam("inspection_id"),
                                    Photo.deleted_at.is_(None)).order_by(Photo.id)
 _SOME_ITEMS_PHOTOS = _ITEM_PHOTOS.where(Photo.item_id.in_(bindparam("item_ids", expanding=True)))
@@ -260,9 +260,12 @@ _SOME_ITEMS_PHOTOS = _ITEM_PHOTOS.where(Photo.item_id.in_(bindparam("item_ids", 
 
 def item_photo_counts(inspection_id: int) -> dict[int, int]:
     """How many photos each item of the inspection has (aggregate query)."""
-    rows = db.session.execute(select(Photo.item_id, func.count()).where(
-        Photo.inspection_id == inspection_id, Photo.deleted_at.is_(None)).group_by(Photo.item_id))
-    return dict(rows.all())
+    return dict(db.session.execute(_ITEM_PHOTO_COUNTS, {"inspection_id": inspection_id}).all())
+
+
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every checklist page counts.
+_ITEM_PHOTO_COUNTS = select(Photo.item_id, func.count()).where(
+    Photo.inspection_id == bindparam("inspection_id"), Photo.deleted_at.is_(None)).group_by(Photo.item_id)
 
 
 def can_upload_concealed(project: Project, user: User) -> bool:

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal.auth.models import User
 from portal.auth.permissions import authorise, can
@@ -125,10 +125,14 @@ def place_pin(plan: FloorPlan, user: User, client_id: str, x, y, *, inspection_i
 
 def item_pins(inspection_id: int, item_ids: list[int] | None = None) -> dict[int, PlanPin]:
     """The current pin (newest placement) of each of an inspection's items, by item id (one query)."""
-    query = select(PlanPin).where(PlanPin.inspection_id == inspection_id)
-    if item_ids is not None:
-        query = query.where(PlanPin.item_id.in_(item_ids))
-    return {pin.item_id: pin for pin in db.session.scalars(query.order_by(PlanPin.id))}
+    query, values = ((_ITEM_PINS, {"inspection_id": inspection_id}) if item_ids is None else
+                     (_SOME_ITEMS_PINS, {"inspection_id": inspection_id, "item_ids": list(item_ids)}))
+    return {pin.item_id: pin for pin in db.session.scalars(query, values)}
+
+
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every checklist page and failed item asks.
+_ITEM_PINS = select(PlanPin).where(PlanPin.inspection_id == bindparam("inspection_id")).order_by(PlanPin.id)
+_SOME_ITEMS_PINS = _ITEM_PINS.where(PlanPin.item_id.in_(bindparam("item_ids", expanding=True)))
 
 
 def photo_pins(photo_ids: list[int]) -> dict[int, PlanPin]:
