@@ -122,6 +122,27 @@ class RepairRequest(db.Model):
     charged_foreman: Mapped[User | None] = relationship(foreign_keys=[charged_foreman_id])
 
 
+class RepairAttempt(db.Model):
+    """One recording of the repair as done, kept as its history: a leak repair whose water test failed
+    is done again (001 §11.2.7: 试验合格后，方可进行下一道工序或交付), so a request may have several."""
+
+    __tablename__ = "repair_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_id: Mapped[int] = mapped_column(ForeignKey("repair_requests.id"), index=True)
+    work_done: Mapped[str] = mapped_column(Text, default="")
+    water_test_passed: Mapped[bool | None]  # None: no water test for this kind of work
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def failed(self) -> bool:
+        """The water test failed: the repair was sent back to be done again."""
+        return self.water_test_passed is False
+
+
 class RepairPhoto(db.Model):
     """A photo of the defect sent with a repair request (the owner has no account, so not a portal Photo)."""
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal.aftercare import clocks, warranty
 from portal.aftercare.models import (
-    CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest, RepairStatus,
+    CompletionAcceptance, Complaint, OwnerLink, RepairAttempt, RepairPhoto, RepairRequest, RepairStatus,
 )
 from portal.aftercare.signing import COMPLETION_RECORD, REPAIR_RECORD
 from portal.auth.models import User
@@ -315,8 +315,12 @@ def plan_repair(repair: RepairRequest, *, assignee: User, solution: str, visit_o
 
 
 def record_repair(repair: RepairRequest, *, work_done: str, cost: Decimal, responsibility: str,
-                  water_test_passed: bool | None) -> None:
+                  water_test_passed: bool | None, user: User | None = None) -> RepairAttempt:
     """The repair is done: what was done, cost and who bears it; for leaks the water test (001 §11.2.7).
+
+    Every recording is kept as an attempt. A failed water test sends the repair back to be done
+    again: the request stays open (试验合格后，方可进行下一道工序或交付, 001 §11.2.7), and only a
+    recording with a passed test makes it repaired, ready for the owner's signature.
 
     Responsibility ``crew`` charges the project's original foreman (his crew's warranty deposit,
     000 报修解决流程: 从相应施工队的质保金中扣回); ``company`` and ``owner`` (use, or out of warranty,
@@ -329,14 +333,27 @@ def record_repair(repair: RepairRequest, *, work_done: str, cost: Decimal, respo
         raise AftercareError("bad_responsibility")
     if cost < 0:
         raise AftercareError("bad_cost")
-    if repair.kind in warranty.WATER_TEST_KINDS and water_test_passed is None:
+    water_test = repair.kind in warranty.WATER_TEST_KINDS
+    if water_test and water_test_passed is None:
         raise AftercareError("water_test_required")
-    repair.work_done, repair.cost, repair.responsibility = work_done.strip()[:4000], cost, responsibility
-    repair.water_test_passed = water_test_passed if repair.kind in warranty.WATER_TEST_KINDS else None
-    repair.charged_foreman_id = repair.project.foreman_id if responsibility == "crew" else None
-    repair.repaired_at = utcnow()
-    repair.status = RepairStatus.REPAIRED.value
+    attempt = RepairAttempt(repair_id=repair.id, work_done=work_done.strip()[:4000],
+                            water_test_passed=water_test_passed if water_test else None,
+                            recorded_by_id=user.id if user else None, recorded_at=utcnow())
+    db.session.add(attempt)
+    repair.water_test_passed = attempt.water_test_passed
+    if not attempt.failed:
+        repair.work_done, repair.cost, repair.responsibility = attempt.work_done, cost, responsibility
+        repair.charged_foreman_id = repair.project.foreman_id if responsibility == "crew" else None
+        repair.repaired_at = attempt.recorded_at
+        repair.status = RepairStatus.REPAIRED.value
     db.session.flush()
+    return attempt
+
+
+def repair_attempts(repair: RepairRequest) -> list[RepairAttempt]:
+    """Every recording of the repair as done, oldest first (failed water tests included)."""
+    return list(db.session.scalars(select(RepairAttempt).where(RepairAttempt.repair_id == repair.id)
+                                   .order_by(RepairAttempt.id)))
 
 
 def accept_repair(repair: RepairRequest) -> None:

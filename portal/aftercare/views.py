@@ -247,7 +247,7 @@ def _repair_page(repair: RepairRequest, status: int = 200, error: str | None = N
     return render_template(
         "aftercare/repair.html", repair=repair, steps=services.repair_clock(repair),
         overdue={s.name for s in services.repair_overdue(repair)}, photos=services.repair_photos(repair),
-        plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
+        attempts=services.repair_attempts(repair), plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
         water_test=repair.kind in warranty.WATER_TEST_KINDS, signatures=record_signatures(REPAIR_RECORD, repair),
         error=error), status
 
@@ -298,9 +298,15 @@ def done(repair_id: int):
     if not form.validate():
         return _repair_page(repair, 422, done=form)
     water = {"passed": True, "failed": False}.get(form.water_test.data)
-    return _repair_step(repair, lambda: services.record_repair(
-        repair, work_done=form.work_done.data, cost=form.cost.data, responsibility=form.responsibility.data,
-        water_test_passed=water), done=form)
+
+    def record() -> None:
+        attempt = services.record_repair(repair, work_done=form.work_done.data, cost=form.cost.data,
+                                         responsibility=form.responsibility.data, water_test_passed=water,
+                                         user=current_user)
+        if attempt.failed:
+            flash(_("The water test failed: the repair stays open. Repair again and record a new water test."),
+                  "error")
+    return _repair_step(repair, record, done=form)
 
 
 @bp.post("/repairs/<int:repair_id>/accept")

@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from portal.aftercare import services
+from portal.aftercare import services, signing
 from portal.aftercare.figures import complaint_figures
 from portal.aftercare.notify import send_aftercare_reminders
 from portal.auth.roles import Role
@@ -150,3 +150,43 @@ def test_acceptance_cannot_predate_the_pass(storage):
                                    accepted_on=local_today() - timedelta(days=30), quality=5, service=5,
                                    timeliness=5, comment="", warranty_explained=True)
     assert exc.value.code == "before_pass"
+
+
+def test_a_failed_water_test_sends_the_repair_back_until_a_test_passes(handed, storage):
+    acceptance, _ = handed
+    project = acceptance.project
+    crew = make_user(Role.FOREMAN)
+    repair = services.file_repair(project, kind="plumbing", description="厨房下水管滴水", source="phone")
+    services.plan_repair(repair, assignee=crew, solution="更换密封圈", visit_on=local_today())
+    failed = services.record_repair(repair, work_done="换密封圈", cost=Decimal("80"), responsibility="crew",
+                                    water_test_passed=False, user=crew)
+    assert failed.failed and failed.recorded_by_id == crew.id
+    assert repair.status == "open" and repair.repaired_at is None and repair.responsibility is None
+    assert not signing.repair_ready(repair)  # the owner cannot sign a repair that still leaks
+    with pytest.raises(services.AftercareError) as exc:
+        services.accept_repair(repair)
+    assert exc.value.code == "not_repaired"
+    assert {s.name for s in services.repair_clock(repair) if s.due is not None} == {"contact", "plan"}
+
+    again = services.record_repair(repair, work_done="更换整段下水管", cost=Decimal("260"), responsibility="crew",
+                                   water_test_passed=True, user=crew)
+    assert [a.water_test_passed for a in services.repair_attempts(repair)] == [False, True]
+    assert services.repair_attempts(repair)[0].work_done == "换密封圈"
+    assert repair.status == "repaired" and repair.work_done == "更换整段下水管" and repair.cost == Decimal("260")
+    assert repair.repaired_at == again.recorded_at and signing.repair_ready(repair)
+    with pytest.raises(services.AftercareError) as exc:  # repaired: no third recording
+        services.record_repair(repair, work_done="x", cost=Decimal("0"), responsibility="crew", water_test_passed=True)
+    assert exc.value.code == "not_open"
+    make_signature("repair", repair, "owner", user=crew, storage=storage, signer_name="王业主")
+    services.accept_repair(repair)
+    assert repair.status == "accepted"
+
+
+def test_repairs_without_a_water_test_keep_their_one_recording(handed):
+    acceptance, _ = handed
+    repair = services.file_repair(acceptance.project, kind="general", description="门吸脱落", source="phone")
+    services.plan_repair(repair, assignee=acceptance.project.foreman, solution="重装", visit_on=local_today())
+    attempt = services.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
+                                     water_test_passed=False)  # no water test for this kind: ignored
+    assert attempt.water_test_passed is None and not attempt.failed and repair.status == "repaired"
+    assert services.repair_attempts(repair) == [attempt]

@@ -148,3 +148,32 @@ def test_the_acceptance_needs_the_warranty_explained(client, login_as, storage):
         "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5"})
     assert response.status_code == 422
     assert db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).count() == 0
+
+
+def test_a_failed_water_test_is_redone_through_the_pages(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    repair = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="phone")
+    services.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
+    db.session.commit()
+    login_as(project.foreman)
+    base = f"/repairs/{repair.id}"
+    data = {"work_done": "局部补刷防水涂料", "cost": "120", "responsibility": "crew"}
+    assert client.post(base + "/done", data=data).status_code == 409  # a leak needs the water test's result
+    response = client.post(base + "/done", data={**data, "water_test": "failed"}, follow_redirects=True)
+    assert response.status_code == 200
+    html = response.text
+    assert "试水不合格：维修未完成" in html and 'id="redo"' in html and 'id="repair-attempts"' in html
+    assert f'action="{base}/done"' in html  # the repair can be recorded again
+    assert "/signatures/repair/" not in html
+    assert client.get(f"/signatures/repair/{repair.id}").text.count("data-sign-form") == 0
+    response = client.post(base + "/done", data={**data, "work_done": "整体重做防水层", "cost": "600",
+                                                 "water_test": "passed"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    repair = db.session.get(RepairRequest, repair.id)
+    assert repair.status == "repaired" and repair.work_done == "整体重做防水层"
+    assert [a.water_test_passed for a in services.repair_attempts(repair)] == [False, True]
+    html = client.get(base).text
+    assert "局部补刷防水涂料" in html and "整体重做防水层" in html and 'id="redo"' not in html
+    assert "data-sign-form" in client.get(f"/signatures/repair/{repair.id}").text
