@@ -1,4 +1,5 @@
-"""after-sales: every recording of a repair kept (a failed water test sends it back)
+"""after-sales: every recording of a repair kept (a failed water test sends it back); the owner's
+final payment recorded with the completion acceptance (the warranty card follows it)
 
 Revision ID: 0017
 Revises: 0016
@@ -35,6 +36,15 @@ def upgrade():
     op.execute("INSERT INTO repair_attempts (repair_id, work_done, water_test_passed, recorded_by_id, recorded_at) "
                "SELECT id, work_done, water_test_passed, NULL, repaired_at FROM repair_requests "
                "WHERE repaired_at IS NOT NULL")
+    with op.batch_alter_table('completion_acceptances', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('final_payment_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('final_payment_amount', sa.Numeric(precision=12, scale=2), nullable=True))
+        batch_op.add_column(sa.Column('final_payment_by_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('final_payment_recorded_at', sa.DateTime(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_completion_acceptances_final_payment_by_id_users'), 'users',
+                                    ['final_payment_by_id'], ['id'])
+    # Cards issued before the payment was recorded stay as they are: no payment is made up for them.
+
     # A leak repair recorded with a failed water test was marked repaired and could go no further:
     # back to open, to be done again (its failed recording stays in the history).
     op.execute(sa.text("UPDATE repair_requests SET status = 'open', repaired_at = NULL "
@@ -42,6 +52,12 @@ def upgrade():
 
 
 def downgrade():
+    with op.batch_alter_table('completion_acceptances', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_completion_acceptances_final_payment_by_id_users'), type_='foreignkey')
+        batch_op.drop_column('final_payment_recorded_at')
+        batch_op.drop_column('final_payment_by_id')
+        batch_op.drop_column('final_payment_amount')
+        batch_op.drop_column('final_payment_on')
     with op.batch_alter_table('repair_attempts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_repair_attempts_repair_id'))
     op.drop_table('repair_attempts')

@@ -38,6 +38,14 @@ class AcceptanceForm(PortalForm):
                                       validators=[DataRequired()])
 
 
+class FinalPaymentForm(PortalForm):
+    """The owner's final payment (尾款) as received."""
+
+    paid_on = DateField(_l("Final payment received on"), validators=[InputRequired(), report_day, not_in_future])
+    amount = DecimalField(_l("Amount (yuan, optional)"), places=2,
+                          validators=[Optional(), NumberRange(min=0.01, max=100_000_000)])
+
+
 class RepairForm(PortalForm):
     """A repair request (the owner on his page, or office from a phone call)."""
 

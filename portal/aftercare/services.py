@@ -108,10 +108,32 @@ class Handover:
     card_key: str
 
 
+def record_final_payment(acceptance: CompletionAcceptance, user: User, *, paid_on: date,
+                         amount: Decimal | None = None) -> None:
+    """The owner paid the final payment (尾款): office or finance records the day (and the amount if known).
+
+    003 流程25: the owner pays at finance within three days of signing the 竣工验收单 (or a cashier
+    collects it on site); 流程26 and 000 办理保修流程 (到财务交纳工程尾款 → 开具保修单): the
+    warranty card follows it. The warranty itself still runs from the acceptance date.
+    """
+    if acceptance.final_payment_on is not None:
+        raise AftercareError("final_payment_recorded")
+    if paid_on < acceptance.accepted_on:
+        raise AftercareError("final_payment_before_acceptance")
+    if paid_on > local_today():
+        raise AftercareError("final_payment_in_future")
+    if amount is not None and amount <= 0:
+        raise AftercareError("bad_amount")
+    acceptance.final_payment_on, acceptance.final_payment_amount = paid_on, amount
+    acceptance.final_payment_by_id, acceptance.final_payment_recorded_at = user.id, utcnow()
+    db.session.flush()
+
+
 def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card) -> Handover:
-    """After every signature: project handed over, warranty from the acceptance date (004; 建设部令第110号
-    第三十二条), warranty card numbered and rendered with the QR code of the owner's link: the one
-    printed on the pass certificate while it still works, else a new one.
+    """After every signature and the final payment (003 流程26: 客户交齐尾款后): project handed over,
+    warranty from the acceptance date (004; 建设部令第110号 第三十二条), warranty card numbered and
+    rendered with the QR code of the owner's link: the one printed on the pass certificate while it
+    still works, else a new one.
 
     ``render_card(acceptance, owner_url)`` gives the PDF bytes.
     """
@@ -119,6 +141,8 @@ def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, re
         raise AftercareError("already_handed_over")
     if not is_locked(COMPLETION_RECORD, acceptance):
         raise AftercareError("unsigned")
+    if acceptance.final_payment_on is None:
+        raise AftercareError("final_payment_missing")
     acceptance.handed_over_at = utcnow()
     acceptance.warranty_start = acceptance.accepted_on
     acceptance.warranty_months = warranty_table()

@@ -14,8 +14,8 @@ from portal.aftercare import services, warranty
 from portal.aftercare.card import render_card_pdf
 from portal.aftercare.figures import week_and_month
 from portal.aftercare.forms import (
-    AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FollowUpForm, OfficeRepairForm, PassOnForm, PlanForm,
-    RepairDoneForm,
+    AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FinalPaymentForm, FollowUpForm, OfficeRepairForm,
+    PassOnForm, PlanForm, RepairDoneForm,
 )
 from portal.aftercare.messages import RESPONSIBILITY_LABELS, STATUS_LABELS, STEP_NAMES, error_text, kind_label
 from portal.aftercare.models import CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest
@@ -103,7 +103,8 @@ def completion(project_id: int):
     return _completion_page(project, acceptance, form, error, status)
 
 
-def _completion_page(project: Project, acceptance, form=None, error=None, status=200, new_link=None):
+def _completion_page(project: Project, acceptance, form=None, error=None, status=200, new_link=None,
+                     payment_form=None):
     blocked = None
     if acceptance is None:
         try:
@@ -113,7 +114,27 @@ def _completion_page(project: Project, acceptance, form=None, error=None, status
     return render_template(
         "aftercare/completion.html", project=project, acceptance=acceptance, form=form, error=error, blocked=blocked,
         signatures=record_signatures(COMPLETION_RECORD, acceptance) if acceptance else None,
-        links=services.active_links(project), new_link=new_link), status
+        links=services.active_links(project), new_link=new_link,
+        payment_form=payment_form or FinalPaymentForm(formdata=None, data={"paid_on": local_today()})), status
+
+
+@bp.post("/completion/<int:acceptance_id>/final-payment")
+@permission_required("final_payment", "record")
+def final_payment(acceptance_id: int):
+    """Office or finance records the owner's final payment (尾款): the warranty card can then be issued."""
+    acceptance = get_acceptance_or_404(acceptance_id, current_user)
+    form = FinalPaymentForm()
+    if not form.validate():
+        return _completion_page(acceptance.project, acceptance, status=422, payment_form=form)
+    try:
+        with transaction.savepoint():
+            services.record_final_payment(acceptance, current_user, paid_on=form.paid_on.data,
+                                          amount=form.amount.data)
+    except services.AftercareError as exc:
+        return _completion_page(acceptance.project, acceptance, error=error_text(exc.code), status=409,
+                                payment_form=form)
+    flash(_("Final payment recorded: the project can be handed over with its warranty card."), "success")
+    return redirect(url_for("aftercare.completion", project_id=acceptance.project_id), 303)
 
 
 @bp.post("/completion/<int:acceptance_id>/hand-over")

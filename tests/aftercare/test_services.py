@@ -190,3 +190,29 @@ def test_repairs_without_a_water_test_keep_their_one_recording(handed):
                                      water_test_passed=False)  # no water test for this kind: ignored
     assert attempt.water_test_passed is None and not attempt.failed and repair.status == "repaired"
     assert services.repair_attempts(repair) == [attempt]
+
+
+def test_the_card_follows_the_final_payment_and_the_warranty_the_acceptance(app, storage):
+    acceptance = accepted(storage, accepted_on=local_today() - timedelta(days=5))
+    office, finance = make_user(Role.OFFICE), make_user(Role.FINANCE)
+    with app.test_request_context(), pytest.raises(services.AftercareError) as exc:
+        services.hand_over(acceptance, office, storage, lambda a, u: b"%PDF")
+    assert exc.value.code == "final_payment_missing"
+    assert acceptance.card_number is None and acceptance.card_pdf_key is None and not acceptance.is_handed_over
+    for paid_on, amount, code in ((acceptance.accepted_on - timedelta(days=1), None, "final_payment_before_acceptance"),
+                                  (local_today() + timedelta(days=1), None, "final_payment_in_future"),
+                                  (local_today(), Decimal("0"), "bad_amount")):
+        with pytest.raises(services.AftercareError) as exc:
+            services.record_final_payment(acceptance, finance, paid_on=paid_on, amount=amount)
+        assert exc.value.code == code
+    assert acceptance.final_payment_on is None
+    services.record_final_payment(acceptance, finance, paid_on=acceptance.accepted_on + timedelta(days=2),
+                                  amount=Decimal("8500.00"))
+    assert (acceptance.final_payment_by_id, acceptance.final_payment_amount) == (finance.id, Decimal("8500.00"))
+    with pytest.raises(services.AftercareError) as exc:
+        services.record_final_payment(acceptance, office, paid_on=local_today())
+    assert exc.value.code == "final_payment_recorded"
+    with app.test_request_context():
+        result = services.hand_over(acceptance, office, storage, lambda a, u: b"%PDF")
+    assert storage.exists(result.card_key) and acceptance.card_pdf_key == result.card_key
+    assert acceptance.warranty_start == acceptance.accepted_on == local_today() - timedelta(days=5)

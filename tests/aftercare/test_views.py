@@ -38,6 +38,7 @@ def test_no_acceptance_form_without_a_certificate(client, login_as):
 
 def test_hand_over_by_its_inspector_shows_the_link_once(client, login_as, storage):
     acceptance = accepted(storage)
+    services.record_final_payment(acceptance, make_user(Role.FINANCE), paid_on=local_today())
     db.session.commit()
     login_as(acceptance.inspector)
     response = client.post(f"/completion/{acceptance.id}/hand-over")
@@ -177,3 +178,39 @@ def test_a_failed_water_test_is_redone_through_the_pages(client, login_as, stora
     html = client.get(base).text
     assert "局部补刷防水涂料" in html and "整体重做防水层" in html and 'id="redo"' not in html
     assert "data-sign-form" in client.get(f"/signatures/repair/{repair.id}").text
+
+
+def test_finance_records_the_final_payment_then_the_card_is_issued(client, login_as, storage):
+    acceptance = accepted(storage)
+    db.session.commit()
+    page = f"/projects/{acceptance.project_id}/completion"
+    owner_page = f"/owner/{services.printed_owner_link(acceptance.project)[1]}"
+    login_as(acceptance.inspector)
+    html = client.get(page).text
+    assert 'id="hand-over"' not in html and 'id="hand-over-waits"' in html and "final-payment-form" not in html
+    assert client.post(f"/completion/{acceptance.id}/hand-over").status_code == 409
+    assert client.get(f"/completion/{acceptance.id}/card.pdf").status_code == 404
+    assert client.post(f"/completion/{acceptance.id}/final-payment",
+                       data={"paid_on": local_today().isoformat()}).status_code == 403
+    owner = client.get(owner_page).text
+    assert "交齐尾款即发放保修卡" in owner and "warranty-card.pdf" not in owner
+    assert client.get(owner_page + "/warranty-card.pdf").status_code == 404
+
+    finance = login_as(Role.FINANCE)
+    assert "final-payment-form" in client.get(page).text
+    bad = client.post(f"/completion/{acceptance.id}/final-payment", data={"paid_on": "", "amount": "-5"})
+    assert bad.status_code == 422 and "final-payment-form" in bad.text
+    response = client.post(f"/completion/{acceptance.id}/final-payment",
+                           data={"paid_on": local_today().isoformat(), "amount": "12000"})
+    assert response.status_code == 303
+    html = client.get(page).text
+    assert "12000.00" in html and finance.display_name in html and "final-payment-form" not in html
+    assert client.post(f"/completion/{acceptance.id}/final-payment",
+                       data={"paid_on": local_today().isoformat()}).status_code == 409
+
+    login_as(acceptance.inspector)
+    assert 'id="hand-over"' in client.get(page).text
+    assert client.post(f"/completion/{acceptance.id}/hand-over").status_code == 200
+    assert client.get(f"/completion/{acceptance.id}/card.pdf").data.startswith(b"%PDF")
+    assert "warranty-card.pdf" in client.get(owner_page).text
+    assert client.get(owner_page + "/warranty-card.pdf").status_code == 200
