@@ -50,7 +50,7 @@ def test_warranty_card_pdf_has_extractable_chinese_and_the_owner_qr(app, storage
     with storage.open(result.card_key) as handle:
         text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(handle.read())).pages)
     assert "保修卡" in text and acceptance.card_number in text and acceptance.project.contract_no in text
-    assert "厨房、卫生间和外墙面防水" in text and "5 年" in text and "2031-03-09" in text
+    assert "厨房、卫生间和外墙面防水" in text and "5 年" in text and "2031-03-10" in text and "2028-03-10" in text
     assert "建设部令第110号" in text
 
 
