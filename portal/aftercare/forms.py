@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, FileField, IntegerField, RadioField, SelectChoice, SelectField, \
-    StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, MultipleFileField, RadioField, SelectChoice, \
+    SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.aftercare.messages import KIND_LABELS, RESPONSIBILITY_LABELS
@@ -52,7 +52,7 @@ class RepairForm(PortalForm):
     kind = SelectField(_l("Kind of work"), choices=kind_choices)
     description = TextAreaField(_l("What is wrong, and where"), validators=[DataRequired(), Length(max=4000)])
     contact_phone = StringField(_l("Phone to call back"), validators=[Optional(), Length(max=30)])
-    photo = FileField(_l("Photo"), render_kw={"accept": "image/*"})
+    photo = MultipleFileField(_l("Photos (up to 6)"), render_kw={"accept": "image/*"})
 
 
 class OfficeRepairForm(RepairForm):

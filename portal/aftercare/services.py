@@ -313,6 +313,38 @@ def add_repair_photo(repair: RepairRequest, data: bytes, storage: Storage) -> tu
     return photo, written
 
 
+class RepairPhotoRejected(Exception):
+    """One of the photos sent with a repair request is not acceptable: ``number`` (from 1) and the reason."""
+
+    def __init__(self, number: int, code: str):
+        super().__init__(f"photo {number}: {code}")
+        self.number, self.code = number, code
+
+
+def add_repair_photos(repair: RepairRequest, uploads: list[bytes], storage: Storage) -> list[str]:
+    """Store the photos sent with a repair request, all or none; returns the keys written.
+
+    Raises AftercareError("too_many_photos") beyond MAX_REPAIR_PHOTOS (before anything is stored) and
+    RepairPhotoRejected for the first bad photo, after deleting the files of the ones before it (the
+    caller's savepoint drops their rows).
+    """
+    if len(repair_photos(repair)) + len(uploads) > MAX_REPAIR_PHOTOS:
+        raise AftercareError("too_many_photos")
+    written: list[str] = []
+    try:
+        for number, data in enumerate(uploads, 1):
+            try:
+                _photo, keys = add_repair_photo(repair, data, storage)
+            except imaging.ImageRejected as exc:
+                raise RepairPhotoRejected(number, exc.code) from exc
+            written += keys
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    return written
+
+
 def repair_photos(repair: RepairRequest) -> list[RepairPhoto]:
     """The photos sent with a repair request."""
     return list(db.session.scalars(select(RepairPhoto).where(RepairPhoto.repair_id == repair.id)

@@ -29,6 +29,7 @@ from portal.csvexport import csv_response
 from portal.errors import InsufficientStorage
 from portal.extensions import db
 from portal.params import arg_date
+from portal.photos.messages import rejection_text
 from portal.projects.models import Project
 from portal.projects.services import get_project_or_404
 from portal.signatures.services import record_signatures
@@ -234,25 +235,50 @@ def my_repairs():
 @bp.route("/repairs/new", methods=["GET", "POST"])
 @permission_required("repairs", "record")
 def new_repair():
-    """Office enters a repair request from a phone call."""
+    """Office enters a repair request from a phone call (with the photos the owner sent, if any)."""
     form = OfficeRepairForm()
-    status = 200
+    status, error = 200, None
     if form.is_submitted():
         project = db.session.scalar(select(Project).where(Project.contract_no == (form.contract_no.data or "").strip()))
         if form.validate() and project is None:
             form.contract_no.errors = [_("No project has this contract number.")]
         elif form.validate():
-            try:
-                repair = services.file_repair(project, kind=form.kind.data, description=form.description.data,
-                                              source="phone", contact_phone=form.contact_phone.data or "",
-                                              user=current_user)
-            except services.AftercareError as exc:
-                form.description.errors = [error_text(exc.code)]
-            else:
-                repair_filed(repair)
+            repair, error = file_with_photos(project, form, "phone", current_user)
+            if repair is not None:
                 return redirect(url_for("aftercare.repair", repair_id=repair.id), 303)
         status = 422
-    return render_template("aftercare/repair_new.html", form=form), status
+    return render_template("aftercare/repair_new.html", form=form, error=error), status
+
+
+def file_with_photos(project: Project, form, source: str, user: User | None = None):
+    """File a repair request with its photos (the form's ``photo`` files), all or nothing, and tell office.
+
+    Returns (repair, None), or (None, why it was refused) with nothing saved. The photos are in the
+    store before the commit, so they are deleted again if the commit fails.
+    """
+    uploads = [upload.read() for upload in request.files.getlist(form.photo.name) if upload and upload.filename]
+    storage = get_storage()
+    try:
+        with transaction.savepoint():
+            repair = services.file_repair(project, kind=form.kind.data, description=form.description.data,
+                                          source=source, contact_phone=form.contact_phone.data or "", user=user)
+            written = services.add_repair_photos(repair, uploads, storage)
+            repair_filed(repair)
+    except services.RepairPhotoRejected as exc:
+        return None, _("Photo %(n)s of %(total)s was refused: %(reason)s Nothing was saved; send the request "
+                       "again without it or with another photo.", n=exc.number, total=len(uploads),
+                       reason=rejection_text(exc.code))
+    except services.AftercareError as exc:
+        return None, error_text(exc.code)
+    except StorageError:
+        raise InsufficientStorage()
+    try:
+        transaction.commit_now("the repair photos are stored already")
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    return repair, None
 
 
 @bp.get("/repairs/<int:repair_id>")

@@ -216,3 +216,15 @@ def test_the_card_follows_the_final_payment_and_the_warranty_the_acceptance(app,
         result = services.hand_over(acceptance, office, storage, lambda a, u: b"%PDF")
     assert storage.exists(result.card_key) and acceptance.card_pdf_key == result.card_key
     assert acceptance.warranty_start == acceptance.accepted_on == local_today() - timedelta(days=5)
+
+
+def test_repair_photos_are_stored_all_or_none(handed, storage):
+    acceptance, _ = handed
+    repair = services.file_repair(acceptance.project, kind="general", description="墙裂", source="phone")
+    with pytest.raises(services.RepairPhotoRejected) as exc:
+        services.add_repair_photos(repair, [make_image_bytes(), make_image_bytes(), b"junk"], storage)
+    assert (exc.value.number, exc.value.code) == (3, "not_an_image")
+    assert not any(p.is_file() for p in (storage.root / "repairs").rglob("*"))
+    with pytest.raises(services.AftercareError) as too_many:
+        services.add_repair_photos(repair, [b"x"] * 7, storage)
+    assert too_many.value.code == "too_many_photos"

@@ -1,5 +1,6 @@
 """Staff pages: the inspector's completion acceptance, office's repairs and complaints, finance's deductions."""
 from decimal import Decimal
+import io
 
 from portal.aftercare import services
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
@@ -8,7 +9,9 @@ from portal.extensions import db
 from portal.projects.models import ProjectStatus
 from portal.timeutil import local_today
 from tests.aftercare.conftest import accepted
-from tests.factories import issue_certificate, make_project, make_signature, make_signed_inspection, make_user
+from tests.factories import (
+    issue_certificate, make_image_bytes, make_project, make_signature, make_signed_inspection, make_user,
+)
 
 
 def test_inspector_records_the_acceptance_and_is_sent_to_the_signatures(client, login_as, storage):
@@ -214,3 +217,27 @@ def test_finance_records_the_final_payment_then_the_card_is_issued(client, login
     assert client.get(f"/completion/{acceptance.id}/card.pdf").data.startswith(b"%PDF")
     assert "warranty-card.pdf" in client.get(owner_page).text
     assert client.get(owner_page + "/warranty-card.pdf").status_code == 200
+
+
+def test_office_enters_a_phone_call_with_the_photos_the_owner_sent(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    db.session.commit()
+    login_as(Role.OFFICE)
+    form = client.get("/repairs/new").text
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form and "multiple" in form
+    data = {"contract_no": project.contract_no, "kind": "painting", "description": "卧室墙面起皮"}
+    bad = client.post("/repairs/new", data={**data, "photo": [(io.BytesIO(make_image_bytes()), "a.jpg"),
+                                                              (io.BytesIO(b""), "b.jpg")]},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "第 2 张照片（共 2 张）无法接收" in bad.text
+    assert db.session.query(RepairRequest).filter_by(project_id=project.id).count() == 0
+    assert not (storage.root / "repairs").exists() or not any((storage.root / "repairs").rglob("*.jpg"))
+    response = client.post("/repairs/new", data={**data, "photo": [(io.BytesIO(make_image_bytes()), "a.jpg"),
+                                                                   (io.BytesIO(make_image_bytes()), "b.jpg")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    repair = db.session.query(RepairRequest).filter_by(project_id=project.id).one()
+    photos = services.repair_photos(repair)
+    assert len(photos) == 2 and all(storage.exists(p.display_key) for p in photos)
+    assert client.get(f"/repairs/{repair.id}").text.count('class="thumb"') == 2
