@@ -2,6 +2,7 @@
 from datetime import date, timedelta
 from decimal import Decimal
 import io
+import re
 
 import pytest
 from pypdf import PdfReader
@@ -15,6 +16,7 @@ from portal.notifications.models import Notification
 from portal.projects.models import ProjectStatus
 from portal.timeutil import local_today, utcnow
 from tests.aftercare.conftest import accepted, handed_over
+from tests.certificates.test_pdf import qr_points_to
 from tests.factories import make_finished_inspection, make_image_bytes, make_project, make_signature, make_user
 
 
@@ -228,3 +230,31 @@ def test_repair_photos_are_stored_all_or_none(handed, storage):
     with pytest.raises(services.AftercareError) as too_many:
         services.add_repair_photos(repair, [b"x"] * 7, storage)
     assert too_many.value.code == "too_many_photos"
+
+
+def _card_reader(storage, result) -> PdfReader:
+    with storage.open(result.card_key) as handle:
+        return PdfReader(io.BytesIO(handle.read()))
+
+
+def test_the_warranty_cards_qr_code_leads_to_the_owners_page(app, storage):
+    _acceptance, result = handed_over(app, storage)
+    page = _card_reader(storage, result).pages[0]
+    [qr] = [image.image for image in page.images if image.image.width == image.image.height]
+    with app.test_request_context():
+        owner_url = services.owner_url(result.token)
+    assert owner_url.startswith("https://portal.test/owner/")
+    assert qr_points_to(qr, owner_url)
+    assert not qr_points_to(qr, owner_url[:-1] + ("A" if owner_url[-1] != "A" else "B"))  # it can tell links apart
+
+
+def test_the_card_prints_the_service_phone_and_the_service_hours_of_the_clock(app, storage, monkeypatch):
+    _acceptance, result = handed_over(app, storage)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in _card_reader(storage, result).pages))
+    assert "电话" not in text and "报修：扫描右侧二维码" in text  # no phone configured: none printed
+    assert "服务时间每天08:00–20:00" in text and "服务时间内3小时内与您联系" in text
+    assert "24小时内给出解决方案" in text and "维修后48小时回访" in text
+    monkeypatch.setitem(app.config, "SERVICE_PHONE", "029-8888 6666")
+    _acceptance, result = handed_over(app, storage)
+    text = re.sub(r"\s+", "", "".join(p.extract_text() for p in _card_reader(storage, result).pages))
+    assert "报修：电话029-88886666，或扫描右侧二维码" in text
