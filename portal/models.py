@@ -1,6 +1,6 @@
 """Import every feature's models, so that migrations and the app see the whole schema."""
 from portal.aftercare.models import (  # noqa: F401
-    CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest,
+    CompletionAcceptance, Complaint, OwnerLink, RepairAttempt, RepairPhoto, RepairRequest,
 )
 from portal.api.models import ApiToken  # noqa: F401
 from portal.auth.models import User, UserRole  # noqa: F401

@@ -1,6 +1,8 @@
 """The committed migrations build exactly the schema the models describe, and their data steps fill
 what the models expect from the rows that were there before.
 """
+from datetime import datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -8,6 +10,8 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from portal import create_app
+from portal.aftercare import services
+from portal.aftercare.models import RepairAttempt, RepairRequest
 from portal.certificates.models import PassCertificate
 from portal.certificates.pdf import printed_facts
 from portal.extensions import db
@@ -91,4 +95,38 @@ def test_0011_fills_existing_certificates_from_their_project_and_goes_down_again
         downgrade(revision="0010")
         assert "facts" not in certificate_columns()
         assert db.session.scalar(text("SELECT count(*) FROM pass_certificates")) == 1
+        db.session.remove()
+
+
+# --- 0017: every recording of a repair kept; a repair stuck after a failed water test reopened --------
+
+@pytest.mark.real_commits
+def test_0017_keeps_recorded_repairs_and_reopens_those_whose_water_test_failed(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        project = make_signed_inspection().project
+        stuck = services.file_repair(project, kind="waterproofing", description="漏水", source="phone")
+        done = services.file_repair(project, kind="general", description="门吸", source="phone")
+        db.session.commit()
+        stuck_id, done_id = stuck.id, done.id
+        db.session.remove()
+
+        downgrade(revision="0016")
+        with db.engine.begin() as connection:  # as record_repair left them before attempts were kept
+            for repair_id, passed in ((stuck_id, False), (done_id, None)):
+                connection.execute(text("UPDATE repair_requests SET status = 'repaired', work_done = :w, "
+                                        "water_test_passed = :p, repaired_at = :t WHERE id = :i"),
+                                   {"w": f"修理{repair_id}", "p": passed, "t": datetime(2026, 12, 1, 2), "i": repair_id})
+
+        upgrade()
+        stuck, done = db.session.get(RepairRequest, stuck_id), db.session.get(RepairRequest, done_id)
+        assert (stuck.status, stuck.repaired_at) == ("open", None)
+        assert (done.status, done.repaired_at) == ("repaired", datetime(2026, 12, 1, 2))
+        attempts = {a.repair_id: a for a in db.session.scalars(select(RepairAttempt))}
+        assert attempts[stuck_id].failed and attempts[stuck_id].work_done == f"修理{stuck_id}"
+        assert attempts[done_id].water_test_passed is None and attempts[done_id].recorded_at == done.repaired_at
+        db.session.remove()
+
+        downgrade(revision="0016")
+        assert "repair_attempts" not in inspect(db.engine).get_table_names()
         db.session.remove()

@@ -9,6 +9,7 @@ import segno
 from flask import current_app
 from flask_babel import force_locale
 
+from portal.aftercare import clocks
 from portal.aftercare.messages import kind_label
 from portal.aftercare.models import CompletionAcceptance
 from portal.aftercare.warranty import SOURCE, last_covered_day
@@ -29,6 +30,10 @@ def card_data(acceptance: CompletionAcceptance, owner_url: str) -> dict:
         "inspector": acceptance.inspector.display_name, "start": acceptance.warranty_start.isoformat(),
         "periods": periods, "source": SOURCE, "phone": current_app.config.get("SERVICE_PHONE") or "",
         "owner_url": owner_url, "qr": segno.make(owner_url, error="m").png_data_uri(scale=4, border=2),
+        # The promise printed is the clock the portal keeps (clocks.repair_steps): contact within service hours.
+        "service_hours": f"{clocks.SERVICE_START:%H:%M}–{clocks.SERVICE_END:%H:%M}",
+        "contact_hours": clocks.CONTACT_HOURS, "plan_hours": clocks.PLAN_HOURS,
+        "follow_up_hours": clocks.FOLLOW_UP_HOURS,
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from decimal import Decimal
 
 from flask import current_app
 from PIL import Image, ImageDraw
@@ -49,6 +50,8 @@ def seed_aftercare_demo() -> str | None:
     for slot, user, name in (("owner", None, project.owner_name), ("foreman", project.foreman, None),
                              ("inspector", inspector, None)):
         _sign(acceptance, slot, user or inspector, name or user.display_name, storage)
+    services.record_final_payment(acceptance, office, paid_on=min(local_today(), accepted_on + timedelta(days=2)),
+                                  amount=Decimal("12000.00"))  # 003 流程25: within three days of signing
     with current_app.test_request_context():
         handover = services.hand_over(acceptance, office, storage, render_card_pdf)
     _repairs_and_complaint(project, office)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, DecimalField, FileField, IntegerField, RadioField, SelectChoice, SelectField, \
-    StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, MultipleFileField, RadioField, SelectChoice, \
+    SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal.aftercare.messages import KIND_LABELS, RESPONSIBILITY_LABELS
@@ -38,13 +38,21 @@ class AcceptanceForm(PortalForm):
                                       validators=[DataRequired()])
 
 
+class FinalPaymentForm(PortalForm):
+    """The owner's final payment (尾款) as received."""
+
+    paid_on = DateField(_l("Final payment received on"), validators=[InputRequired(), report_day, not_in_future])
+    amount = DecimalField(_l("Amount (yuan, optional)"), places=2,
+                          validators=[Optional(), NumberRange(min=0.01, max=100_000_000)])
+
+
 class RepairForm(PortalForm):
     """A repair request (the owner on his page, or office from a phone call)."""
 
     kind = SelectField(_l("Kind of work"), choices=kind_choices)
     description = TextAreaField(_l("What is wrong, and where"), validators=[DataRequired(), Length(max=4000)])
     contact_phone = StringField(_l("Phone to call back"), validators=[Optional(), Length(max=30)])
-    photo = FileField(_l("Photo"), render_kw={"accept": "image/*"})
+    photo = MultipleFileField(_l("Photos (up to 6)"), render_kw={"accept": "image/*"})
 
 
 class OfficeRepairForm(RepairForm):

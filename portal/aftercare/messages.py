@@ -44,6 +44,12 @@ ERRORS = {
     "already_handed_over": _l("The project was handed over already."),
     "unsigned": _l("Owner, foreman and inspector must all sign first."),
     "not_handed_over": _l("The project is not handed over yet."),
+    "final_payment_missing": _l("The warranty card follows the owner's final payment: office or finance records "
+                                "it first."),
+    "final_payment_recorded": _l("The final payment is recorded already."),
+    "final_payment_before_acceptance": _l("The final payment cannot be dated before the completion acceptance."),
+    "final_payment_in_future": _l("The date cannot be in the future."),
+    "bad_amount": _l("The amount must be more than zero."),
     "bad_kind": _l("Choose the kind of work."),
     "description_required": _l("Describe the problem."),
     "too_many_photos": _l("At most 6 photos per request."),

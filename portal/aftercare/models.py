@@ -17,8 +17,9 @@ from portal.timeutil import utcnow
 class CompletionAcceptance(db.Model):
     """竣工验收单 with the owner's evaluation (客户评价表), 003 流程24.
 
-    Signed by owner, foreman and inspector; handing over (after every signature) moves the
-    project to handed over, starts the warranty on ``accepted_on`` and issues the warranty card.
+    Signed by owner, foreman and inspector; handing over (after every signature and the owner's
+    final payment) moves the project to handed over, starts the warranty on ``accepted_on`` and
+    issues the warranty card.
     """
 
     __tablename__ = "completion_acceptances"
@@ -40,9 +41,15 @@ class CompletionAcceptance(db.Model):
     warranty_months: Mapped[dict | None] = mapped_column(JSON)
     card_number: Mapped[str | None] = mapped_column(String(20), unique=True)
     card_pdf_key: Mapped[str | None] = mapped_column(String(200))
+    # The owner's final payment (尾款, 003 流程25), recorded by office or finance: the card follows it (流程26).
+    final_payment_on: Mapped[date | None]
+    final_payment_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    final_payment_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    final_payment_recorded_at: Mapped[datetime | None]
 
     project: Mapped[Project] = relationship()
-    inspector: Mapped[User] = relationship()
+    inspector: Mapped[User] = relationship(foreign_keys=[inspector_id])
+    final_payment_by: Mapped[User | None] = relationship(foreign_keys=[final_payment_by_id])
 
     @property
     def is_handed_over(self) -> bool:
@@ -120,6 +127,27 @@ class RepairRequest(db.Model):
     project: Mapped[Project] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
     charged_foreman: Mapped[User | None] = relationship(foreign_keys=[charged_foreman_id])
+
+
+class RepairAttempt(db.Model):
+    """One recording of the repair as done, kept as its history: a leak repair whose water test failed
+    is done again (001 §11.2.7: 试验合格后，方可进行下一道工序或交付), so a request may have several."""
+
+    __tablename__ = "repair_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    repair_id: Mapped[int] = mapped_column(ForeignKey("repair_requests.id"), index=True)
+    work_done: Mapped[str] = mapped_column(Text, default="")
+    water_test_passed: Mapped[bool | None]  # None: no water test for this kind of work
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    recorded_by: Mapped[User | None] = relationship()
+
+    @property
+    def failed(self) -> bool:
+        """The water test failed: the repair was sent back to be done again."""
+        return self.water_test_passed is False
 
 
 class RepairPhoto(db.Model):

@@ -8,26 +8,21 @@ must belong to the link's project, else 404. Rate limited per address.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, request, stream_with_context, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, stream_with_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from portal import transaction
 from portal.aftercare import services
 from portal.aftercare.forms import RepairForm
 from portal.aftercare.messages import error_text
 from portal.aftercare.models import RepairPhoto, RepairRequest
-from portal.aftercare.notify import repair_filed
-from portal.aftercare.views import send_repair_photo, send_stored_pdf
-from portal.errors import InsufficientStorage
+from portal.aftercare.views import file_with_photos, send_repair_photo, send_stored_pdf
 from portal.extensions import db, limiter
 from portal.inspections.models import Inspection
 from portal.photos import archive
-from portal.photos.imaging import ImageRejected
-from portal.photos.messages import rejection_text
 from portal.photos.models import ConcealedWorksRecord
 from portal.photos.services import record_photos
-from portal.storage import StorageError, get_storage
+from portal.storage import get_storage
 
 bp = Blueprint("owner", __name__, url_prefix="/owner")
 
@@ -89,7 +84,7 @@ def link_token() -> str:
 @bp.post("/<token>/repairs")
 @limiter.limit(FILING_LIMIT)
 def file_repair(token: str):
-    """The owner files a repair request, with an optional photo."""
+    """The owner files a repair request, with up to 6 photos (all stored, or none)."""
     link = owner_link_or_404(token)
     form = RepairForm()
     acceptance = services.acceptance_of(link.project)
@@ -97,29 +92,9 @@ def file_repair(token: str):
         return _page(link, form, 409, error_text("not_handed_over"))
     if not form.validate():
         return _page(link, form, 422)
-    upload = request.files.get("photo")
-    data = upload.read() if upload and upload.filename else b""
-    storage = get_storage()
-    written: list[str] = []
-    try:
-        with transaction.savepoint():
-            repair = services.file_repair(link.project, kind=form.kind.data, description=form.description.data,
-                                          source="owner_page", contact_phone=form.contact_phone.data or "")
-            if data:
-                _photo, written = services.add_repair_photo(repair, data, storage)
-            repair_filed(repair)
-    except services.AftercareError as exc:
-        return _page(link, form, 422, error_text(exc.code))
-    except ImageRejected as exc:
-        return _page(link, form, 422, rejection_text(exc.code))
-    except StorageError:
-        raise InsufficientStorage()
-    try:
-        transaction.commit_now("the repair photo is stored already")
-    except BaseException:
-        for key in written:
-            storage.delete(key)
-        raise
+    repair, error = file_with_photos(link.project, form, "owner_page")
+    if repair is None:
+        return _page(link, form, 422, error)
     return redirect(url_for("owner.repair", token=token, repair_id=repair.id), 303)
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from portal.aftercare import clocks, complaint_penalty, warranty
 from portal.aftercare.models import (
-    CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest, RepairStatus,
+    CompletionAcceptance, Complaint, OwnerLink, RepairAttempt, RepairPhoto, RepairRequest, RepairStatus,
 )
 from portal.aftercare.signing import COMPLETION_RECORD, REPAIR_RECORD
 from portal.auth.models import User
@@ -108,10 +108,32 @@ class Handover:
     card_key: str
 
 
+def record_final_payment(acceptance: CompletionAcceptance, user: User, *, paid_on: date,
+                         amount: Decimal | None = None) -> None:
+    """The owner paid the final payment (尾款): office or finance records the day (and the amount if known).
+
+    003 流程25: the owner pays at finance within three days of signing the 竣工验收单 (or a cashier
+    collects it on site); 流程26 and 000 办理保修流程 (到财务交纳工程尾款 → 开具保修单): the
+    warranty card follows it. The warranty itself still runs from the acceptance date.
+    """
+    if acceptance.final_payment_on is not None:
+        raise AftercareError("final_payment_recorded")
+    if paid_on < acceptance.accepted_on:
+        raise AftercareError("final_payment_before_acceptance")
+    if paid_on > local_today():
+        raise AftercareError("final_payment_in_future")
+    if amount is not None and amount <= 0:
+        raise AftercareError("bad_amount")
+    acceptance.final_payment_on, acceptance.final_payment_amount = paid_on, amount
+    acceptance.final_payment_by_id, acceptance.final_payment_recorded_at = user.id, utcnow()
+    db.session.flush()
+
+
 def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, render_card) -> Handover:
-    """After every signature: project handed over, warranty from the acceptance date (004; 建设部令第110号
-    第三十二条), warranty card numbered and rendered with the QR code of the owner's link: the one
-    printed on the pass certificate while it still works, else a new one.
+    """After every signature and the final payment (003 流程26: 客户交齐尾款后): project handed over,
+    warranty from the acceptance date (004; 建设部令第110号 第三十二条), warranty card numbered and
+    rendered with the QR code of the owner's link: the one printed on the pass certificate while it
+    still works, else a new one.
 
     ``render_card(acceptance, owner_url)`` gives the PDF bytes.
     """
@@ -119,6 +141,8 @@ def hand_over(acceptance: CompletionAcceptance, user: User, storage: Storage, re
         raise AftercareError("already_handed_over")
     if not is_locked(COMPLETION_RECORD, acceptance):
         raise AftercareError("unsigned")
+    if acceptance.final_payment_on is None:
+        raise AftercareError("final_payment_missing")
     acceptance.handed_over_at = utcnow()
     acceptance.warranty_start = acceptance.accepted_on
     acceptance.warranty_months = warranty_table()
@@ -289,6 +313,38 @@ def add_repair_photo(repair: RepairRequest, data: bytes, storage: Storage) -> tu
     return photo, written
 
 
+class RepairPhotoRejected(Exception):
+    """One of the photos sent with a repair request is not acceptable: ``number`` (from 1) and the reason."""
+
+    def __init__(self, number: int, code: str):
+        super().__init__(f"photo {number}: {code}")
+        self.number, self.code = number, code
+
+
+def add_repair_photos(repair: RepairRequest, uploads: list[bytes], storage: Storage) -> list[str]:
+    """Store the photos sent with a repair request, all or none; returns the keys written.
+
+    Raises AftercareError("too_many_photos") beyond MAX_REPAIR_PHOTOS (before anything is stored) and
+    RepairPhotoRejected for the first bad photo, after deleting the files of the ones before it (the
+    caller's savepoint drops their rows).
+    """
+    if len(repair_photos(repair)) + len(uploads) > MAX_REPAIR_PHOTOS:
+        raise AftercareError("too_many_photos")
+    written: list[str] = []
+    try:
+        for number, data in enumerate(uploads, 1):
+            try:
+                _photo, keys = add_repair_photo(repair, data, storage)
+            except imaging.ImageRejected as exc:
+                raise RepairPhotoRejected(number, exc.code) from exc
+            written += keys
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    return written
+
+
 def repair_photos(repair: RepairRequest) -> list[RepairPhoto]:
     """The photos sent with a repair request."""
     return list(db.session.scalars(select(RepairPhoto).where(RepairPhoto.repair_id == repair.id)
@@ -315,8 +371,12 @@ def plan_repair(repair: RepairRequest, *, assignee: User, solution: str, visit_o
 
 
 def record_repair(repair: RepairRequest, *, work_done: str, cost: Decimal, responsibility: str,
-                  water_test_passed: bool | None) -> None:
+                  water_test_passed: bool | None, user: User | None = None) -> RepairAttempt:
     """The repair is done: what was done, cost and who bears it; for leaks the water test (001 §11.2.7).
+
+    Every recording is kept as an attempt. A failed water test sends the repair back to be done
+    again: the request stays open (试验合格后，方可进行下一道工序或交付, 001 §11.2.7), and only a
+    recording with a passed test makes it repaired, ready for the owner's signature.
 
     Responsibility ``crew`` charges the project's original foreman (his crew's warranty deposit,
     000 报修解决流程: 从相应施工队的质保金中扣回); ``company`` and ``owner`` (use, or out of warranty,
@@ -329,14 +389,27 @@ def record_repair(repair: RepairRequest, *, work_done: str, cost: Decimal, respo
         raise AftercareError("bad_responsibility")
     if cost < 0:
         raise AftercareError("bad_cost")
-    if repair.kind in warranty.WATER_TEST_KINDS and water_test_passed is None:
+    water_test = repair.kind in warranty.WATER_TEST_KINDS
+    if water_test and water_test_passed is None:
         raise AftercareError("water_test_required")
-    repair.work_done, repair.cost, repair.responsibility = work_done.strip()[:4000], cost, responsibility
-    repair.water_test_passed = water_test_passed if repair.kind in warranty.WATER_TEST_KINDS else None
-    repair.charged_foreman_id = repair.project.foreman_id if responsibility == "crew" else None
-    repair.repaired_at = utcnow()
-    repair.status = RepairStatus.REPAIRED.value
+    attempt = RepairAttempt(repair_id=repair.id, work_done=work_done.strip()[:4000],
+                            water_test_passed=water_test_passed if water_test else None,
+                            recorded_by_id=user.id if user else None, recorded_at=utcnow())
+    db.session.add(attempt)
+    repair.water_test_passed = attempt.water_test_passed
+    if not attempt.failed:
+        repair.work_done, repair.cost, repair.responsibility = attempt.work_done, cost, responsibility
+        repair.charged_foreman_id = repair.project.foreman_id if responsibility == "crew" else None
+        repair.repaired_at = attempt.recorded_at
+        repair.status = RepairStatus.REPAIRED.value
     db.session.flush()
+    return attempt
+
+
+def repair_attempts(repair: RepairRequest) -> list[RepairAttempt]:
+    """Every recording of the repair as done, oldest first (failed water tests included)."""
+    return list(db.session.scalars(select(RepairAttempt).where(RepairAttempt.repair_id == repair.id)
+                                   .order_by(RepairAttempt.id)))
 
 
 def accept_repair(repair: RepairRequest) -> None:

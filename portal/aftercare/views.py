@@ -13,8 +13,8 @@ from portal import transaction
 from portal.aftercare import complaint_penalty, services, warranty
 from portal.aftercare.card import render_card_pdf
 from portal.aftercare.forms import (
-    AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FollowUpForm, OfficeRepairForm, PassOnForm, PlanForm,
-    RepairDoneForm,
+    AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FinalPaymentForm, FollowUpForm, OfficeRepairForm,
+    PassOnForm, PlanForm, RepairDoneForm,
 )
 from portal.aftercare.messages import RESPONSIBILITY_LABELS, STATUS_LABELS, STEP_NAMES, error_text, kind_label
 from portal.aftercare.models import CompletionAcceptance, Complaint, OwnerLink, RepairPhoto, RepairRequest
@@ -28,6 +28,7 @@ from portal.csvexport import csv_response
 from portal.errors import InsufficientStorage
 from portal.extensions import db
 from portal.params import arg_date
+from portal.photos.messages import rejection_text
 from portal.projects.models import Project
 from portal.projects.services import get_project_or_404
 from portal.signatures.services import record_signatures
@@ -108,7 +109,8 @@ def completion(project_id: int):
     return _completion_page(project, acceptance, form, error, status)
 
 
-def _completion_page(project: Project, acceptance, form=None, error=None, status=200, new_link=None):
+def _completion_page(project: Project, acceptance, form=None, error=None, status=200, new_link=None,
+                     payment_form=None):
     blocked = None
     if acceptance is None:
         try:
@@ -118,7 +120,27 @@ def _completion_page(project: Project, acceptance, form=None, error=None, status
     return render_template(
         "aftercare/completion.html", project=project, acceptance=acceptance, form=form, error=error, blocked=blocked,
         signatures=record_signatures(COMPLETION_RECORD, acceptance) if acceptance else None,
-        links=services.active_links(project), new_link=new_link), status
+        links=services.active_links(project), new_link=new_link,
+        payment_form=payment_form or FinalPaymentForm(formdata=None, data={"paid_on": local_today()})), status
+
+
+@bp.post("/completion/<int:acceptance_id>/final-payment")
+@permission_required("final_payment", "record")
+def final_payment(acceptance_id: int):
+    """Office or finance records the owner's final payment (尾款): the warranty card can then be issued."""
+    acceptance = get_acceptance_or_404(acceptance_id, current_user)
+    form = FinalPaymentForm()
+    if not form.validate():
+        return _completion_page(acceptance.project, acceptance, status=422, payment_form=form)
+    try:
+        with transaction.savepoint():
+            services.record_final_payment(acceptance, current_user, paid_on=form.paid_on.data,
+                                          amount=form.amount.data)
+    except services.AftercareError as exc:
+        return _completion_page(acceptance.project, acceptance, error=error_text(exc.code), status=409,
+                                payment_form=form)
+    flash(_("Final payment recorded: the project can be handed over with its warranty card."), "success")
+    return redirect(url_for("aftercare.completion", project_id=acceptance.project_id), 303)
 
 
 @bp.post("/completion/<int:acceptance_id>/hand-over")
@@ -218,25 +240,50 @@ def my_repairs():
 @bp.route("/repairs/new", methods=["GET", "POST"])
 @permission_required("repairs", "record")
 def new_repair():
-    """Office enters a repair request from a phone call."""
+    """Office enters a repair request from a phone call (with the photos the owner sent, if any)."""
     form = OfficeRepairForm()
-    status = 200
+    status, error = 200, None
     if form.is_submitted():
         project = db.session.scalar(select(Project).where(Project.contract_no == (form.contract_no.data or "").strip()))
         if form.validate() and project is None:
             form.contract_no.errors = [_("No project has this contract number.")]
         elif form.validate():
-            try:
-                repair = services.file_repair(project, kind=form.kind.data, description=form.description.data,
-                                              source="phone", contact_phone=form.contact_phone.data or "",
-                                              user=current_user)
-            except services.AftercareError as exc:
-                form.description.errors = [error_text(exc.code)]
-            else:
-                repair_filed(repair)
+            repair, error = file_with_photos(project, form, "phone", current_user)
+            if repair is not None:
                 return redirect(url_for("aftercare.repair", repair_id=repair.id), 303)
         status = 422
-    return render_template("aftercare/repair_new.html", form=form), status
+    return render_template("aftercare/repair_new.html", form=form, error=error), status
+
+
+def file_with_photos(project: Project, form, source: str, user: User | None = None):
+    """File a repair request with its photos (the form's ``photo`` files), all or nothing, and tell office.
+
+    Returns (repair, None), or (None, why it was refused) with nothing saved. The photos are in the
+    store before the commit, so they are deleted again if the commit fails.
+    """
+    uploads = [upload.read() for upload in request.files.getlist(form.photo.name) if upload and upload.filename]
+    storage = get_storage()
+    try:
+        with transaction.savepoint():
+            repair = services.file_repair(project, kind=form.kind.data, description=form.description.data,
+                                          source=source, contact_phone=form.contact_phone.data or "", user=user)
+            written = services.add_repair_photos(repair, uploads, storage)
+            repair_filed(repair)
+    except services.RepairPhotoRejected as exc:
+        return None, _("Photo %(n)s of %(total)s was refused: %(reason)s Nothing was saved; send the request "
+                       "again without it or with another photo.", n=exc.number, total=len(uploads),
+                       reason=rejection_text(exc.code))
+    except services.AftercareError as exc:
+        return None, error_text(exc.code)
+    except StorageError:
+        raise InsufficientStorage()
+    try:
+        transaction.commit_now("the repair photos are stored already")
+    except BaseException:
+        for key in written:
+            storage.delete(key)
+        raise
+    return repair, None
 
 
 @bp.get("/repairs/<int:repair_id>")
@@ -252,7 +299,7 @@ def _repair_page(repair: RepairRequest, status: int = 200, error: str | None = N
     return render_template(
         "aftercare/repair.html", repair=repair, steps=services.repair_clock(repair),
         overdue={s.name for s in services.repair_overdue(repair)}, photos=services.repair_photos(repair),
-        plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
+        attempts=services.repair_attempts(repair), plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
         water_test=repair.kind in warranty.WATER_TEST_KINDS, signatures=record_signatures(REPAIR_RECORD, repair),
         error=error), status
 
@@ -303,9 +350,15 @@ def done(repair_id: int):
     if not form.validate():
         return _repair_page(repair, 422, done=form)
     water = {"passed": True, "failed": False}.get(form.water_test.data)
-    return _repair_step(repair, lambda: services.record_repair(
-        repair, work_done=form.work_done.data, cost=form.cost.data, responsibility=form.responsibility.data,
-        water_test_passed=water), done=form)
+
+    def record() -> None:
+        attempt = services.record_repair(repair, work_done=form.work_done.data, cost=form.cost.data,
+                                         responsibility=form.responsibility.data, water_test_passed=water,
+                                         user=current_user)
+        if attempt.failed:
+            flash(_("The water test failed: the repair stays open. Repair again and record a new water test."),
+                  "error")
+    return _repair_step(repair, record, done=form)
 
 
 @bp.post("/repairs/<int:repair_id>/accept")

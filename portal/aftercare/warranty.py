@@ -11,15 +11,22 @@ Sources:
 - A company may give longer periods: ``WARRANTY_MONTHS`` (``kind=months,...``) overrides the
   defaults; a period shorter than the national minimum is refused at start-up.
 
-A period of N months starting on day S covers every day before the same calendar day N months
-later: a two-year warranty from 2026-03-10 covers 2026-03-10 … 2028-03-09. A start on the 29th,
-30th or 31st whose end month is shorter ends on that month's last day.
+Counting the period follows the Civil Code (《中华人民共和国民法典》):
+
+- 第二百零一条: "按照年、月、日、小时计算期间的，开始的当日不计入，自下一日开始计算。" The
+  acceptance day itself does not count towards the months (the work was accepted, and is covered,
+  that day);
+- 第二百零二条: "按照年、月计算期间的，到期月的对应日为期间的最后一日；没有对应日的，月末日为期间的
+  最后一日。" So a period of N months from day S ends on the same calendar day N months later: a
+  two-year warranty from 2026-03-10 covers 2026-03-10 … 2028-03-10; one from 2024-02-29 (no
+  29 February in 2026) ends on 2026-02-28, the last day of that month; a 27-month period from
+  2026-01-31 ends on 2028-04-30.
 """
 from __future__ import annotations
 
 import calendar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 # Kind of work → months (the national minimum where the regulation names one; 24 otherwise).
 DEFAULT_MONTHS: dict[str, int] = {
@@ -58,15 +65,16 @@ def periods(overrides: dict[str, int] | None = None) -> dict[str, int]:
 
 
 def add_months(day: date, months: int) -> date:
-    """The same calendar day ``months`` later (clamped to the end of a shorter month)."""
+    """The same calendar day ``months`` later (the month's last day when it has no such day)."""
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def last_covered_day(start: date, months: int) -> date:
-    """The last day the warranty covers."""
-    return add_months(start, months) - timedelta(days=1)
+    """The last day the warranty covers: the corresponding day in the month it ends, or that month's
+    last day when it has none (民法典 第二百零一条, 第二百零二条; see the module)."""
+    return add_months(start, months)
 
 
 @dataclass(frozen=True)

@@ -59,6 +59,8 @@ AREAS: dict[str, dict[str, frozenset[Role] | str]] = {
     "repair_deductions": {"view": frozenset({Role.FINANCE})},
     "complaints": {"view": _OFFICE, "record": _OFFICE},
     "owner_links": {"manage": _OFFICE},
+    # The owner's final payment (尾款) is received by finance or collected on site and told to office.
+    "final_payment": {"record": _OFFICE | frozenset({Role.FINANCE})},
     "users": {"view": _ADMIN, "edit": _ADMIN},
     "api_tokens": {"view": _ADMIN, "create": _ADMIN, "revoke": _ADMIN},
 }

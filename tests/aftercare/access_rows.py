@@ -34,6 +34,8 @@ ROWS = [
     ("POST", "/projects/{own}/completion", "aftercare.completion", expect({Role.INSPECTOR, Role.OFFICE}, ok=422)),
     ("POST", "/completion/999999/hand-over", "aftercare.hand_over", logged_in(HIDDEN)),
     ("POST", "/completion/999999/owner-link", "aftercare.reissue_link", expect(OFFICE, ok=HIDDEN)),
+    ("POST", "/completion/999999/final-payment", "aftercare.final_payment",
+     expect({Role.OFFICE, Role.FINANCE}, ok=HIDDEN)),
     ("GET", "/completion/999999/card.pdf", "aftercare.card", logged_in(HIDDEN)),
     ("POST", "/owner-links/999999/revoke", "aftercare.revoke_link", expect(OFFICE, ok=HIDDEN)),
     ("GET", "/repairs/", "aftercare.repairs", expect(OFFICE)),

@@ -28,11 +28,18 @@ def accepted(storage, accepted_on: date | None = None):
     return acceptance
 
 
+def paid_and_handed_over(acceptance, storage, render):
+    """Office records the final payment (on the acceptance day) and hands over; the handover."""
+    office = make_user(Role.OFFICE)
+    services.record_final_payment(acceptance, office, paid_on=acceptance.accepted_on)
+    return services.hand_over(acceptance, office, storage, render)
+
+
 def handed_over(app, storage, render=None, accepted_on: date | None = None):
-    """(acceptance, handover) of a handed-over project."""
+    """(acceptance, handover) of a handed-over project (the final payment received on the acceptance day)."""
     acceptance = accepted(storage, accepted_on)
     with app.test_request_context():
-        result = services.hand_over(acceptance, make_user(Role.OFFICE), storage, render or render_card_pdf)
+        result = paid_and_handed_over(acceptance, storage, render or render_card_pdf)
     return acceptance, result
 
 

@@ -108,3 +108,48 @@ def test_filing_is_rate_limited(client, app, storage):
 def test_unknown_token_is_404_for_everybody(client):
     assert client.get("/owner/garbage").status_code == 404
     assert client.get("/owner/" + "x" * 5000).status_code == 404
+
+
+def _repair_files(storage) -> list:
+    return sorted(p for p in (storage.root / "repairs").rglob("*") if p.is_file())
+
+
+def _photos(*contents: bytes) -> list:
+    return [(io.BytesIO(data), f"p{i}.jpg") for i, data in enumerate(contents, 1)]
+
+
+def test_owner_files_a_repair_with_several_photos(client, app, storage):
+    acceptance, result, _ = _two_projects(app, storage)
+    base = _path(services.owner_url(result.token))
+    page = client.get(base).text
+    assert 'name="photo"' in page and "multiple" in page.split('name="photo"')[1].split(">")[0]
+    response = client.post(f"{base}/repairs", data={
+        "kind": "tiling", "description": "客厅地砖空鼓", "photo": _photos(*(make_image_bytes() for _ in range(3)))},
+        content_type="multipart/form-data")
+    assert response.status_code == 303
+    repair = db.session.query(RepairRequest).filter_by(project_id=acceptance.project_id).one()
+    assert len(services.repair_photos(repair)) == 3 and len(_repair_files(storage)) == 6  # original + display
+    assert client.get(response.headers["Location"]).text.count('class="thumb"') == 3
+
+
+def test_one_bad_photo_refuses_the_whole_filing(client, app, storage):
+    acceptance, result, _ = _two_projects(app, storage)
+    base = _path(services.owner_url(result.token))
+    response = client.post(f"{base}/repairs", data={
+        "kind": "general", "description": "墙裂", "photo": _photos(make_image_bytes(), make_image_bytes(), b"not a jpeg")},
+        content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "第 3 张照片（共 3 张）无法接收" in response.text and "该文件不是照片" in response.text
+    assert db.session.query(RepairRequest).filter_by(project_id=acceptance.project_id).count() == 0
+    assert db.session.query(RepairPhoto).count() == 0 and _repair_files(storage) == []
+
+
+def test_more_than_six_photos_are_refused(client, app, storage):
+    acceptance, result, _ = _two_projects(app, storage)
+    base = _path(services.owner_url(result.token))
+    response = client.post(f"{base}/repairs", data={
+        "kind": "general", "description": "墙裂", "photo": _photos(*(make_image_bytes(40, 30) for _ in range(7)))},
+        content_type="multipart/form-data")
+    assert response.status_code == 422 and "每次报修最多6张照片" in response.text
+    assert db.session.query(RepairRequest).filter_by(project_id=acceptance.project_id).count() == 0
+    assert _repair_files(storage) == []

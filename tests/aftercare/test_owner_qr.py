@@ -9,7 +9,7 @@ from portal.aftercare.models import OwnerLink, RepairPhoto, RepairRequest
 from portal.auth.roles import Role
 from portal.certificates.services import OWNER_PAGES
 from portal.extensions import db
-from tests.aftercare.conftest import accepted
+from tests.aftercare.conftest import accepted, paid_and_handed_over
 from tests.factories import fake_pdf, issue_certificate, make_signed_inspection, make_user
 
 def fake_card(acceptance, url: str) -> bytes:
@@ -97,7 +97,7 @@ def test_the_handover_reuses_the_printed_link(client, app, storage):
     certificate = services.valid_certificate(acceptance.project)
     [printed] = links_of(acceptance.project)
     with app.test_request_context():
-        result = services.hand_over(acceptance, make_user(Role.OFFICE), storage, fake_card)
+        result = paid_and_handed_over(acceptance, storage, fake_card)
     db.session.commit()
     assert result.link.id == printed.id and links_of(acceptance.project) == [printed]
     assert services.owner_url(result.token) == certificate.facts["owner_url"]
@@ -119,7 +119,7 @@ def test_a_revoked_printed_link_answers_410_and_the_handover_gives_a_new_one(cli
     assert client.get(_path(printed_url) + "/certificate.pdf").status_code == 410
     assert services.printed_owner_link(acceptance.project) is None
     with app.test_request_context():
-        result = services.hand_over(acceptance, make_user(Role.OFFICE), storage, fake_card)
+        result = paid_and_handed_over(acceptance, storage, fake_card)
     db.session.commit()
     assert result.link.id != printed.id and services.owner_url(result.token) != printed_url
     assert client.get(_path(services.owner_url(result.token))).status_code == 200
@@ -134,7 +134,7 @@ def test_a_certificate_printed_without_the_owners_page_gets_a_new_link_at_handov
     printed.revoked_at = printed.created_at  # and no link known from it
     db.session.commit()
     with app.test_request_context():
-        result = services.hand_over(acceptance, make_user(Role.OFFICE), storage, fake_card)
+        result = paid_and_handed_over(acceptance, storage, fake_card)
     assert result.link.id != printed.id and services.resolve_owner_link(result.token)[1] == "active"
 
 

@@ -8,17 +8,23 @@ from portal.aftercare import clocks, warranty
 TABLE = warranty.periods()
 
 
+# 民法典 第二百零一条 (the start day not counted) and 第二百零二条 (the corresponding day of the last month
+# is the last day; without one, the month's last day).
 @pytest.mark.parametrize("kind, start, day, covered, last", [
-    ("general", date(2026, 3, 10), date(2026, 3, 10), True, date(2028, 3, 9)),      # first day
-    ("general", date(2026, 3, 10), date(2028, 3, 9), True, date(2028, 3, 9)),       # last day
-    ("general", date(2026, 3, 10), date(2028, 3, 10), False, date(2028, 3, 9)),     # day after
-    ("general", date(2026, 3, 10), date(2026, 3, 9), False, date(2028, 3, 9)),      # before acceptance
-    ("waterproofing", date(2026, 3, 10), date(2028, 3, 10), True, date(2031, 3, 9)),
-    ("waterproofing", date(2026, 3, 10), date(2031, 3, 9), True, date(2031, 3, 9)),
-    ("waterproofing", date(2026, 3, 10), date(2031, 3, 10), False, date(2031, 3, 9)),
-    ("general", date(2024, 2, 29), date(2026, 2, 27), True, date(2026, 2, 27)),     # leap day start
-    ("general", date(2024, 2, 29), date(2026, 2, 28), False, date(2026, 2, 27)),
-    ("mystery", date(2026, 1, 31), date(2028, 1, 30), True, date(2028, 1, 30)),     # unknown kind: general
+    ("general", date(2026, 3, 10), date(2026, 3, 10), True, date(2028, 3, 10)),     # first day (acceptance)
+    ("general", date(2026, 3, 10), date(2028, 3, 10), True, date(2028, 3, 10)),     # last day
+    ("general", date(2026, 3, 10), date(2028, 3, 11), False, date(2028, 3, 10)),    # day after
+    ("general", date(2026, 3, 10), date(2026, 3, 9), False, date(2028, 3, 10)),     # before acceptance
+    ("waterproofing", date(2026, 3, 10), date(2028, 3, 11), True, date(2031, 3, 10)),
+    ("waterproofing", date(2026, 3, 10), date(2031, 3, 10), True, date(2031, 3, 10)),
+    ("waterproofing", date(2026, 3, 10), date(2031, 3, 11), False, date(2031, 3, 10)),
+    ("general", date(2024, 2, 29), date(2026, 2, 28), True, date(2026, 2, 28)),     # 29 Feb: no 29th in 2026
+    ("general", date(2024, 2, 29), date(2026, 3, 1), False, date(2026, 2, 28)),
+    ("waterproofing", date(2024, 2, 29), date(2029, 2, 28), True, date(2029, 2, 28)),
+    ("general", date(2024, 2, 28), date(2026, 2, 28), True, date(2026, 2, 28)),
+    ("general", date(2026, 12, 31), date(2028, 12, 31), True, date(2028, 12, 31)),  # year end
+    ("general", date(2026, 12, 31), date(2029, 1, 1), False, date(2028, 12, 31)),
+    ("mystery", date(2026, 1, 31), date(2028, 1, 31), True, date(2028, 1, 31)),     # unknown kind: general
 ])
 def test_warranty_judgement_at_the_boundaries(kind, start, day, covered, last):
     judgement = warranty.judge(kind, start, day, TABLE)
@@ -36,6 +42,19 @@ def test_national_minimums_are_the_defaults_and_cannot_be_undercut():
         warranty.periods({"waterproofing": 24})
     with pytest.raises(warranty.WarrantyConfigError):
         warranty.periods({"roofing": 24})
+
+
+@pytest.mark.parametrize("start, months, last", [
+    (date(2026, 1, 31), 27, date(2028, 4, 30)),   # the 31st into a 30-day month: that month's last day
+    (date(2026, 1, 31), 25, date(2028, 2, 29)),   # into a leap February
+    (date(2026, 1, 30), 25, date(2028, 2, 29)),
+    (date(2026, 1, 30), 26, date(2028, 3, 30)),   # a corresponding day exists: it is the last day
+])
+def test_longer_configured_periods_end_on_the_corresponding_day_or_the_month_end(start, months, last):
+    table = warranty.periods({"general": months})
+    assert warranty.judge("general", start, last, table).covered
+    assert not warranty.judge("general", start, date.fromordinal(last.toordinal() + 1), table).covered
+    assert warranty.last_covered_day(start, months) == last
 
 
 def test_add_months_clamps_to_short_months():

@@ -1,5 +1,6 @@
 """Staff pages: the inspector's completion acceptance, office's repairs and complaints, finance's deductions."""
 from decimal import Decimal
+import io
 
 from portal.aftercare import services
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
@@ -8,7 +9,9 @@ from portal.extensions import db
 from portal.projects.models import ProjectStatus
 from portal.timeutil import local_today
 from tests.aftercare.conftest import accepted
-from tests.factories import issue_certificate, make_project, make_signature, make_signed_inspection, make_user
+from tests.factories import (
+    issue_certificate, make_image_bytes, make_project, make_signature, make_signed_inspection, make_user,
+)
 
 
 def test_inspector_records_the_acceptance_and_is_sent_to_the_signatures(client, login_as, storage):
@@ -38,6 +41,7 @@ def test_no_acceptance_form_without_a_certificate(client, login_as):
 
 def test_hand_over_by_its_inspector_shows_the_link_once(client, login_as, storage):
     acceptance = accepted(storage)
+    services.record_final_payment(acceptance, make_user(Role.FINANCE), paid_on=local_today())
     db.session.commit()
     login_as(acceptance.inspector)
     response = client.post(f"/completion/{acceptance.id}/hand-over")
@@ -148,3 +152,92 @@ def test_the_acceptance_needs_the_warranty_explained(client, login_as, storage):
         "accepted_on": local_today().isoformat(), "quality": "5", "service": "5", "timeliness": "5"})
     assert response.status_code == 422
     assert db.session.query(CompletionAcceptance).filter_by(project_id=inspection.project_id).count() == 0
+
+
+def test_a_failed_water_test_is_redone_through_the_pages(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    repair = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="phone")
+    services.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
+    db.session.commit()
+    login_as(project.foreman)
+    base = f"/repairs/{repair.id}"
+    data = {"work_done": "局部补刷防水涂料", "cost": "120", "responsibility": "crew"}
+    assert client.post(base + "/done", data=data).status_code == 409  # a leak needs the water test's result
+    response = client.post(base + "/done", data={**data, "water_test": "failed"}, follow_redirects=True)
+    assert response.status_code == 200
+    html = response.text
+    assert "试水不合格：维修未完成" in html and 'id="redo"' in html and 'id="repair-attempts"' in html
+    assert f'action="{base}/done"' in html  # the repair can be recorded again
+    assert "/signatures/repair/" not in html
+    assert client.get(f"/signatures/repair/{repair.id}").text.count("data-sign-form") == 0
+    response = client.post(base + "/done", data={**data, "work_done": "整体重做防水层", "cost": "600",
+                                                 "water_test": "passed"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    repair = db.session.get(RepairRequest, repair.id)
+    assert repair.status == "repaired" and repair.work_done == "整体重做防水层"
+    assert [a.water_test_passed for a in services.repair_attempts(repair)] == [False, True]
+    html = client.get(base).text
+    assert "局部补刷防水涂料" in html and "整体重做防水层" in html and 'id="redo"' not in html
+    assert "data-sign-form" in client.get(f"/signatures/repair/{repair.id}").text
+
+
+def test_finance_records_the_final_payment_then_the_card_is_issued(client, login_as, storage):
+    acceptance = accepted(storage)
+    db.session.commit()
+    page = f"/projects/{acceptance.project_id}/completion"
+    owner_page = f"/owner/{services.printed_owner_link(acceptance.project)[1]}"
+    login_as(acceptance.inspector)
+    html = client.get(page).text
+    assert 'id="hand-over"' not in html and 'id="hand-over-waits"' in html and "final-payment-form" not in html
+    assert client.post(f"/completion/{acceptance.id}/hand-over").status_code == 409
+    assert client.get(f"/completion/{acceptance.id}/card.pdf").status_code == 404
+    assert client.post(f"/completion/{acceptance.id}/final-payment",
+                       data={"paid_on": local_today().isoformat()}).status_code == 403
+    owner = client.get(owner_page).text
+    assert "交齐尾款即发放保修卡" in owner and "warranty-card.pdf" not in owner
+    assert client.get(owner_page + "/warranty-card.pdf").status_code == 404
+
+    finance = login_as(Role.FINANCE)
+    assert "final-payment-form" in client.get(page).text
+    bad = client.post(f"/completion/{acceptance.id}/final-payment", data={"paid_on": "", "amount": "-5"})
+    assert bad.status_code == 422 and "final-payment-form" in bad.text
+    response = client.post(f"/completion/{acceptance.id}/final-payment",
+                           data={"paid_on": local_today().isoformat(), "amount": "12000"})
+    assert response.status_code == 303
+    html = client.get(page).text
+    assert "12000.00" in html and finance.display_name in html and "final-payment-form" not in html
+    assert client.post(f"/completion/{acceptance.id}/final-payment",
+                       data={"paid_on": local_today().isoformat()}).status_code == 409
+
+    login_as(acceptance.inspector)
+    assert 'id="hand-over"' in client.get(page).text
+    assert client.post(f"/completion/{acceptance.id}/hand-over").status_code == 200
+    assert client.get(f"/completion/{acceptance.id}/card.pdf").data.startswith(b"%PDF")
+    assert "warranty-card.pdf" in client.get(owner_page).text
+    assert client.get(owner_page + "/warranty-card.pdf").status_code == 200
+
+
+def test_office_enters_a_phone_call_with_the_photos_the_owner_sent(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    db.session.commit()
+    login_as(Role.OFFICE)
+    form = client.get("/repairs/new").text
+    assert 'enctype="multipart/form-data"' in form and 'type="file"' in form and "multiple" in form
+    data = {"contract_no": project.contract_no, "kind": "painting", "description": "卧室墙面起皮"}
+    bad = client.post("/repairs/new", data={**data, "photo": [(io.BytesIO(make_image_bytes()), "a.jpg"),
+                                                              (io.BytesIO(b""), "b.jpg")]},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and "第 2 张照片（共 2 张）无法接收" in bad.text
+    assert db.session.query(RepairRequest).filter_by(project_id=project.id).count() == 0
+    assert not (storage.root / "repairs").exists() or not any((storage.root / "repairs").rglob("*.jpg"))
+    response = client.post("/repairs/new", data={**data, "photo": [(io.BytesIO(make_image_bytes()), "a.jpg"),
+                                                                   (io.BytesIO(make_image_bytes()), "b.jpg")]},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    repair = db.session.query(RepairRequest).filter_by(project_id=project.id).one()
+    photos = services.repair_photos(repair)
+    assert len(photos) == 2 and all(storage.exists(p.display_key) for p in photos)
+    assert client.get(f"/repairs/{repair.id}").text.count('class="thumb"') == 2

@@ -112,6 +112,7 @@ AREA_TABLE = {
     ("complaints", "view"): OFFICE,
     ("complaints", "record"): OFFICE,
     ("owner_links", "manage"): OFFICE,
+    ("final_payment", "record"): {"office", "finance"},
     ("users", "view"): ADMIN,
     ("users", "edit"): ADMIN,
     ("api_tokens", "view"): ADMIN,

@@ -168,6 +168,7 @@ def _aftercare(world: World, project, users: dict, description: str, matter: str
                                              timeliness=5, comment=description, warranty_explained=True)
     for slot, user in (("owner", inspector), ("foreman", foreman), ("inspector", inspector)):
         make_signature("completion", acceptance, slot, user=user)
+    aftercare.record_final_payment(acceptance, office, paid_on=acceptance.accepted_on)
     handover = aftercare.hand_over(acceptance, office, get_storage(), lambda _acceptance, _url: b"%PDF-1.7 card")
     repair = aftercare.file_repair(project, kind="waterproofing", description=description, source="owner_page",
                                    contact_phone="+86 139-1234-5678 000 0000 00"[:30])

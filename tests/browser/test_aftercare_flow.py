@@ -1,6 +1,7 @@
 """After the pass, on phones: the inspector records the completion acceptance, collects the three
-signatures on his phone and hands the project over; the owner, with no account, opens his page
-from the link and files a repair request with a photo.
+signatures on his phone, finance records the owner's final payment and the inspector hands the
+project over; the owner, with no account, opens his page from the link and files a repair request
+with photos; office dispatches a leak repair whose first water test fails and is done again.
 
 The live server is shared by the whole session, so SETUP_SCRIPT makes projects of their own
 (with a foreman and a project manager of their own): a finished, passed, fully signed inspection
@@ -19,7 +20,7 @@ from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, logout
 from tests.browser.test_layout import check_page
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
@@ -99,6 +100,7 @@ with app.app_context(), app.test_request_context():
                                                  timeliness=5, comment="", warranty_explained=True)
         sign_all(RECORD_TYPES["completion"], acceptance, [("owner", inspector, args["owner"]),
                  ("foreman", foreman, foreman.display_name), ("inspector", inspector, inspector.display_name)])
+        aftercare.record_final_payment(acceptance, office, paid_on=today)
         handover = aftercare.hand_over(acceptance, office, get_storage(), render_card_pdf)
         result["owner_url"] = aftercare.owner_url(handover.token)
     if args.get("repair"):
@@ -181,6 +183,20 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     sign_slot(page, "owner", owner)
 
     page.goto(f"/projects/{project_id}/completion")
+    expect(page.locator("#hand-over-waits")).to_be_visible()  # the card follows the final payment
+    expect(page.locator("#hand-over")).to_have_count(0)
+    logout(page)
+    login(page, "finance")  # the owner paid the final payment at finance (003 流程25)
+    page.goto(f"/projects/{project_id}/completion")
+    payment = page.locator("#final-payment-form")
+    payment.locator("input[name=amount]").fill("12000")
+    assert check_page(page, "final payment form", overflow=False) == []
+    with page.expect_navigation():
+        payment.locator("button[type=submit]").click()
+    expect(page.locator("#final-payment")).to_contain_text("12000.00")
+    logout(page)
+    login(page, "inspector")
+    page.goto(f"/projects/{project_id}/completion")
     with page.expect_navigation():
         page.locator("#hand-over").click()
     link = page.locator("#owner-link a")
@@ -197,11 +213,12 @@ def test_inspector_records_completion_acceptance_and_hands_over(page: Page, live
     assert "保修卡" in text and "Y26120651" in text and "防水" in text
 
 
-def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context_args, tmp_path):
+def test_owner_files_a_repair_with_photos(live_server, browser, browser_context_args, tmp_path):
     owner_url = run_setup(live_server, contract_no="Y26120652", address="西安市雁塔区售后测试小区2号楼202室",
                           owner="报修业主", handover=True)["owner_url"]
-    photo = tmp_path / "leak.jpg"
-    photo.write_bytes(photo_jpeg())
+    photos = [tmp_path / "leak.jpg", tmp_path / "ceiling.jpg"]
+    for photo in photos:
+        photo.write_bytes(photo_jpeg())
     context = browser.new_context(**browser_context_args)  # the owner's phone: no account, no session
     try:
         page = context.new_page()
@@ -213,16 +230,17 @@ def test_owner_files_a_repair_with_a_photo(live_server, browser, browser_context
         form.locator("select[name=kind]").select_option("waterproofing")
         form.locator("textarea[name=description]").fill("主卫淋浴区墙角渗水")
         form.locator("input[name=contact_phone]").fill("13700000088")
-        form.locator("input[name=photo]").set_input_files(str(photo))
+        form.locator("input[name=photo]").set_input_files([str(photo) for photo in photos])
         with page.expect_navigation():
             form.locator("button[type=submit]").click()
         assert "/repairs/" in page.url
         expect(page.locator("main")).to_contain_text("主卫淋浴区墙角渗水")
         expect(page.locator("main")).to_contain_text("在保修期内")
-        image = page.locator("img.thumb")
-        expect(image).to_have_count(1)
+        images = page.locator("img.thumb")
+        expect(images).to_have_count(2)
         assert check_page(page, "owner's repair", overflow=False) == []
-        page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
+        for image in images.all():
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
         with page.expect_navigation():
             page.locator("#back").click()
         expect(page.locator("#repairs li a")).to_have_count(1)
@@ -275,3 +293,23 @@ def test_office_dispatches_an_overdue_repair(page: Page, live_server):
     done = page.locator("form[action$='/done']")
     expect(done.locator("input[name=water_test]")).to_have_count(2)  # a leak: the water test is asked for
     assert check_page(page, "repair planned", overflow=False) == []
+
+    def record(work: str, water_test: str) -> None:
+        form = page.locator("form[action$='/done']")
+        form.locator("textarea[name=work_done]").fill(work)
+        form.locator("input[name=cost]").fill("80")
+        form.locator("input[name=responsibility][value=crew]").check()
+        form.locator(f"input[name=water_test][value={water_test}]").check()
+        with page.expect_navigation():
+            form.locator("button[type=submit]").click()
+
+    record("更换密封圈", "failed")  # still dripping: the repair is done again
+    expect(page.locator(".flash-error")).to_contain_text("试水不合格")
+    expect(page.locator("#redo")).to_be_visible()
+    expect(page.locator("#repair-attempts li")).to_have_count(1)
+    expect(page.locator("a[href*='/signatures/repair/']")).to_have_count(0)
+    assert check_page(page, "water test failed", overflow=False) == []
+    record("更换整段下水管", "passed")
+    expect(page.locator("#redo")).to_have_count(0)
+    expect(page.locator("#repair-attempts li")).to_have_count(2)
+    expect(page.locator("a[href*='/signatures/repair/']")).to_be_visible()  # now the owner can sign
