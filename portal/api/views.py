@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from portal import transaction
 from portal.api.tokens import authenticate
@@ -19,6 +19,10 @@ csrf.exempt(bp)
 bp.record_once(lambda state: answer_json_under(state.app, "/api/"))
 
 
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every API request asks.
+_BY_CONTRACT = select(Project).where(Project.contract_no == bindparam("contract_no"))
+
+
 @bp.get("/settlement/<contract_no>")
 def settlement_status(contract_no: str):
     """The settlement answer for one contract: 401 without a valid token, 404 JSON for unknown contracts."""
@@ -28,8 +32,7 @@ def settlement_status(contract_no: str):
         response.status_code = 401
         response.headers["WWW-Authenticate"] = "Bearer"
         return response
-    project = db.session.scalar(select(Project).where(Project.contract_no == contract_no)) \
-        if is_valid_contract_no(contract_no) else None
+    project = db.session.scalar(_BY_CONTRACT, {"contract_no": contract_no}) if is_valid_contract_no(contract_no) else None
     if project is None:
         transaction.commit_now("the token's last use is kept for an unknown contract too")
         return jsonify(error="not_found", contract_no=contract_no[:20]), 404

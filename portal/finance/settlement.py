@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from portal.certificates.models import PassCertificate
 from portal.extensions import db
@@ -58,6 +58,18 @@ def settlement(facts: ProjectFacts, today: date) -> Settlement:
     return Settlement("not_inspected", False, "no_inspection")
 
 
+# Built once (docs/ARCHITECTURE.md, "Hot statements"): every settlement answer asks
+# (the accounting API per contract, finance's lists per page).
+_IDS = bindparam("ids", expanding=True)
+_INSPECTIONS = select(Inspection.project_id, Inspection.passed, Inspection.grade, Inspection.finished_at,
+                      Inspection.overall_rate).where(Inspection.project_id.in_(_IDS))
+_OPEN_NOTICES = (select(RectificationNotice.project_id, func.max(RectificationNotice.round).label("round"),
+                        func.min(RectificationNotice.deadline).label("deadline"))
+                 .where(RectificationNotice.project_id.in_(_IDS), RectificationNotice.status.in_(OPEN_NOTICE_STATES))
+                 .group_by(RectificationNotice.project_id))
+_CERTIFICATES = select(PassCertificate).where(PassCertificate.project_id.in_(_IDS)).order_by(PassCertificate.issued_at)
+
+
 def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
     """ProjectFacts for many projects in three queries (no per-project queries)."""
     if not project_ids:
@@ -65,21 +77,13 @@ def load_facts(project_ids: list[int]) -> dict[int, ProjectFacts]:
     inspected, passed = set(), {}
     # A project has a few inspections (its rounds): all of them in one query tell both whether it
     # was inspected and which round passed.
-    for row in db.session.execute(
-            select(Inspection.project_id, Inspection.passed, Inspection.grade, Inspection.finished_at,
-                   Inspection.overall_rate).where(Inspection.project_id.in_(project_ids))):
+    ids = {"ids": list(project_ids)}
+    for row in db.session.execute(_INSPECTIONS, ids):
         inspected.add(row.project_id)
         if row.passed:
             passed[row.project_id] = row
-    notices = {row.project_id: row for row in db.session.execute(
-        select(RectificationNotice.project_id, func.max(RectificationNotice.round).label("round"),
-               func.min(RectificationNotice.deadline).label("deadline"))
-        .where(RectificationNotice.project_id.in_(project_ids),
-               RectificationNotice.status.in_(OPEN_NOTICE_STATES))
-        .group_by(RectificationNotice.project_id))}
-    certificates = {row.project_id: row for row in db.session.scalars(
-        select(PassCertificate).where(PassCertificate.project_id.in_(project_ids))
-        .order_by(PassCertificate.issued_at))}
+    notices = {row.project_id: row for row in db.session.execute(_OPEN_NOTICES, ids)}
+    certificates = {row.project_id: row for row in db.session.scalars(_CERTIFICATES, ids)}
     facts = {}
     for pid in project_ids:
         p, n, c = passed.get(pid), notices.get(pid), certificates.get(pid)
