@@ -19,7 +19,7 @@ from functools import wraps
 
 from flask import g, make_response, request
 from flask_login import current_user
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 
 from portal.extensions import db
 from portal.fieldsync.clock import clock_is_off, clock_offset, corrected_capture, parse_phone_time
@@ -89,7 +89,8 @@ def field_action(view):
             return _for_outbox(_replay(done))
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            db.session.add(_record(action_id, response, times))
+            # A plain INSERT (every tap): cheaper than the ORM's unit of work for a new object.
+            db.session.execute(_RECORD, _record(action_id, response, times))
         return _for_outbox(response)
     return wrapper
 
@@ -112,14 +113,18 @@ def _for_outbox(response):
     return converted
 
 
-def _record(action_id: str, response, times: FieldTime) -> FieldAction:
+def _record(action_id: str, response, times: FieldTime) -> dict:
+    """The ``field_actions`` row of an action carried out, with the answer it got."""
     offset = times.offset
-    return FieldAction(
-        user_id=current_user.id, client_id=action_id, endpoint=(request.endpoint or "")[:80],
-        status=response.status_code, body=response.get_data(as_text=True) if not response.is_streamed else "",
-        headers={name: response.headers[name] for name in KEPT_HEADERS if name in response.headers},
-        captured_at=times.captured_at, phone_clock_at=times.phone_clock_at, received_at=times.received_at,
-        clock_offset_seconds=None if offset is None else int(offset.total_seconds()))
+    return {
+        "user_id": current_user.id, "client_id": action_id, "endpoint": (request.endpoint or "")[:80],
+        "status": response.status_code, "body": response.get_data(as_text=True) if not response.is_streamed else "",
+        "headers": {name: response.headers[name] for name in KEPT_HEADERS if name in response.headers},
+        "captured_at": times.captured_at, "phone_clock_at": times.phone_clock_at, "received_at": times.received_at,
+        "clock_offset_seconds": None if offset is None else int(offset.total_seconds())}
+
+
+_RECORD = insert(FieldAction.__table__)
 
 
 def _replay(done: FieldAction):
