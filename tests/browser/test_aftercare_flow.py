@@ -343,6 +343,35 @@ def test_owner_sends_six_camera_photos_downscaled_on_his_phone(live_server, brow
             assert image.format == "JPEG" and max(image.size) == 2048
 
 
+def test_office_enters_a_call_whose_refusal_keeps_the_photos_picked(page: Page, live_server, tmp_path):
+    """A refused phone entry (no description) comes back in place with its message; the photos picked
+    stay listed, and the corrected entry is filed with them, downscaled."""
+    data = run_setup(live_server, contract_no="Y26120656", address="西安市雁塔区售后测试小区6号楼606室",
+                     owner="来电业主", handover=True)
+    photo = tmp_path / "IMG_20261121_101500.jpg"
+    photo.write_bytes(camera_jpeg(4000, 3000))
+    login(page, "office")
+    page.goto("/repairs/new")
+    form = page.locator("#phone-repair-form")
+    form.locator("input[name=contract_no]").fill("Y26120656")
+    form.locator("input[name=photo]").set_input_files(str(photo))
+    expect(form.locator(".picked-count")).to_have_text("已选照片：1 张")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".has-error")).to_be_visible(timeout=60_000)  # the same page, <main> replaced
+    expect(form.locator(".picked-count")).to_have_text("已选照片：1 张")
+    form.locator("textarea[name=description]").fill("客厅吊顶裂缝")
+    with page.expect_navigation(timeout=60_000):
+        form.locator("button[type=submit]").click()
+    assert "/repairs/" in page.url
+    expect(page.locator("img.thumb")).to_have_count(1)
+    result = subprocess.run([sys.executable, "-c", PHOTOS_SCRIPT, str(data["project_id"])], cwd=REPO_ROOT,
+                            env=live_server.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    rows = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(rows) == 1
+    stored = (Path(live_server.env["UPLOAD_DIR"]) / rows[0][1]).stat().st_size
+    assert stored < photo.stat().st_size / 4
+
+
 def test_owner_scans_the_certificate_before_the_handover(live_server, browser, browser_context_args):
     owner_url = run_setup(live_server, contract_no="Y26120654", address="西安市雁塔区售后测试小区4号楼404室",
                           owner="扫码业主", handover=False)["certificate_owner_url"]
