@@ -53,6 +53,7 @@ ERRORS = {
     "bad_kind": _l("Choose the kind of work."),
     "description_required": _l("Describe the problem."),
     "too_many_photos": _l("At most 6 photos per request."),
+    "photos_too_large": _l("The photos are too large together: at most 20 MB in all. Choose fewer photos."),
     "solution_required": _l("Write down the solution."),
     "not_open": _l("This repair is not open any more."),
     "not_planned": _l("Plan the repair (solution, visit date, crew) first."),

@@ -8,15 +8,17 @@ must belong to the link's project, else 404. Rate limited per address.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, g, redirect, render_template, stream_with_context, url_for
+from flask import Blueprint, Response, abort, g, redirect, render_template, request, stream_with_context, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from portal.aftercare import services
 from portal.aftercare.forms import RepairForm
 from portal.aftercare.messages import error_text
 from portal.aftercare.models import RepairPhoto, RepairRequest
 from portal.aftercare.views import file_with_photos, send_repair_photo, send_stored_pdf
+from portal.errors import render_error
 from portal.extensions import db, limiter
 from portal.inspections.models import Inspection
 from portal.photos import archive
@@ -96,6 +98,23 @@ def file_repair(token: str):
     if repair is None:
         return _page(link, form, 422, error)
     return redirect(url_for("owner.repair", token=token, repair_id=repair.id), 303)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photos_too_large(_error):
+    """A repair request over the request limit: the owner's page again, saying the photos are too large
+    together (413).
+
+    The body was refused unread, so there is no form data to show again; nothing was stored. Any
+    other endpoint of the blueprint gets the portal's usual 413.
+    """
+    if request.endpoint != "owner.file_repair":
+        return render_error(413)
+    try:
+        link = owner_link_or_404(request.view_args["token"])
+    except HTTPException as refused:  # an error handler's own abort() would not be handled again
+        return refused.response if refused.response is not None else render_error(refused.code or 404)
+    return _page(link, RepairForm(formdata=None), 413, error_text("photos_too_large"))
 
 
 @bp.get("/<token>/repairs/<int:repair_id>")

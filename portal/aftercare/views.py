@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import SelectChoice
 import segno
 
@@ -25,7 +26,7 @@ from portal.auth.permissions import authorise, can
 from portal.auth.roles import Role
 from portal.auth.sessions import permission_required
 from portal.csvexport import csv_response
-from portal.errors import InsufficientStorage
+from portal.errors import InsufficientStorage, render_error
 from portal.extensions import db
 from portal.params import arg_date
 from portal.photos.messages import rejection_text
@@ -55,7 +56,8 @@ def aftercare_helpers() -> dict:
     """Labels the after-sales templates use."""
     return {"kind_label": kind_label, "step_name": lambda name: str(STEP_NAMES[name]),
             "repair_status": lambda status: str(STATUS_LABELS[status]),
-            "responsibility_label": lambda code: str(RESPONSIBILITY_LABELS.get(code, code or ""))}
+            "responsibility_label": lambda code: str(RESPONSIBILITY_LABELS.get(code, code or "")),
+            "max_repair_photos": services.MAX_REPAIR_PHOTOS}
 
 
 def get_acceptance_or_404(acceptance_id: int, user, action: str = "view") -> CompletionAcceptance:
@@ -253,6 +255,21 @@ def new_repair():
                 return redirect(url_for("aftercare.repair", repair_id=repair.id), 303)
         status = 422
     return render_template("aftercare/repair_new.html", form=form, error=error), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photos_too_large(_error):
+    """A phone call's repair request over the request limit: the form again, saying the photos are too
+    large together (413).
+
+    The body was refused unread, so there is no form data to show again; nothing was stored. Any
+    other endpoint of the blueprint, or a user who may not record repairs, gets the portal's usual 413.
+    """
+    if (request.endpoint != "aftercare.new_repair" or not current_user.is_authenticated
+            or not can(current_user, "repairs", "record")):
+        return render_error(413)
+    return render_template("aftercare/repair_new.html", form=OfficeRepairForm(formdata=None),
+                           error=error_text("photos_too_large")), 413
 
 
 def file_with_photos(project: Project, form, source: str, user: User | None = None):

@@ -3,8 +3,8 @@
  *
  *  - Every chosen photo becomes an entry of the form's ul.upload-queue and gets a UUID at once;
  *    the UUID makes retries safe: the server stores each UUID only once.
- *  - Photos are downscaled on the phone (browser-image-compression, long side 2048 px, JPEG 0.8,
- *    EXIF kept) unless they are small already; if that fails the original goes up as it is.
+ *  - Photos are downscaled on the phone (photo-shrink.js: browser-image-compression, long side
+ *    2048 px, JPEG 0.8, EXIF kept) unless they are small already; if that fails the original goes up.
  *  - One photo at a time is prepared; the prepared photo (the blob, with the tag fields as they
  *    were when it was chosen) is then stored in the field outbox (outbox.js, IndexedDB) under
  *    its UUID, which sends it in order with the page's other actions. Network errors, 5xx, 408
@@ -20,16 +20,9 @@
 (function () {
   "use strict";
 
-  var SMALL_BYTES = 450 * 1024;       // smaller files go up as they are
   var DEFAULT_MAX_BYTES = 20 * 1024 * 1024;  // the server's MAX_CONTENT_LENGTH
   var MAX_DELAY_S = 60;
   var DONE_LINGER_MS = 4000;
-  var COMPRESS_TIMEOUT_MS = 60000;    // then the original goes up
-  var EXIF_TIMEOUT_MS = 5000;
-  // preserveExif stays off in the library: in its web-worker mode it copies the EXIF twice (once
-  // in the worker, once again on the page); exifCopy() below copies it once (orientation set to 1).
-  var COMPRESS_OPTIONS = { maxWidthOrHeight: 2048, initialQuality: 0.8, fileType: "image/jpeg",
-                           preserveExif: false, useWebWorker: true };
   var TEXTS = {
     waiting: "Waiting", compressing: "Preparing…", uploading: "Uploading…", done: "Done",
     retrying: "Upload failed — retrying in {s} s", failed: "Not uploaded",
@@ -39,7 +32,7 @@
   var entries = [];    // every entry not yet removed, in the order chosen
   var busy = false;    // one photo is being prepared or sent
   var ticker = null;   // updates the "retrying in N s" countdowns
-  var compressors = {};
+  var shrinker = window.PortalPhotoShrink;  // photo-shrink.js, loaded before this script
 
   // --- helpers ------------------------------------------------------------------------------
 
@@ -171,74 +164,13 @@
 
   // --- compressing ----------------------------------------------------------------------------
 
-  function loadCompressor(url) {
-    if (window.imageCompression) { return Promise.resolve(window.imageCompression); }
-    if (!url) { return Promise.resolve(null); }
-    if (!compressors[url]) {
-      compressors[url] = new Promise(function (resolve) {
-        var script = document.createElement("script");
-        script.src = url;
-        script.async = true;
-        script.onload = function () { resolve(window.imageCompression || null); };
-        script.onerror = function () { delete compressors[url]; script.remove(); resolve(null); };
-        document.head.appendChild(script);
-      });
-    }
-    return compressors[url];
-  }
-
-  function jpegName(name, uuid) {
-    var base = (name || "").replace(/\.[^.\/]*$/, "") || uuid;
-    return base + ".jpg";
-  }
-
-  // ``promise``, or ``fallback`` if it has not settled after ``ms`` (then ``onTimeout`` runs).
-  function withTimeout(promise, ms, fallback, onTimeout) {
-    var timer;
-    return Promise.race([
-      promise,
-      new Promise(function (resolve) {
-        timer = setTimeout(function () { if (onTimeout) { onTimeout(); } resolve(fallback); }, ms);
-      })
-    ]).then(function (value) { clearTimeout(timer); return value; },
-            function (error) { clearTimeout(timer); throw error; });
-  }
-
-  // The JPEG's EXIF (capture time, camera) on the downscaled copy; without it if that fails.
-  function exifCopy(lib, file, blob) {
-    if (file.type !== "image/jpeg" || typeof lib.copyExifWithoutOrientation !== "function") { return blob; }
-    // The library's EXIF reader can throw inside a FileReader callback and never settle.
-    return withTimeout(lib.copyExifWithoutOrientation(file, blob), EXIF_TIMEOUT_MS, blob)
-      .catch(function () { return blob; });
-  }
-
   // entry.blob / entry.filename: the downscaled JPEG, or the original when that is as good.
   function prepare(entry) {
     var file = entry.file;
-    var original = function () {
-      entry.blob = file;
-      entry.filename = file.name || entry.uuid + ".jpg";
-    };
-    if (file.size < SMALL_BYTES || !/^image\//.test(file.type)) { original(); return Promise.resolve(); }
-    var form = formFor(entry);
-    var url = form && form.dataset.compressorUrl ? new URL(form.dataset.compressorUrl, document.baseURI).href : "";
-    render(entry, "compressing");
-    return loadCompressor(url).then(function (lib) {
-      if (!lib) { return null; }
-      var options = Object.assign({}, COMPRESS_OPTIONS, { libURL: url });
-      var abort = typeof AbortController === "function" ? new AbortController() : null;
-      if (abort) { options.signal = abort.signal; }
-      return withTimeout(lib(file, options), COMPRESS_TIMEOUT_MS, null, function () { if (abort) { abort.abort(); } })
-        .then(function (blob) { return blob && exifCopy(lib, file, blob); });
-    }).catch(function () {
-      return null;  // e.g. HEIC the browser cannot decode: the server converts it
-    }).then(function (blob) {
-      if (blob && blob.size > 0 && blob.size < file.size) {
-        entry.blob = blob;
-        entry.filename = jpegName(file.name, entry.uuid);
-      } else {
-        original();
-      }
+    if (shrinker.worthShrinking(file)) { render(entry, "compressing"); }
+    return shrinker.shrink(file, shrinker.compressorUrl(formFor(entry)), entry.uuid).then(function (result) {
+      entry.blob = result.blob;
+      entry.filename = result.filename;
     });
   }
 
@@ -391,7 +323,7 @@
     if (!files.length) { return; }
     files.forEach(function (file) { add(form, file); });
     input.value = "";  // the same photo can be chosen again; the File objects stay valid
-    loadCompressor(form.dataset.compressorUrl ? new URL(form.dataset.compressorUrl, document.baseURI).href : "");
+    shrinker.load(shrinker.compressorUrl(form));
     pump();
   }
 
@@ -416,7 +348,7 @@
       invalid[0].reportValidity();
       return;
     }
-    if (form.dataset.compressorUrl) { loadCompressor(new URL(form.dataset.compressorUrl, document.baseURI).href); }
+    if (form.dataset.compressorUrl) { shrinker.load(shrinker.compressorUrl(form)); }
   });
 
   // Deleting a photo (with its reason) waits in the outbox too: the photo is hidden at once and

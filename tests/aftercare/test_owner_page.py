@@ -2,6 +2,9 @@
 import io
 from datetime import timedelta
 
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
 from portal.aftercare import services
 from portal.auth.roles import Role
 from portal.aftercare.models import RepairPhoto, RepairRequest
@@ -153,3 +156,38 @@ def test_more_than_six_photos_are_refused(client, app, storage):
     assert response.status_code == 422 and "每次报修最多6张照片" in response.text
     assert db.session.query(RepairRequest).filter_by(project_id=acceptance.project_id).count() == 0
     assert _repair_files(storage) == []
+
+
+def oversize_body(**fields) -> tuple[str, bytes]:
+    """A repair request over the 20 MB request limit, as (boundary, body); encoded here, in memory: the
+    test client would spool a body this big to a temp file it never closes."""
+    return encode_multipart({**fields, "photo": FileStorage(
+        io.BytesIO(b"\xff\xd8\xff" + b"0" * (21 * 1024 * 1024)), "IMG_0001.jpg", content_type="image/jpeg")})
+
+
+def test_the_form_is_set_up_for_downscaling_photos_on_the_phone(client, app, storage):
+    _acceptance, result, _ = _two_projects(app, storage)
+    page = client.get(_path(services.owner_url(result.token))).text
+    form = page.split('id="repair-form"')[1].split(">")[0]
+    assert "data-photo-form" in form and 'data-max-photos="6"' in form and 'data-max-bytes="20971520"' in form
+    assert "vendor/browser-image-compression.js" in form and "已选照片：{n} 张" in form and "正在发送…" in form
+    assert page.index("js/photo-shrink.js") < page.index("js/repair-photos.js")
+
+
+def test_photos_over_the_request_limit_show_the_form_again_with_a_clear_message(client, app, storage):
+    acceptance, result, _ = _two_projects(app, storage)
+    base = _path(services.owner_url(result.token))
+    boundary, data = oversize_body(kind="general", description="墙裂")
+    response = client.post(f"{base}/repairs", data=data, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 413
+    assert "照片合计过大：总共最多 20 MB，请少选几张。" in response.text
+    assert 'id="repair-form"' in response.text and acceptance.project.contract_no in response.text
+    assert db.session.query(RepairRequest).filter_by(project_id=acceptance.project_id).count() == 0
+    assert not (storage.root / "repairs").exists() or _repair_files(storage) == []
+    result.link.revoked_at = utcnow()
+    db.session.commit()
+    response = client.post(f"{base}/repairs", data=data, content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 410 and "照片合计过大" not in response.text
+    response = client.post(f"/owner/{'x' * 40}/repairs", data=data,
+                           content_type=f"multipart/form-data; boundary={boundary}")
+    assert response.status_code == 404

@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.projects.models import ProjectStatus
 from portal.timeutil import local_today
 from tests.aftercare.conftest import accepted
+from tests.aftercare.test_owner_page import oversize_body
 from tests.factories import (
     issue_certificate, make_image_bytes, make_project, make_signature, make_signed_inspection, make_user,
 )
@@ -241,3 +242,25 @@ def test_office_enters_a_phone_call_with_the_photos_the_owner_sent(client, login
     photos = services.repair_photos(repair)
     assert len(photos) == 2 and all(storage.exists(p.display_key) for p in photos)
     assert client.get(f"/repairs/{repair.id}").text.count('class="thumb"') == 2
+
+
+def test_a_phone_call_over_the_request_limit_shows_the_form_again_with_a_clear_message(client, login_as, storage):
+    acceptance = accepted(storage)
+    project = acceptance.project
+    db.session.commit()
+    boundary, data = oversize_body(contract_no=project.contract_no, kind="general", description="门吸脱落")
+    content_type = f"multipart/form-data; boundary={boundary}"
+    login_as(Role.OFFICE)
+    form = client.get("/repairs/new").text
+    assert "data-photo-form" in form.split('id="phone-repair-form"')[1].split(">")[0]
+    response = client.post("/repairs/new", data=data, content_type=content_type)
+    assert response.status_code == 413
+    assert "照片合计过大：总共最多 20 MB，请少选几张。" in response.text and 'id="phone-repair-form"' in response.text
+    assert db.session.query(RepairRequest).filter_by(project_id=project.id).count() == 0
+    repair = services.file_repair(project, kind="general", description="x", source="phone")
+    db.session.commit()
+    elsewhere = client.post(f"/repairs/{repair.id}/plan", data=data, content_type=content_type)
+    assert elsewhere.status_code == 413 and "照片合计过大" not in elsewhere.text  # the portal's usual 413
+    login_as(Role.FINANCE)  # may not record repairs
+    response = client.post("/repairs/new", data=data, content_type=content_type)
+    assert response.status_code == 413 and "phone-repair-form" not in response.text

@@ -14,6 +14,7 @@ import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
@@ -22,6 +23,7 @@ from pypdf import PdfReader
 
 from tests.browser.conftest import login, logout
 from tests.browser.test_layout import check_page
+from tests.browser.test_uploads import camera_jpeg
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 SETUP_SCRIPT = r"""
@@ -110,6 +112,38 @@ with app.app_context(), app.test_request_context():
     db.session.commit()
     print(json.dumps(result))
 """
+
+PHOTOS_SCRIPT = r"""
+import json, sys
+from sqlalchemy import select
+from portal import create_app
+from portal.aftercare.models import RepairPhoto, RepairRequest
+from portal.extensions import db
+
+app = create_app()
+with app.app_context():
+    rows = db.session.execute(select(RepairRequest.id, RepairPhoto.original_key, RepairPhoto.display_key)
+                              .join(RepairPhoto, RepairPhoto.repair_id == RepairRequest.id)
+                              .where(RepairRequest.project_id == int(sys.argv[1])).order_by(RepairPhoto.id)).all()
+    print(json.dumps([list(row) for row in rows]))
+"""
+
+# Records what the page's fetch() sends (the photos' count and bytes) in sessionStorage, which the
+# page the answer leads to can still read.
+RECORD_SENT = """
+(() => {
+  const fetch0 = window.fetch;
+  window.fetch = function (url, init) {
+    if (init && init.body instanceof FormData) {
+      let files = 0, bytes = 0;
+      init.body.forEach((value) => { if (value instanceof Blob) { files += 1; bytes += value.size; } });
+      sessionStorage.setItem("sent", JSON.stringify({ files: files, bytes: bytes }));
+    }
+    return fetch0.apply(this, arguments);
+  };
+})();
+"""
+REQUEST_LIMIT = 20 * 1024 * 1024
 
 FINGER_SPEED_MS = 20
 
@@ -246,6 +280,96 @@ def test_owner_files_a_repair_with_photos(live_server, browser, browser_context_
         expect(page.locator("#repairs li a")).to_have_count(1)
     finally:
         context.close()
+
+
+def test_owner_sends_six_camera_photos_downscaled_on_his_phone(live_server, browser, browser_context_args, tmp_path):
+    """Six photos straight from a phone camera (5 MB each, 33 MB together) would be refused with a 413:
+    the phone downscales them before the form goes up, and all six are filed."""
+    data = run_setup(live_server, contract_no="Y26120655", address="西安市雁塔区售后测试小区5号楼505室",
+                     owner="拍照业主", handover=True)
+    originals = []
+    for number in range(1, 7):
+        path = tmp_path / f"IMG_20261120_09150{number}.jpg"
+        path.write_bytes(camera_jpeg(4000, 3000))
+        assert path.stat().st_size > 3.5 * 1024 * 1024
+        originals.append(path)
+    assert sum(path.stat().st_size for path in originals) > REQUEST_LIMIT  # as they are, they would not fit
+    context = browser.new_context(**browser_context_args)  # the owner's phone: no account, no session
+    context.add_init_script(RECORD_SENT)
+    try:
+        page = context.new_page()
+        assert page.goto(data["owner_url"]).status == 200
+        form = page.locator("#repair-form")
+        form.locator("select[name=kind]").select_option("waterproofing")
+        form.locator("textarea[name=description]").fill("阳台窗台下墙面渗水")
+        picker = form.locator("input[name=photo]")
+        picker.set_input_files([str(path) for path in originals[:4]])
+        expect(form.locator(".picked-count")).to_have_text("已选照片：4 张")
+        picker.set_input_files([str(path) for path in originals[4:]])  # picked again: added to the four
+        expect(form.locator(".picked-count")).to_have_text("已选照片：6 张")
+        expect(form.locator(".picked-list li")).to_have_count(6)
+        expect(form.locator(".picked-name").last).to_have_text(originals[5].name)
+        form.locator(".picked-remove").last.click()
+        expect(form.locator(".picked-count")).to_have_text("已选照片：5 张")
+        picker.set_input_files(str(originals[5]))
+        expect(form.locator(".picked-count")).to_have_text("已选照片：6 张")
+        for thumb in form.locator("img.picked-thumb").all():
+            page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+        assert check_page(page, "owner's page with six photos picked", overflow=False) == []
+        button = form.locator("button[type=submit]")
+        with page.expect_navigation(timeout=120_000):
+            button.click()
+            expect(button).to_be_disabled()
+            expect(button).to_have_text("正在发送…")
+        assert "/repairs/" in page.url
+        expect(page.locator("main")).to_contain_text("阳台窗台下墙面渗水")
+        expect(page.locator("img.thumb")).to_have_count(6)
+        sent = json.loads(page.evaluate("sessionStorage.getItem('sent')"))
+    finally:
+        context.close()
+    assert sent["files"] == 6 and sent["bytes"] < REQUEST_LIMIT / 2
+
+    result = subprocess.run([sys.executable, "-c", PHOTOS_SCRIPT, str(data["project_id"])], cwd=REPO_ROOT,
+                            env=live_server.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(rows) == 6 and len({repair_id for repair_id, _o, _d in rows}) == 1  # one request, six photos
+    uploads = Path(live_server.env["UPLOAD_DIR"])
+    stored = [(uploads / original).read_bytes() for _repair, original, _display in rows]
+    assert sum(map(len, stored)) == sent["bytes"]  # what the phone sent is what was stored
+    for original, photo in zip(originals, stored):
+        assert len(photo) < original.stat().st_size / 4  # downscaled on the phone
+        with Image.open(io.BytesIO(photo)) as image:
+            assert image.format == "JPEG" and max(image.size) == 2048
+
+
+def test_office_enters_a_call_whose_refusal_keeps_the_photos_picked(page: Page, live_server, tmp_path):
+    """A refused phone entry (no description) comes back in place with its message; the photos picked
+    stay listed, and the corrected entry is filed with them, downscaled."""
+    data = run_setup(live_server, contract_no="Y26120656", address="西安市雁塔区售后测试小区6号楼606室",
+                     owner="来电业主", handover=True)
+    photo = tmp_path / "IMG_20261121_101500.jpg"
+    photo.write_bytes(camera_jpeg(4000, 3000))
+    login(page, "office")
+    page.goto("/repairs/new")
+    form = page.locator("#phone-repair-form")
+    form.locator("input[name=contract_no]").fill("Y26120656")
+    form.locator("input[name=photo]").set_input_files(str(photo))
+    expect(form.locator(".picked-count")).to_have_text("已选照片：1 张")
+    form.locator("button[type=submit]").click()
+    expect(form.locator(".has-error")).to_be_visible(timeout=60_000)  # the same page, <main> replaced
+    expect(form.locator(".picked-count")).to_have_text("已选照片：1 张")
+    form.locator("textarea[name=description]").fill("客厅吊顶裂缝")
+    with page.expect_navigation(timeout=60_000):
+        form.locator("button[type=submit]").click()
+    assert "/repairs/" in page.url
+    expect(page.locator("img.thumb")).to_have_count(1)
+    result = subprocess.run([sys.executable, "-c", PHOTOS_SCRIPT, str(data["project_id"])], cwd=REPO_ROOT,
+                            env=live_server.env, capture_output=True, text=True, timeout=COMMAND_TIMEOUT)
+    rows = json.loads(result.stdout.strip().splitlines()[-1])
+    assert len(rows) == 1
+    stored = (Path(live_server.env["UPLOAD_DIR"]) / rows[0][1]).stat().st_size
+    assert stored < photo.stat().st_size / 4
 
 
 def test_owner_scans_the_certificate_before_the_handover(live_server, browser, browser_context_args):
