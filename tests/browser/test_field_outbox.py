@@ -713,3 +713,95 @@ def test_a_finish_answered_by_a_5xx_on_a_weak_signal_is_queued_and_done_once(pag
     assert ids[0] == ids[1]
     found = run_script(live_server, EVENTS_SCRIPT, str(inspection_id))
     assert found["status"] == "completed" and found["events"]["finished"] == 1
+
+
+# --- 9. the phone's storage ---------------------------------------------------------------------------
+
+STORAGE_WARNING = "本手机存储空间不足或可能被浏览器清除：有信号后请尽快发送等待的内容。"
+MB = 1024 * 1024
+
+
+def fake_storage(page: Page, *, persistent: bool, quota: int = 2048 * MB, usage: int = 100 * MB) -> None:
+    """``navigator.storage`` as a phone may answer it: persistence granted or refused, and the space
+    ``estimate()`` reports (changed later through ``window.__storage``)."""
+    state = json.dumps({"persistent": persistent, "quota": quota, "usage": usage})
+    page.add_init_script(f"""(() => {{
+        window.__storage = {state};
+        window.__storageAsked = 0;
+        const fake = {{
+            persisted: () => Promise.resolve(window.__storage.persistent),
+            persist: () => Promise.resolve(window.__storage.persistent),
+            estimate: () => {{
+                window.__storageAsked += 1;
+                return Promise.resolve({{quota: window.__storage.quota, usage: window.__storage.usage}});
+            }},
+        }};
+        Object.defineProperty(Navigator.prototype, "storage", {{configurable: true, get: () => fake}});
+    }})()""")
+
+
+def storage_note(page: Page):
+    return page.locator(f"{INDICATOR} [data-sync-storage]")
+
+
+def test_storage_that_may_be_cleared_is_told_while_something_waits(page: Page, live_server):
+    data = make_inspection(live_server, "T26120616", own_project=True)
+    fake_storage(page, persistent=False)
+    login(page, "inspector")
+    open_checklist(page, data["id"])
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved")
+    expect(storage_note(page)).to_be_hidden()  # nothing waits: nothing to lose yet
+
+    page.context.set_offline(True)
+    item_id = check_items(page, 1)[0]
+    tap_queued(page, item_id, "fail")
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "offline")
+    expect(storage_note(page)).to_be_visible()
+    expect(storage_note(page)).to_have_text(STORAGE_WARNING)
+
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    expect(storage_note(page)).to_be_hidden()
+    assert facts(live_server, data["id"])["answers"][str(item_id)][0] == "fail"
+
+
+def test_low_storage_is_told_even_when_nothing_waits(page: Page, live_server):
+    data = make_inspection(live_server, "T26120617", own_project=True)
+    fake_storage(page, persistent=True, quota=1024 * MB, usage=1000 * MB)  # 24 MB left
+    login(page, "inspector")
+    open_checklist(page, data["id"])
+    expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved")
+    expect(storage_note(page)).to_be_visible()
+    expect(storage_note(page)).to_have_text(STORAGE_WARNING)
+
+
+def test_storage_is_checked_again_after_a_photo_is_queued(page: Page, live_server, tmp_path):
+    data = make_inspection(live_server, "T26120618", own_project=True)
+    photo = tmp_path / "crack.jpg"
+    photo.write_bytes(photo_jpeg())
+    fake_storage(page, persistent=True)
+    login(page, "inspector")
+    open_checklist(page, data["id"])
+    ids = check_items(page, 2)
+    tap_queued(page, ids[0], "fail")
+    expect_all_saved(page)  # the server's item, with its photo form
+    expect(storage_note(page)).to_be_hidden()
+
+    page.context.set_offline(True)
+    page.evaluate(f"() => {{ window.__storage.usage = window.__storage.quota - {20 * MB}; }}")  # the phone fills up
+    asked = page.evaluate("() => window.__storageAsked")
+    tap_queued(page, ids[1], "pass")  # an answer takes no room worth asking about
+    wait_until(page, "async () => (await window.PortalOutbox.all()).length === 1")
+    assert page.evaluate("() => window.__storageAsked") == asked
+    expect(storage_note(page)).to_be_hidden()
+
+    li = item(page, ids[0])
+    li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
+    expect(li.locator(".upload-queue li.upload.photo--waiting")).to_have_count(1, timeout=20_000)
+    expect(storage_note(page)).to_be_visible()
+    expect(storage_note(page)).to_have_text(STORAGE_WARNING)
+    assert page.evaluate("() => window.__storageAsked") > asked
+
+    page.context.set_offline(False)
+    expect_all_saved(page)
+    assert len(facts(live_server, data["id"])["photos"]) == 1
