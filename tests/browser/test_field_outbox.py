@@ -840,12 +840,12 @@ def test_a_refusal_signed_by_a_witness_without_signal_arrives_once(page: Page, l
     assert facts(live_server, finished, finished)["signatures"] == []
 
     page.context.set_offline(False)
+    # Once confirmed, the panel loads again as the server has it: the refusal and its witness.
+    expect(page.locator("ul.sig-slots")).to_contain_text("王见证", timeout=30_000)
     expect_all_saved(page)
     found = facts(live_server, finished, finished)
     assert found["signatures"] == [["foreman", "李工长"]]
     assert found["refusals"] == [["foreman", "不同意扣分", "王见证", "物业管家"]]
-    page.reload()
-    expect(page.locator("ul.sig-slots")).to_contain_text("王见证")
 
 
 # --- 11. the connection drops again in the middle of the sync -------------------------------------------
