@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -185,7 +186,8 @@ def main() -> int:
              "excluded. Every answer and photo was checked in the database afterwards (exactly 89 answered "
              f"items and {PHOTOS} photos).")
     print(table)
-    write_section("sync", "Field outbox: first load and sync after reconnecting", table + "\n\n" + notes)
+    write_section("sync", "Field outbox: first load and sync after reconnecting", table + "\n\n" + notes,
+                  database=f"SQLite {sqlite3.sqlite_version}")  # the server's database (server_env above)
     return 0
 
 

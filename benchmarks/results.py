@@ -18,8 +18,11 @@ HEADER = ("# Benchmark and audit results\n\n"
           "Written by `make bench` and `make audit`; each section is replaced when its tool runs again.\n")
 
 
-def machine_description() -> str:
-    """CPU model, cores, memory, OS and the versions that matter, in one line."""
+def machine_description(database: str | None = None) -> str:
+    """CPU model, cores, memory, OS and the versions that matter, in one line.
+
+    ``database``: the database the benchmark ran on (e.g. "SQLite 3.40.1"); by default the
+    installed PostgreSQL's version."""
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -34,10 +37,11 @@ def machine_description() -> str:
         memory = f", {kib / 1024 / 1024:.0f} GiB RAM"
     except (OSError, ValueError, IndexError):
         pass
-    postgres = ""
+    postgres = f", {database}" if database else ""
     try:
-        postgres = ", " + subprocess.run(["psql", "--version"], capture_output=True, text=True,
-                                        timeout=5).stdout.strip().replace("psql (PostgreSQL)", "PostgreSQL")
+        postgres = postgres or ", " + subprocess.run(
+            ["psql", "--version"], capture_output=True, text=True, timeout=5).stdout.strip().replace(
+            "psql (PostgreSQL)", "PostgreSQL")
     except (OSError, subprocess.SubprocessError):
         pass
     distro = ""
@@ -50,10 +54,11 @@ def machine_description() -> str:
             f"Python {platform.python_version()}{postgres}")
 
 
-def write_section(name: str, title: str, body: str) -> Path:
-    """Replace (or append) section ``name`` with a dated heading ``title`` and ``body`` (Markdown)."""
+def write_section(name: str, title: str, body: str, database: str | None = None) -> Path:
+    """Replace (or append) section ``name`` with a dated heading ``title`` and ``body`` (Markdown);
+    ``database`` as in :func:`machine_description`."""
     stamp = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    block = (f"<!-- begin {name} -->\n## {title}\n\n_Measured {stamp} on {machine_description()}._\n\n"
+    block = (f"<!-- begin {name} -->\n## {title}\n\n_Measured {stamp} on {machine_description(database)}._\n\n"
              f"{body.strip()}\n<!-- end {name} -->")
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     pattern = re.compile(rf"<!-- begin {re.escape(name)} -->.*?<!-- end {re.escape(name)} -->", re.S)

@@ -40,10 +40,14 @@ def asset_version(filename: str) -> str | None:
 
 
 def static_filenames() -> list[str]:
-    """Every file of the static folder by its name under it ("css/portal.css"), sorted; no hidden files."""
+    """Every file of the static folder by its name under it ("css/portal.css"), sorted; no hidden files.
+
+    A linked folder counts like a real one (``static/vendor`` may be a link to a shared copy): the
+    static view serves its files, so the service worker must precache them too.
+    """
     root = current_app.static_folder or ""
     names = []
-    for folder, subfolders, files in os.walk(root):
+    for folder, subfolders, files in os.walk(root, followlinks=True):
         subfolders[:] = [name for name in subfolders if not name.startswith(".")]
         names += [os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
                   for name in files if not name.startswith(".")]

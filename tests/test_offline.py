@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import struct
 
 from flask import url_for
@@ -100,14 +101,30 @@ def test_precache_holds_the_offline_page_with_the_hash_of_its_html(client):
 
 
 def test_a_changed_static_file_changes_the_worker_script(app, client, tmp_path, monkeypatch):
+    deployed = tmp_path / "static"
+    shutil.copytree(app.static_folder, deployed, symlinks=True)
+    monkeypatch.setattr(app, "static_folder", str(deployed))
     before = client.get("/sw.js").text
-    (tmp_path / "css").mkdir()
-    (tmp_path / "css" / "portal.css").write_text("body { color: #111; }")
-    monkeypatch.setattr(app, "static_folder", str(tmp_path))
+    assert client.get("/sw.js").text == before  # the same deployment, the same bytes
+
+    # The next deployment changes the worker's own code only.
+    worker_code = deployed / "js" / "service-worker.js"
+    worker_code.write_text(worker_code.read_text() + "\n// the next release\n")
     after = client.get("/sw.js").text
     assert after != before
     assert worker_config(after)["version"] != worker_config(before)["version"]
-    assert client.get("/sw.js").text == after  # the same deployment, the same bytes
+    assert worker_config(after)["precache"] == worker_config(before)["precache"]  # no other file changed
+    code_url = re.compile(r'"/static/js/service-worker\.js\?v=([0-9a-f]+)"')
+    assert code_url.search(after).group(1) != code_url.search(before).group(1)
+
+    # The one after changes a page's stylesheet: its precache entry names the new version.
+    stylesheet = deployed / "css" / "portal.css"
+    stylesheet.write_text(stylesheet.read_text() + "\n/* the release after */\n")
+    last = client.get("/sw.js").text
+    assert worker_config(last)["version"] not in {worker_config(before)["version"], worker_config(after)["version"]}
+    changed = {entry["url"] for entry in worker_config(last)["precache"]} - \
+        {entry["url"] for entry in worker_config(after)["precache"]}
+    assert [url.split("?")[0] for url in changed] == ["/static/css/portal.css"]
 
 
 def test_day_pages_are_network_first_and_nothing_else(client):

@@ -24,6 +24,7 @@ from sqlalchemy import bindparam, insert, select
 from portal.extensions import db
 from portal.fieldsync.clock import clock_is_off, clock_offset, corrected_capture, parse_phone_time
 from portal.fieldsync.models import FieldAction
+from portal.fieldsync.signals import phone_clock_read
 from portal.timeutil import utcnow
 
 PHONE_CLOCK_HEADER = "X-Phone-Clock"
@@ -66,6 +67,15 @@ def field_time() -> FieldTime:
         g.field_time = FieldTime(parse_phone_time(request.form.get("captured_at")),
                                  parse_phone_time(request.headers.get(PHONE_CLOCK_HEADER)), utcnow())
     return g.field_time
+
+
+def report_phone_clock(subject) -> None:
+    """Tell the feature that owns ``subject`` (signal ``phone_clock_read``) how far off the clock of
+    the phone that sent this action is; nothing when the phone did not send its clock."""
+    offset = field_time().offset
+    if offset is not None and current_user.is_authenticated:
+        phone_clock_read.send(subject, user=current_user._get_current_object(),
+                              offset_seconds=int(offset.total_seconds()))
 
 
 def client_id() -> str | None:

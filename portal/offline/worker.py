@@ -86,6 +86,8 @@ def worker_config() -> dict:
         "ownerKey": OWNER_KEY,
         "offlineUrl": url_for("offline.offline_page"),
         "networkTimeoutSeconds": NETWORK_TIMEOUT_SECONDS,
+        # The worker's own code (versioned URLs): a release that changes only it is a new version too.
+        "imports": [url_for("static", filename=name) for name in WORKER_ONLY],
     }
     config["version"] = _digest(json.dumps(config, sort_keys=True))
     return config
@@ -93,10 +95,10 @@ def worker_config() -> dict:
 
 def worker_script() -> str:
     """The service worker: its configuration, then Workbox and the portal's worker code (versioned URLs)."""
-    imports = [url_for("static", filename=name) for name in WORKER_ONLY]
+    config = worker_config()
     return ("/* The portal's service worker, generated for this deployment (portal/offline/worker.py). */\n"
-            f"self.PORTAL_WORKER = {json.dumps(worker_config(), ensure_ascii=False, indent=1)};\n"
-            f"importScripts({', '.join(json.dumps(url) for url in imports)});\n")
+            f"self.PORTAL_WORKER = {json.dumps(config, ensure_ascii=False, indent=1)};\n"
+            f"importScripts({', '.join(json.dumps(url) for url in config['imports'])});\n")
 
 
 def _digest(text: str) -> str:

@@ -11,7 +11,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal import transaction
-from portal.fieldsync.actions import field_time
+from portal.fieldsync.actions import field_time, report_phone_clock
 from portal.photos import services
 from portal.photos.imaging import ImageRejected
 from portal.photos.messages import rejection_text
@@ -44,6 +44,7 @@ def _store(target: services.PhotoTarget, photo_uuid: str, data: bytes) -> tuple[
         with transaction.savepoint():
             photo, created, written = services.store_photo(target, photo_uuid, data, current_user, storage,
                                                            phone_captured_at=field_time().happened_at)
+            report_phone_clock(photo)
     except IntegrityError:
         # The same UUID was stored by a concurrent retry a moment ago: answer with that photo.
         photo = services.find_by_uuid(photo_uuid)

@@ -14,7 +14,7 @@ from wtforms import SelectChoice
 from portal.auth.permissions import authorise
 from portal.errors import render_error
 from portal.extensions import db
-from portal.fieldsync.actions import field_action
+from portal.fieldsync.actions import field_action, report_phone_clock
 from portal.photos import archive, services
 from portal.photos.forms import ROOMS, ClosureEndForm, ClosureStartForm, ConcealedPhotoForm, DeletePhotoForm, FinishRecordForm
 from portal.photos.locks import closure_locked, markup_locked, photo_locked, record_locked
@@ -143,6 +143,7 @@ def delete(photo_uuid: str):
         services.soft_delete(photo, current_user, form.reason.data, locked=photo_locked(photo))
     except services.PhotoError as exc:
         return upload_error(exc.code, 403 if exc.code == "not_yours" else 409)
+    report_phone_clock(photo)
     if request.headers.get("HX-Request"):
         return "", 200
     flash(_("Photo deleted."), "success")

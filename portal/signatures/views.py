@@ -12,7 +12,7 @@ from portal import transaction
 from portal.auth.permissions import authorise
 from portal.errors import InsufficientStorage
 from portal.extensions import db, limiter
-from portal.fieldsync.actions import field_action, field_time
+from portal.fieldsync.actions import field_action, field_time, report_phone_clock
 from portal.signatures import services
 from portal.signatures.forms import LinkForm, SignForm
 from portal.signatures.messages import error_text, link_state_text, slot_label
@@ -88,6 +88,7 @@ def sign(type_name: str, record_id: int):
         return _panel(rtype, record, 422, form=form)
     if not services.may_sign(rtype, record, current_user, form.slot.data):
         return _panel(rtype, record, 403, form=form, error=error_text("not_yours"))
+    report_phone_clock(record)  # kept with the signature (committed by _store), or rolled back with a refusal
     try:
         _store(rtype, record, form, user=current_user)
     except services.SignatureError as exc:

@@ -42,6 +42,7 @@
   var failures = 0;
   var lastSeq = 0;
   var csrf = null;
+  var storageState = null;  // the last answer of checkStorage, for a listener that came later
 
   function db() {
     if (!dbPromise) {
@@ -112,7 +113,12 @@
       capturedAt: spec.capturedAt || new Date().toISOString(), state: "queued", attempts: 0, lastError: "",
       html: ""
     };
-    return put(action).then(announce).then(function () { sync(); return action; });
+    return put(action).then(announce).then(function () {
+      // A photo takes real space: whether the phone still has room is asked again now.
+      if (action.blobs.length) { checkStorage(); }
+      sync();
+      return action;
+    });
   }
 
   // --- sending ------------------------------------------------------------------------------
@@ -373,7 +379,8 @@
 
   // --- storage ------------------------------------------------------------------------------
 
-  // Asks once for persistent storage; warns when it is refused or space runs low.
+  // Asks for persistent storage (once per page load and after each queued photo); warns when it
+  // is refused or space runs low (see sync-status.js).
   function checkStorage() {
     var storage = navigator.storage;
     if (!storage || !storage.persist || !storage.estimate) { return Promise.resolve(null); }
@@ -382,6 +389,7 @@
         var free = (estimate.quota || 0) - (estimate.usage || 0);
         var low = estimate.quota ? (free < 50 * 1024 * 1024 || free < estimate.quota * 0.1) : false;
         var detail = { persistent: persistent, low: low, free: free };
+        storageState = detail;
         document.dispatchEvent(new CustomEvent("outbox:storage", { detail: detail }));
         return detail;
       });
@@ -430,7 +438,7 @@
   window.PortalOutbox = { add: add, all: all, sync: sync, keep: keep, drop: drop, retry: retry, uuid: uuid, announce: announce,
                           follow: follow,
                           count: function () { return all().then(function (a) { return a.length; }); },
-                          storage: checkStorage };
+                          storage: checkStorage, storageState: function () { return storageState; } };
 
   window.addEventListener("online", function () { failures = 0; sync(); });
   // Resume on every page: what a closed tab or a restarted phone left is sent now.

@@ -51,6 +51,8 @@
   box.querySelector("[data-sync-now]").addEventListener("click", function () {
     if (window.PortalOutbox) { window.PortalOutbox.sync(); }
   });
+  // The storage answer may have come before this script ran (outbox.js runs first).
+  if (window.PortalOutbox) { storage = window.PortalOutbox.storageState(); }
   // A browser without IndexedDB has no outbox: nothing can wait on it.
   if (!window.PortalOutbox) { last = { count: 0, failing: 0, loginNeeded: false }; render(); }
 })();

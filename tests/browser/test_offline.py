@@ -8,6 +8,7 @@ so each installs the worker anew.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 
@@ -38,6 +39,12 @@ async () => {{
 
 CONTROLLER_URL_JS = "() => navigator.serviceWorker.controller.scriptURL"
 HAS_WAITING_WORKER_JS = "async () => !!(await navigator.serviceWorker.getRegistration()).waiting"
+
+
+def served_worker_version(page: Page, url: str) -> str:
+    """The version written in the worker script the server gives for ``url``."""
+    script = page.request.get(url).text()
+    return json.loads(re.search(r"self\.PORTAL_WORKER = (\{.*?\});\n", script, re.S).group(1))["version"]
 
 
 def wait_until(page: Page, function_js: str, timeout: float = 20.0) -> None:
@@ -178,6 +185,7 @@ def test_a_new_version_waits_for_the_outbox_to_empty(page: Page, live_server):
     wait_for_control(page)
     open_checklist(page, inspection_id)
     version = page.evaluate(WORKER_VERSION_JS)
+    assert version == served_worker_version(page, "/sw.js")  # the running worker is this deployment's
 
     # An answer waits in the outbox.
     page.route(ITEM_POSTS, lambda route: route.abort())
@@ -199,7 +207,9 @@ def test_a_new_version_waits_for_the_outbox_to_empty(page: Page, live_server):
     page.evaluate("window.dispatchEvent(new Event('online'))")
     expect(item(page, first)).to_have_class(has_class("item--pass"), timeout=20_000)
     wait_until(page, f"async () => !(await ({HAS_WAITING_WORKER_JS})()) && ({CONTROLLER_URL_JS})().endsWith('=2')")
-    assert page.evaluate(WORKER_VERSION_JS) == version  # the new worker answers
+    # The new worker answers, with the version of the script it was installed from (one deployment
+    # here: the same; tests/test_offline.py shows that a new release's script has a new one).
+    assert page.evaluate(WORKER_VERSION_JS) == served_worker_version(page, "/sw.js?deployment=2") == version
     expect(page.locator("#update-notice")).to_have_count(0)
     expect(page.locator("#checklist")).to_be_visible()
     assert re.search(rf"/inspections/{inspection_id}$", page.url)

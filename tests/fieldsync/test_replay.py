@@ -15,7 +15,7 @@ from portal.inspections.models import Answer, AnswerChange, Inspection, Inspecti
 from portal.inspections.services import load_answers
 from portal.photos.models import Photo
 from portal.timeutil import utcnow
-from tests.factories import make_equipment, make_inspection, make_user
+from tests.factories import make_equipment, make_inspection, make_photo, make_project, make_user
 
 
 
@@ -227,3 +227,57 @@ def test_a_far_off_phone_clock_is_shown_to_the_office(client, login_as):
     login_as(make_user(Role.OFFICE))
     page = client.get(f"/inspections/{inspection.id}").text
     assert "data-clock-flag" in page and "180" in page
+
+
+def upload_photo(client, inspection, row, phone_clock):
+    photo_uuid = str(uuid.uuid4())
+    return client.post(url(inspection, row, "/photos"), headers={"HX-Request": "true", "X-Phone-Clock": iso(phone_clock)},
+                       data={"uuid": photo_uuid, "client_id": photo_uuid, "captured_at": iso(phone_clock),
+                             "file": (io.BytesIO(small_jpeg()), "crack.jpg", "image/jpeg")}), photo_uuid
+
+
+def test_a_photo_from_a_far_off_phone_clock_flags_its_inspection(client, login_as):
+    inspection = make_inspection()
+    row = first_row(inspection)
+    login_as(inspection.inspector)
+    client.post(url(inspection, row), data={"outcome": "fail"}, headers=htmx(row))  # no clock: nothing noted
+    db.session.expire_all()
+    assert inspection.clock_offset_seconds is None
+    now = utcnow()
+    upload, photo_uuid = upload_photo(client, inspection, row, now - timedelta(minutes=40))
+    assert upload.status_code == 201
+    db.session.expire_all()
+    assert inspection.clock_flagged and abs(inspection.clock_offset_seconds - 40 * 60) < 30
+    photo = db.session.scalar(select(Photo).where(Photo.uuid == photo_uuid))
+    assert abs(photo.captured_at - now) < timedelta(seconds=30)  # corrected by the offset
+    login_as(make_user(Role.OFFICE))
+    assert "data-clock-flag" in client.get(f"/inspections/{inspection.id}").text
+
+
+def test_a_photo_deleted_from_a_far_off_phone_clock_flags_its_inspection(client, login_as, storage):
+    inspection = make_inspection()
+    row = first_row(inspection)
+    photo = make_photo(inspection=inspection, item_id=row.item_id)
+    login_as(inspection.inspector)
+    response = client.post(f"/photos/{photo.uuid}/delete", data={"reason": "拍错了", "client_id": str(uuid.uuid4())},
+                           headers={"HX-Request": "true", "X-Phone-Clock": iso(utcnow() + timedelta(hours=1))})
+    assert response.status_code == 200
+    db.session.expire_all()
+    assert inspection.clock_flagged and abs(inspection.clock_offset_seconds + 3600) < 30
+
+
+def test_a_near_clock_is_kept_unflagged_and_a_photo_of_no_inspection_flags_nothing(client, login_as, storage):
+    inspection = make_inspection()
+    row = first_row(inspection)
+    login_as(inspection.inspector)
+    client.post(url(inspection, row), data={"outcome": "fail"}, headers=htmx(row))
+    upload, _uuid = upload_photo(client, inspection, row, utcnow() - timedelta(minutes=2))
+    assert upload.status_code == 201
+    db.session.expire_all()
+    assert not inspection.clock_flagged and abs(inspection.clock_offset_seconds - 120) < 30
+    project = make_project()
+    concealed = make_photo(project)  # the concealed-works record: its foreman's photo
+    login_as(project.foreman)
+    response = client.post(f"/photos/{concealed.uuid}/delete", data={"reason": "重复"},
+                           headers={"HX-Request": "true", "X-Phone-Clock": iso(utcnow() + timedelta(hours=1))})
+    assert response.status_code == 200

@@ -11,10 +11,11 @@ import uuid
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.fieldsync.models import FieldAction
 from portal.inspections.services import answers_version, finish, load_answers, reopen, save_answer
 from portal.photos.models import ClosureTest
 from portal.photos.services import concealed_record
@@ -255,6 +256,53 @@ def test_a_refusal_is_shown_with_its_witness(client, login_as):
     assert "王见证" in slot_list and "物业管家" in slot_list and "不同意扣分" in slot_list
     [signature] = signatures_of("inspection", inspection)
     assert signature.refused and signature.witness_name == "王见证"
+
+
+@pytest.mark.parametrize("refusal", [{}, {"refusal_reason": "不同意扣分", "witness_name": "王见证", "witness_relation": "物业管家"}],
+                         ids=["signature", "refusal"])
+def test_a_signing_sent_twice_by_the_outbox_is_stored_once(client, login_as, refusal):
+    inspection = make_finished_inspection()
+    login_as(inspection.inspector)
+    fingerprint = page_fingerprint(client.get(panel_url("inspection", inspection)).text)
+    data = pad_form(fingerprint, "foreman", name="李工长", client_id=str(uuid.uuid4()), **refusal)
+    outbox = {"X-Outbox": "1", "HX-Request": "true"}
+    first = client.post(f"{panel_url('inspection', inspection)}/sign", data=data, headers=outbox)
+    again = client.post(f"{panel_url('inspection', inspection)}/sign", data=data, headers=outbox)  # its answer was lost
+    assert first.status_code == again.status_code == 200
+    assert "X-Replayed" not in first.headers and again.headers["X-Replayed"] == "1"
+    assert again.headers["X-Redirect-To"] == first.headers["X-Redirect-To"] == panel_url("inspection", inspection)
+    [signature] = signatures_of("inspection", inspection)
+    assert signature.refused == bool(refusal) and signature.witness_name == refusal.get("witness_name", "")
+    assert db.session.scalar(select(func.count()).select_from(FieldAction)) == 1
+    other = dict(data, client_id=str(uuid.uuid4()))  # another action on the same slot is refused as ever
+    assert client.post(f"{panel_url('inspection', inspection)}/sign", data=other, headers=outbox).status_code == 409
+
+
+def test_a_signature_from_the_inspectors_far_off_phone_clock_flags_the_inspection(client, login_as):
+    inspection = make_finished_inspection()
+    login_as(inspection.inspector)
+    now = utcnow()
+    fingerprint = page_fingerprint(client.get(panel_url("inspection", inspection)).text)
+    data = pad_form(fingerprint, "foreman", name="李工长", captured_at=(now + timedelta(minutes=20)).isoformat() + "Z")
+    response = client.post(f"{panel_url('inspection', inspection)}/sign", data=data,
+                           headers={"X-Phone-Clock": (now + timedelta(minutes=20)).isoformat() + "Z"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert inspection.clock_flagged and abs(inspection.clock_offset_seconds + 20 * 60) < 30
+    [signature] = signatures_of("inspection", inspection)
+    assert abs(signature.captured_at - now) < timedelta(seconds=30)  # corrected, not 20 minutes ahead
+
+
+def test_a_signature_from_the_foremans_own_phone_does_not_flag_the_inspectors_clock(client, login_as):
+    inspection = make_finished_inspection()
+    foreman = login_as(inspection.project.foreman)
+    fingerprint = page_fingerprint(client.get(panel_url("inspection", inspection)).text)
+    response = client.post(f"{panel_url('inspection', inspection)}/sign",
+                           data=pad_form(fingerprint, "foreman", name=foreman.display_name),
+                           headers={"X-Phone-Clock": (utcnow() - timedelta(hours=2)).isoformat() + "Z"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert inspection.clock_offset_seconds is None and not inspection.clock_flagged
 
 
 def test_a_refusal_without_a_witness_is_422(client, login_as):
