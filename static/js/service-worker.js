@@ -2,6 +2,7 @@
  * The portal's service worker (Workbox). /sw.js sets self.PORTAL_WORKER for this deployment and
  * then loads Workbox and this file. What it does:
  *  - static files: precached by their versioned URLs (the ones the pages use), served from the cache;
+ *    a page kept from an earlier release, naming older versions, gets the current ones;
  *  - the pages of the inspector's day (PORTAL_WORKER.pages): network first, with a short timeout,
  *    then the copy kept from the last visit;
  *  - any other page: network, and the offline page when there is none;
@@ -23,7 +24,19 @@
   var imagePatterns = (config.images || []).map(function (pattern) { return new RegExp(pattern); });
 
   workbox.precaching.cleanupOutdatedCaches();
-  workbox.precaching.precacheAndRoute(config.precache);
+  // A page kept from an earlier release names older versions of the files (?v=), which this
+  // precache does not hold: such a request gets the file's current version rather than nothing.
+  var currentVersion = {};
+  config.precache.forEach(function (entry) {
+    var url = new URL(entry.url, self.location.origin);
+    currentVersion[url.pathname] = url;
+  });
+  workbox.precaching.precacheAndRoute(config.precache, {
+    urlManipulation: function (param) {
+      var current = currentVersion[param.url.pathname];
+      return current ? [current] : [];
+    }
+  });
 
   // --- whose pages are kept -------------------------------------------------------------------
 

@@ -110,6 +110,28 @@ def test_worker_controls_the_pages_and_serves_static_files_from_its_precache(pag
     print(f"\n[offline] first page loaded and the worker installed and in control in {install_seconds:.2f} s")
 
 
+def test_a_page_kept_from_an_earlier_release_gets_its_files_offline(page: Page, live_server):
+    """After an update the kept pages still name the files' older versions (``?v=``), which the new
+    precache does not hold under that name: without a connection they get the current files."""
+    login(page, "inspector")
+    wait_for_control(page)
+    current = page.evaluate("""async () => {
+      const link = [...document.querySelectorAll('script[src]')].map((e) => e.src).find((u) => u.includes('/static/js/'));
+      return { url: link, text: await (await fetch(link)).text() };
+    }""")
+    plain = current["url"].split("?")[0]
+    page.context.set_offline(True)
+    try:
+        answers = page.evaluate("""async (plain) => Promise.all(['0123456789', ''].map(async (v) => {
+          const response = await fetch(v ? plain + '?v=' + v : plain);
+          return { status: response.status, text: await response.text() };
+        }))""", plain)
+    finally:
+        page.context.set_offline(False)
+    assert [answer["status"] for answer in answers] == [200, 200]
+    assert all(answer["text"] == current["text"] for answer in answers)
+
+
 def test_kept_checklist_opens_offline_and_other_pages_show_the_offline_page(page: Page, live_server):
     data = make_inspection(live_server, "T26112451", own_project=True)
     inspection_id = data["id"]
