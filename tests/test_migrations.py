@@ -10,7 +10,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from portal import create_app
-from portal.aftercare import services
+from portal.aftercare import repair_requests, services
 from portal.aftercare.models import RepairAttempt, RepairRequest
 from portal.certificates.models import PassCertificate
 from portal.certificates.pdf import printed_facts
@@ -105,8 +105,8 @@ def test_0017_keeps_recorded_repairs_and_reopens_those_whose_water_test_failed(s
     with scratch_app.app_context():
         upgrade()
         project = make_signed_inspection().project
-        stuck = services.file_repair(project, kind="waterproofing", description="漏水", source="phone")
-        done = services.file_repair(project, kind="general", description="门吸", source="phone")
+        stuck = repair_requests.file_repair(project, kind="waterproofing", description="漏水", source="phone")
+        done = repair_requests.file_repair(project, kind="general", description="门吸", source="phone")
         db.session.commit()
         stuck_id, done_id = stuck.id, done.id
         db.session.remove()

@@ -17,7 +17,7 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from portal.aftercare import services
+from portal.aftercare import complaint_handling, owner_links, repair_requests, services
 from portal.aftercare.card import render_card_pdf
 from portal.aftercare.models import CompletionAcceptance
 from portal.aftercare.signing import COMPLETION_RECORD
@@ -55,7 +55,7 @@ def seed_aftercare_demo() -> str | None:
     with current_app.test_request_context():
         handover = services.hand_over(acceptance, office, storage, render_card_pdf)
     _repairs_and_complaint(project, office)
-    return services.owner_url(handover.token)
+    return owner_links.owner_url(handover.token)
 
 
 def _sign(acceptance: CompletionAcceptance, slot: str, user: User, name: str, storage) -> None:
@@ -71,18 +71,18 @@ def _sign(acceptance: CompletionAcceptance, slot: str, user: User, name: str, st
 
 
 def _repairs_and_complaint(project, office: User) -> None:
-    overdue = services.file_repair(project, kind="waterproofing", description="主卫淋浴区墙角渗水，楼下邻居反映顶棚有水印。",
+    overdue = repair_requests.file_repair(project, kind="waterproofing", description="主卫淋浴区墙角渗水，楼下邻居反映顶棚有水印。",
                                    source="owner_page", contact_phone=project.owner_phone)
     overdue.received_at = utcnow() - timedelta(hours=30)  # nobody called back: contact and plan are overdue
-    planned = services.file_repair(project, kind="carpentry", description="卧室衣柜门合页松动，关不严。",
+    planned = repair_requests.file_repair(project, kind="carpentry", description="卧室衣柜门合页松动，关不严。",
                                    source="phone", user=office)
-    services.record_contact(planned)
+    repair_requests.record_contact(planned)
     if project.foreman is not None:
-        services.plan_repair(planned, assignee=project.foreman, solution="更换合页并调整门板。",
+        repair_requests.plan_repair(planned, assignee=project.foreman, solution="更换合页并调整门板。",
                              visit_on=local_today() + timedelta(days=1))
-    complaint = services.register_complaint(project, matter="保洁不彻底", description="交付时窗台和柜内仍有灰尘。",
+    complaint = complaint_handling.register_complaint(project, matter="保洁不彻底", description="交付时窗台和柜内仍有灰尘。",
                                             complained_about="保洁队", user=office)
-    services.pass_on(complaint, office)
-    services.answer_complaint(complaint, "已安排保洁队返工，次日完成。")
-    services.close_complaint(complaint, "回访业主，返工后满意。", True)
+    complaint_handling.pass_on(complaint, office)
+    complaint_handling.answer_complaint(complaint, "已安排保洁队返工，次日完成。")
+    complaint_handling.close_complaint(complaint, "回访业主，返工后满意。", True)
     db.session.flush()

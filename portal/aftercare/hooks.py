@@ -1,7 +1,7 @@
 """How after-sales answers the packages below it. Registered at start-up by :func:`register`."""
 from __future__ import annotations
 
-from portal.aftercare.services import owner_url_for_certificate
+from portal.aftercare.owner_links import owner_url_for_certificate
 from portal.certificates.services import OWNER_PAGES
 
 

@@ -12,7 +12,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from portal.aftercare.models import Complaint, RepairRequest
-from portal.aftercare.services import complaint_overdue, open_repairs, repair_overdue
+from portal.aftercare.complaint_handling import complaint_overdue
+from portal.aftercare.repair_requests import open_repairs, repair_overdue
 from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db

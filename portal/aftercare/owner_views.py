@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from portal.aftercare import services
+from portal.aftercare import owner_links, repair_requests, services
 from portal.aftercare.forms import RepairForm
 from portal.aftercare.messages import error_text
 from portal.aftercare.models import RepairPhoto, RepairRequest
@@ -41,7 +41,7 @@ def _not_cached(response):
 
 def owner_link_or_404(token: str):
     """The active link of ``token`` (404 for unknown, 410 for revoked or expired, with the reason)."""
-    link, state = services.resolve_owner_link(token[:300])
+    link, state = owner_links.resolve_owner_link(token[:300])
     if link is None:
         abort(404)
     if state != "active":
@@ -73,8 +73,8 @@ def _page(link, form: RepairForm, status: int = 200, error: str | None = None):
     record = db.session.scalar(select(ConcealedWorksRecord).where(ConcealedWorksRecord.project_id == project.id))
     return render_template(
         "aftercare/owner.html", project=project, token=link_token(), acceptance=services.acceptance_of(project),
-        inspection=inspection, certificate=services.valid_certificate(project),
-        photo_count=len(record_photos(record)) if record else 0, repairs=services.project_repairs(project),
+        inspection=inspection, certificate=owner_links.valid_certificate(project),
+        photo_count=len(record_photos(record)) if record else 0, repairs=repair_requests.project_repairs(project),
         form=form, error=error), status
 
 
@@ -124,7 +124,7 @@ def repair(token: str, repair_id: int):
     link = owner_link_or_404(token)
     item = _project_repair_or_404(link, repair_id)
     return render_template("aftercare/owner_repair.html", project=link.project, token=token, repair=item,
-                           steps=services.repair_clock(item), photos=services.repair_photos(item))
+                           steps=repair_requests.repair_clock(item), photos=repair_requests.repair_photos(item))
 
 
 @bp.get("/<token>/repair-photos/<int:photo_id>")
@@ -155,7 +155,7 @@ def card(token: str):
 def certificate(token: str):
     """The valid pass certificate as issued."""
     link = owner_link_or_404(token)
-    found = services.valid_certificate(link.project)
+    found = owner_links.valid_certificate(link.project)
     if found is None:
         abort(404)
     return send_stored_pdf(found.pdf_key, f"{found.number}.pdf")

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 import segno
 
 from portal import transaction
-from portal.aftercare import complaint_penalty, services, warranty
+from portal.aftercare import complaint_handling, complaint_penalty, owner_links, repair_requests, services, warranty
 from portal.aftercare.card import render_card_pdf
 from portal.aftercare.forms import (
     AcceptanceForm, AnswerForm, CloseForm, ComplaintForm, FinalPaymentForm, FollowUpForm, OfficeRepairForm,
@@ -57,7 +57,7 @@ def aftercare_helpers() -> dict:
     return {"kind_label": kind_label, "step_name": lambda name: str(STEP_NAMES[name]),
             "repair_status": lambda status: str(STATUS_LABELS[status]),
             "responsibility_label": lambda code: str(RESPONSIBILITY_LABELS.get(code, code or "")),
-            "max_repair_photos": services.MAX_REPAIR_PHOTOS}
+            "max_repair_photos": repair_requests.MAX_REPAIR_PHOTOS}
 
 
 def get_acceptance_or_404(acceptance_id: int, user, action: str = "view") -> CompletionAcceptance:
@@ -122,7 +122,7 @@ def _completion_page(project: Project, acceptance, form=None, error=None, status
     return render_template(
         "aftercare/completion.html", project=project, acceptance=acceptance, form=form, error=error, blocked=blocked,
         signatures=record_signatures(COMPLETION_RECORD, acceptance) if acceptance else None,
-        links=services.active_links(project), new_link=new_link,
+        links=owner_links.active_links(project), new_link=new_link,
         payment_form=payment_form or FinalPaymentForm(formdata=None, data={"paid_on": local_today()})), status
 
 
@@ -175,7 +175,7 @@ def _issue_card(acceptance: CompletionAcceptance, operation):
     except BaseException:
         storage.delete(result.card_key)
         raise
-    url = services.owner_url(result.token)
+    url = owner_links.owner_url(result.token)
     return _completion_page(acceptance.project, acceptance, new_link=(url, _qr_svg(url)))
 
 
@@ -186,7 +186,7 @@ def revoke_link(link_id: int):
     link = db.session.get(OwnerLink, link_id)
     if link is None:
         abort(404)
-    services.revoke_owner_link(link)
+    owner_links.revoke_owner_link(link)
     flash(_("The owner's link was withdrawn."), "success")
     return redirect(url_for("aftercare.completion", project_id=link.project_id), 303)
 
@@ -225,7 +225,7 @@ def _stored(key: str | None) -> bytes:
 @permission_required("repairs")
 def repairs():
     """Open repairs with their clocks, overdue first."""
-    rows = [(repair, services.repair_overdue(repair)) for repair in services.open_repairs()]
+    rows = [(repair, repair_requests.repair_overdue(repair)) for repair in repair_requests.open_repairs()]
     rows.sort(key=lambda row: (not row[1], row[0].received_at))
     return render_template("aftercare/repairs.html", rows=rows, title=_("Repairs"))
 
@@ -234,7 +234,7 @@ def repairs():
 @permission_required("my_repairs")
 def my_repairs():
     """The repairs dispatched to this crew leader."""
-    rows = [(repair, services.repair_overdue(repair)) for repair in services.open_repairs()
+    rows = [(repair, repair_requests.repair_overdue(repair)) for repair in repair_requests.open_repairs()
             if repair.assignee_id == current_user.id]
     return render_template("aftercare/repairs.html", rows=rows, title=_("My repairs"))
 
@@ -282,11 +282,11 @@ def file_with_photos(project: Project, form, source: str, user: User | None = No
     storage = get_storage()
     try:
         with transaction.savepoint():
-            repair = services.file_repair(project, kind=form.kind.data, description=form.description.data,
+            repair = repair_requests.file_repair(project, kind=form.kind.data, description=form.description.data,
                                           source=source, contact_phone=form.contact_phone.data or "", user=user)
-            written = services.add_repair_photos(repair, uploads, storage)
+            written = repair_requests.add_repair_photos(repair, uploads, storage)
             repair_filed(repair)
-    except services.RepairPhotoRejected as exc:
+    except repair_requests.RepairPhotoRejected as exc:
         return None, _("Photo %(n)s of %(total)s was refused: %(reason)s Nothing was saved; send the request "
                        "again without it or with another photo.", n=exc.number, total=len(uploads),
                        reason=rejection_text(exc.code))
@@ -314,9 +314,9 @@ def _repair_page(repair: RepairRequest, status: int = 200, error: str | None = N
     plan = forms.get("plan") or PlanForm(data={"assignee_id": repair.assignee_id, "visit_on": local_today()})
     plan.assignee_id.choices = _crew_choices()
     return render_template(
-        "aftercare/repair.html", repair=repair, steps=services.repair_clock(repair),
-        overdue={s.name for s in services.repair_overdue(repair)}, photos=services.repair_photos(repair),
-        attempts=services.repair_attempts(repair), plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
+        "aftercare/repair.html", repair=repair, steps=repair_requests.repair_clock(repair),
+        overdue={s.name for s in repair_requests.repair_overdue(repair)}, photos=repair_requests.repair_photos(repair),
+        attempts=repair_requests.repair_attempts(repair), plan=plan, done=forms.get("done") or RepairDoneForm(), follow=forms.get("follow") or FollowUpForm(),
         water_test=repair.kind in warranty.WATER_TEST_KINDS, signatures=record_signatures(REPAIR_RECORD, repair),
         error=error), status
 
@@ -341,7 +341,7 @@ def _repair_step(repair: RepairRequest, change, **forms):
 def contact(repair_id: int):
     """The owner was phoned."""
     repair = get_repair_or_404(repair_id, current_user, "manage")
-    return _repair_step(repair, lambda: services.record_contact(repair))
+    return _repair_step(repair, lambda: repair_requests.record_contact(repair))
 
 
 @bp.post("/repairs/<int:repair_id>/plan")
@@ -354,7 +354,7 @@ def plan(repair_id: int):
     if not form.validate():
         return _repair_page(repair, 422, plan=form)
     assignee = db.session.get(User, form.assignee_id.data)
-    return _repair_step(repair, lambda: services.plan_repair(repair, assignee=assignee, solution=form.solution.data,
+    return _repair_step(repair, lambda: repair_requests.plan_repair(repair, assignee=assignee, solution=form.solution.data,
                                                              visit_on=form.visit_on.data), plan=form)
 
 
@@ -369,7 +369,7 @@ def done(repair_id: int):
     water = {"passed": True, "failed": False}.get(form.water_test.data)
 
     def record() -> None:
-        attempt = services.record_repair(repair, work_done=form.work_done.data, cost=form.cost.data,
+        attempt = repair_requests.record_repair(repair, work_done=form.work_done.data, cost=form.cost.data,
                                          responsibility=form.responsibility.data, water_test_passed=water,
                                          user=current_user)
         if attempt.failed:
@@ -383,7 +383,7 @@ def done(repair_id: int):
 def accept(repair_id: int):
     """The owner's signature is in: the repair is accepted."""
     repair = get_repair_or_404(repair_id, current_user, "work")
-    return _repair_step(repair, lambda: services.accept_repair(repair))
+    return _repair_step(repair, lambda: repair_requests.accept_repair(repair))
 
 
 @bp.post("/repairs/<int:repair_id>/follow-up")
@@ -394,7 +394,7 @@ def follow_up(repair_id: int):
     form = FollowUpForm()
     if not form.validate():
         return _repair_page(repair, 422, follow=form)
-    return _repair_step(repair, lambda: services.follow_up(repair, form.note.data), follow=form)
+    return _repair_step(repair, lambda: repair_requests.follow_up(repair, form.note.data), follow=form)
 
 
 @bp.get("/repair-photos/<int:photo_id>")
@@ -420,7 +420,7 @@ def send_repair_photo(photo: RepairPhoto):
 def deductions():
     """The month-end list: crew repairs charged to the foremen's warranty deposits."""
     month = arg_date("month") or local_today().replace(day=1)
-    rows, totals = services.deductions(month.year, month.month)
+    rows, totals = repair_requests.deductions(month.year, month.month)
     if request.args.get("format") == "csv":
         return csv_response(f"repair-deductions-{month:%Y-%m}.csv",
                             [_("Foreman"), _("Contract no."), _("Repair"), _("Accepted"), _("Cost")],
@@ -435,7 +435,7 @@ def deductions():
 @permission_required("complaints")
 def complaints():
     """Open complaints with their clocks; the figures are the dashboard's and the reports'."""
-    open_rows = [(c, services.complaint_overdue(c)) for c in db.session.scalars(
+    open_rows = [(c, complaint_handling.complaint_overdue(c)) for c in db.session.scalars(
         select(Complaint).where(Complaint.closed_at.is_(None)).order_by(Complaint.received_at))]
     return render_template("aftercare/complaints.html", rows=open_rows)
 
@@ -456,7 +456,7 @@ def new_complaint():
             form.repeat_of.errors = [error_text("bad_repeat")]
         else:
             try:
-                complaint = services.register_complaint(
+                complaint = complaint_handling.register_complaint(
                     project, matter=form.matter.data, description=form.description.data,
                     complained_about=form.complained_about.data or "", user=current_user, repeat_of=first)
             except services.AftercareError as exc:
@@ -479,8 +479,8 @@ def _complaint_page(complaint: Complaint, status: int = 200, error: str | None =
     pass_form = forms.get("pass_form") or PassOnForm(data={"handler_id": complaint.handler_id})
     pass_form.handler_id.choices = _handler_choices()
     return render_template(
-        "aftercare/complaint.html", complaint=complaint, steps=services.complaint_clock(complaint),
-        overdue={s.name for s in services.complaint_overdue(complaint)}, pass_form=pass_form,
+        "aftercare/complaint.html", complaint=complaint, steps=complaint_handling.complaint_clock(complaint),
+        overdue={s.name for s in complaint_handling.complaint_overdue(complaint)}, pass_form=pass_form,
         answer_form=forms.get("answer_form") or AnswerForm(), close_form=forms.get("close_form") or CloseForm(),
         error=error), status
 
@@ -514,7 +514,7 @@ def pass_on(complaint_id: int):
 
 def _pass_on(complaint: Complaint, handler: User) -> None:
     """Pass on, and tell the department head (unless he passed it on to himself)."""
-    services.pass_on(complaint, handler)
+    complaint_handling.pass_on(complaint, handler)
     if handler.id != current_user.id:
         complaint_passed_on(complaint)
 
@@ -527,7 +527,7 @@ def answer(complaint_id: int):
     form = AnswerForm()
     if not form.validate():
         return _complaint_page(complaint, 422, answer_form=form)
-    return _complaint_step(complaint, lambda: services.answer_complaint(complaint, form.answer.data),
+    return _complaint_step(complaint, lambda: complaint_handling.answer_complaint(complaint, form.answer.data),
                            answer_form=form)
 
 
@@ -539,5 +539,5 @@ def close(complaint_id: int):
     form = CloseForm()
     if not form.validate():
         return _complaint_page(complaint, 422, close_form=form)
-    return _complaint_step(complaint, lambda: services.close_complaint(
+    return _complaint_step(complaint, lambda: complaint_handling.close_complaint(
         complaint, form.return_visit.data, form.satisfied.data == "yes"), close_form=form)

@@ -9,7 +9,7 @@ Complaints: {complaint_mine} was passed on to the logged-in user (whatever his r
 head), {complaint_repeat} is a second complaint whose first one he handled, {complaint_other} was
 passed on to somebody else. He sees the first two and answers his own; office does everything.
 """
-from portal.aftercare import services
+from portal.aftercare import complaint_handling, services
 from portal.auth.roles import Role
 from tests.factories import make_project, make_user
 from tests.test_access_matrix import ALL_ROLES, DENIED, HIDDEN, expect
@@ -82,14 +82,14 @@ def complaint_ids(user) -> dict:
     project = make_project()
 
     def passed_on(to, repeat_of=None):
-        complaint = services.register_complaint(project, matter="噪音", description="周末施工", complained_about="",
+        complaint = complaint_handling.register_complaint(project, matter="噪音", description="周末施工", complained_about="",
                                                 user=office, repeat_of=repeat_of)
-        services.pass_on(complaint, to)
+        complaint_handling.pass_on(complaint, to)
         return complaint
 
     first = passed_on(head)
-    services.answer_complaint(first, "已调整施工时间")
-    services.close_complaint(first, "业主认可", True)
+    complaint_handling.answer_complaint(first, "已调整施工时间")
+    complaint_handling.close_complaint(first, "业主认可", True)
     return {"complaint_mine": passed_on(head).id, "complaint_repeat": passed_on(other_head, repeat_of=first).id,
             "complaint_other": passed_on(other_head).id}
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 import pytest
 
 from portal import create_app
-from portal.aftercare import services
+from portal.aftercare import complaint_handling, services
 from portal.aftercare.warranty import WarrantyConfigError
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -18,11 +18,11 @@ def test_send_aftercare_reminders_command(app):
     offices = [make_user(Role.OFFICE), make_user(Role.OFFICE)]
     head = make_user(Role.PROJECT_MANAGER)
     three_days_ago = utcnow() - timedelta(days=3)
-    waiting = services.register_complaint(make_project(), matter="噪音", description="周末施工", complained_about="",
+    waiting = complaint_handling.register_complaint(make_project(), matter="噪音", description="周末施工", complained_about="",
                                           user=offices[0])  # never passed on: both steps overdue
-    answered_late = services.register_complaint(make_project(), matter="漏水", description="厨房漏水",
+    answered_late = complaint_handling.register_complaint(make_project(), matter="漏水", description="厨房漏水",
                                                 complained_about="", user=offices[0])
-    services.pass_on(answered_late, head)  # passed on at once, never answered: the answer is overdue
+    complaint_handling.pass_on(answered_late, head)  # passed on at once, never answered: the answer is overdue
     waiting.received_at = answered_late.received_at = three_days_ago
     answered_late.passed_on_at = three_days_ago + timedelta(minutes=1)
     db.session.flush()

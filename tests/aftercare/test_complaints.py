@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from portal import create_app
-from portal.aftercare import services
+from portal.aftercare import complaint_handling, services
 from portal.aftercare.complaint_penalty import RepeatPenalty, RepeatPenaltyConfigError, parse_rule
 from portal.aftercare.models import Complaint
 from portal.auth.roles import Role
@@ -18,16 +18,16 @@ from tests.factories import make_finished_inspection, make_project, make_user
 
 def handled(project, office, head) -> Complaint:
     """A complaint that went through a complete round, handled by ``head``."""
-    first = services.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
+    first = complaint_handling.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
                                         user=office)
-    services.pass_on(first, head)
-    services.answer_complaint(first, "已安排重铺")
-    services.close_complaint(first, "业主认可", True)
+    complaint_handling.pass_on(first, head)
+    complaint_handling.answer_complaint(first, "已安排重铺")
+    complaint_handling.close_complaint(first, "业主认可", True)
     return first
 
 
 def repeat(first: Complaint, office) -> Complaint:
-    return services.register_complaint(first.project, matter=first.matter, description="又起拱了", complained_about="",
+    return complaint_handling.register_complaint(first.project, matter=first.matter, description="又起拱了", complained_about="",
                                        user=office, repeat_of=first)
 
 
@@ -70,9 +70,9 @@ def test_second_complaint_records_a_general_fault_against_the_first_handler():
         head.id, "general_fault", "complaint_handler", f"complaint_{first.id}_repeat", None)
     assert (penalty.project_id, penalty.inspection_id) == (inspection.project_id, inspection.id)
     assert penalty.annulled_at is None
-    services.pass_on(second, make_user(Role.FOREMAN))
-    services.answer_complaint(second, "重铺")
-    services.close_complaint(second, "业主认可", True)
+    complaint_handling.pass_on(second, make_user(Role.FOREMAN))
+    complaint_handling.answer_complaint(second, "重铺")
+    complaint_handling.close_complaint(second, "业主认可", True)
     repeat(first, office)  # a third complaint about the first handling records no second fault
     assert db.session.query(Penalty).count() == 1
 

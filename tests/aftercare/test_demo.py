@@ -3,7 +3,7 @@ from sqlalchemy import func, select
 
 from portal.aftercare.demo import seed_aftercare_demo
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
-from portal.aftercare import services
+from portal.aftercare import repair_requests, services
 from portal.auth.roles import Role
 from portal.extensions import db
 from tests.factories import issue_certificate, make_signed_inspection, make_user
@@ -18,7 +18,7 @@ def test_seed_hands_over_a_certified_project_once(app, storage):
     acceptance = db.session.scalar(select(CompletionAcceptance))
     assert acceptance.is_handed_over and acceptance.project_id == inspection.project_id
     repairs = db.session.scalars(select(RepairRequest)).all()
-    assert any(services.repair_overdue(r) for r in repairs)
+    assert any(repair_requests.repair_overdue(r) for r in repairs)
     assert db.session.scalar(select(Complaint)).closed_at is not None
     counts = [db.session.scalar(select(func.count()).select_from(m)) for m in (CompletionAcceptance, RepairRequest,
                                                                                 Complaint)]

@@ -4,7 +4,7 @@ warranty card and repairs, the handover reuses the link, and revoking it makes t
 """
 from __future__ import annotations
 
-from portal.aftercare import services
+from portal.aftercare import owner_links, repair_requests, services
 from portal.aftercare.models import OwnerLink, RepairPhoto, RepairRequest
 from portal.auth.roles import Role
 from portal.certificates.services import OWNER_PAGES
@@ -39,8 +39,8 @@ def test_issuing_the_certificate_gives_the_project_its_owners_link(storage):
     certificate = certified(storage)
     [link] = links_of(certificate.project)
     token = certificate.facts["owner_url"].rpartition("/owner/")[2]
-    assert services.resolve_owner_link(token) == (link, "active")
-    assert services.printed_owner_link(certificate.project) == (link, token)
+    assert owner_links.resolve_owner_link(token) == (link, "active")
+    assert owner_links.printed_owner_link(certificate.project) == (link, token)
 
 
 def test_the_public_verification_page_does_not_show_the_owners_link(client, storage):
@@ -52,7 +52,7 @@ def test_the_public_verification_page_does_not_show_the_owners_link(client, stor
 def test_a_project_with_a_printed_link_keeps_it_for_the_next_certificate(app, storage):
     certificate = certified(storage)
     with app.test_request_context():
-        again = services.owner_url_for_certificate(certificate.project, make_user(Role.OFFICE))
+        again = owner_links.owner_url_for_certificate(certificate.project, make_user(Role.OFFICE))
     assert again == certificate.facts["owner_url"]
     assert len(links_of(certificate.project)) == 1
 
@@ -82,7 +82,7 @@ def test_before_the_handover_the_owner_cannot_file_a_repair(client, storage):
 def test_another_projects_ids_behind_the_printed_link_are_404(client, storage):
     certificate = certified(storage)
     other = certified(storage)
-    other_repair = services.file_repair(other.project, kind="general", description="别家的问题", source="phone")
+    other_repair = repair_requests.file_repair(other.project, kind="general", description="别家的问题", source="phone")
     photo = RepairPhoto(repair_id=other_repair.id, original_key="x", display_key="x", sha256="0" * 64)
     db.session.add(photo)
     db.session.commit()
@@ -94,13 +94,13 @@ def test_another_projects_ids_behind_the_printed_link_are_404(client, storage):
 
 def test_the_handover_reuses_the_printed_link(client, app, storage):
     acceptance = accepted(storage)
-    certificate = services.valid_certificate(acceptance.project)
+    certificate = owner_links.valid_certificate(acceptance.project)
     [printed] = links_of(acceptance.project)
     with app.test_request_context():
         result = paid_and_handed_over(acceptance, storage, fake_card)
     db.session.commit()
     assert result.link.id == printed.id and links_of(acceptance.project) == [printed]
-    assert services.owner_url(result.token) == certificate.facts["owner_url"]
+    assert owner_links.owner_url(result.token) == certificate.facts["owner_url"]
     with storage.open(result.card_key) as handle:  # the card prints the same link
         assert handle.read().endswith(certificate.facts["owner_url"].encode())
     html = client.get(_path(certificate.facts["owner_url"])).text
@@ -109,7 +109,7 @@ def test_the_handover_reuses_the_printed_link(client, app, storage):
 
 def test_a_revoked_printed_link_answers_410_and_the_handover_gives_a_new_one(client, app, storage, login_as):
     acceptance = accepted(storage)
-    printed_url = services.valid_certificate(acceptance.project).facts["owner_url"]
+    printed_url = owner_links.valid_certificate(acceptance.project).facts["owner_url"]
     [printed] = links_of(acceptance.project)
     login_as(Role.OFFICE)
     assert client.post(f"/owner-links/{printed.id}/revoke").status_code == 303
@@ -117,25 +117,25 @@ def test_a_revoked_printed_link_answers_410_and_the_handover_gives_a_new_one(cli
     response = client.get(_path(printed_url))
     assert response.status_code == 410 and "撤销" in response.text
     assert client.get(_path(printed_url) + "/certificate.pdf").status_code == 410
-    assert services.printed_owner_link(acceptance.project) is None
+    assert owner_links.printed_owner_link(acceptance.project) is None
     with app.test_request_context():
         result = paid_and_handed_over(acceptance, storage, fake_card)
     db.session.commit()
-    assert result.link.id != printed.id and services.owner_url(result.token) != printed_url
-    assert client.get(_path(services.owner_url(result.token))).status_code == 200
+    assert result.link.id != printed.id and owner_links.owner_url(result.token) != printed_url
+    assert client.get(_path(owner_links.owner_url(result.token))).status_code == 200
     assert client.get(_path(printed_url)).status_code == 410
 
 
 def test_a_certificate_printed_without_the_owners_page_gets_a_new_link_at_handover(app, storage):
     acceptance = accepted(storage)
-    certificate = services.valid_certificate(acceptance.project)
+    certificate = owner_links.valid_certificate(acceptance.project)
     certificate.facts = {k: v for k, v in certificate.facts.items() if k != "owner_url"}  # issued before it
     [printed] = links_of(acceptance.project)
     printed.revoked_at = printed.created_at  # and no link known from it
     db.session.commit()
     with app.test_request_context():
         result = paid_and_handed_over(acceptance, storage, fake_card)
-    assert result.link.id != printed.id and services.resolve_owner_link(result.token)[1] == "active"
+    assert result.link.id != printed.id and owner_links.resolve_owner_link(result.token)[1] == "active"
 
 
 def test_office_sees_and_can_withdraw_the_printed_link_before_the_completion_acceptance(client, storage,

@@ -7,7 +7,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from portal.aftercare import services, signing
+from portal.aftercare import complaint_handling, owner_links, repair_requests, services, signing
 from portal.aftercare.figures import complaint_figures
 from portal.aftercare.notify import send_aftercare_reminders
 from portal.auth.roles import Role
@@ -43,7 +43,7 @@ def test_handover_moves_the_project_and_starts_the_warranty(handed):
     assert acceptance.warranty_start == acceptance.accepted_on == local_today()
     assert acceptance.warranty_months["waterproofing"] == 60
     assert acceptance.card_number.startswith(f"BX-{local_today().year}-")
-    link, state = services.resolve_owner_link(result.token)
+    link, state = owner_links.resolve_owner_link(result.token)
     assert link.id == result.link.id and state == "active"
 
 
@@ -58,50 +58,50 @@ def test_warranty_card_pdf_has_extractable_chinese_and_the_owner_qr(app, storage
 
 def test_owner_link_states(handed):
     acceptance, result = handed
-    assert services.resolve_owner_link(result.token + "x")[1] == "invalid"
+    assert owner_links.resolve_owner_link(result.token + "x")[1] == "invalid"
     result.link.expires_at = utcnow() - timedelta(seconds=1)
-    assert services.resolve_owner_link(result.token)[1] == "expired"
+    assert owner_links.resolve_owner_link(result.token)[1] == "expired"
     result.link.expires_at = utcnow() + timedelta(days=1)
-    services.revoke_owner_link(result.link)
-    assert services.resolve_owner_link(result.token)[1] == "revoked"
+    owner_links.revoke_owner_link(result.link)
+    assert owner_links.resolve_owner_link(result.token)[1] == "revoked"
 
 
 def test_repair_in_and_out_of_warranty(app, storage):
     acceptance, _ = handed_over(app, storage, render=lambda a, u: b"%PDF",
                                 accepted_on=local_today() - timedelta(days=800))
     project = acceptance.project
-    general = services.file_repair(project, kind="general", description="门框开裂", source="phone")
-    leak = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="owner_page")
+    general = repair_requests.file_repair(project, kind="general", description="门框开裂", source="phone")
+    leak = repair_requests.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="owner_page")
     assert general.in_warranty is False and general.warranty_months == 24
     assert leak.in_warranty is True and leak.warranty_months == 60
-    before = services.file_repair(make_project(), kind="general", description="x", source="phone")
+    before = repair_requests.file_repair(make_project(), kind="general", description="x", source="phone")
     assert before.in_warranty is None
 
 
 def test_leak_repair_flow_with_water_test_signature_and_deduction(handed, storage):
     acceptance, _ = handed
     project = acceptance.project
-    repair = services.file_repair(project, kind="waterproofing", description="卫生间漏水", source="owner_page")
-    photo, keys = services.add_repair_photo(repair, make_image_bytes(), storage)
+    repair = repair_requests.file_repair(project, kind="waterproofing", description="卫生间漏水", source="owner_page")
+    photo, keys = repair_requests.add_repair_photo(repair, make_image_bytes(), storage)
     assert storage.exists(photo.display_key) and len(keys) == 2
-    services.record_contact(repair)
+    repair_requests.record_contact(repair)
     with pytest.raises(services.AftercareError):
-        services.record_repair(repair, work_done="x", cost=Decimal("1"), responsibility="crew", water_test_passed=True)
-    services.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
+        repair_requests.record_repair(repair, work_done="x", cost=Decimal("1"), responsibility="crew", water_test_passed=True)
+    repair_requests.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
     with pytest.raises(services.AftercareError) as exc:
-        services.record_repair(repair, work_done="重做", cost=Decimal("300"), responsibility="crew",
+        repair_requests.record_repair(repair, work_done="重做", cost=Decimal("300"), responsibility="crew",
                                water_test_passed=None)
     assert exc.value.code == "water_test_required"
-    services.record_repair(repair, work_done="重做防水层", cost=Decimal("300.00"), responsibility="crew",
+    repair_requests.record_repair(repair, work_done="重做防水层", cost=Decimal("300.00"), responsibility="crew",
                            water_test_passed=True)
     with pytest.raises(services.AftercareError):
-        services.accept_repair(repair)  # the owner has not signed
+        repair_requests.accept_repair(repair)  # the owner has not signed
     make_signature("repair", repair, "owner", user=project.foreman, storage=storage, signer_name="王业主")
-    services.accept_repair(repair)
-    services.follow_up(repair, "业主满意")
+    repair_requests.accept_repair(repair)
+    repair_requests.follow_up(repair, "业主满意")
     assert repair.status == "closed" and repair.charged_foreman_id == project.foreman_id
     today = services.local_naive(repair.accepted_at).date()
-    rows, totals = services.deductions(today.year, today.month)
+    rows, totals = repair_requests.deductions(today.year, today.month)
     assert [(r.repair_id, r.cost) for r in rows] == [(repair.id, Decimal("300.00"))]
     assert totals == {project.foreman.display_name: Decimal("300.00")}
 
@@ -109,10 +109,10 @@ def test_leak_repair_flow_with_water_test_signature_and_deduction(handed, storag
 def test_overdue_repairs_are_reminded_once(handed):
     acceptance, _ = handed
     office = make_user(Role.OFFICE)
-    repair = services.file_repair(acceptance.project, kind="general", description="墙面开裂", source="phone")
+    repair = repair_requests.file_repair(acceptance.project, kind="general", description="墙面开裂", source="phone")
     repair.received_at = utcnow() - timedelta(days=2)
     db.session.flush()
-    assert {s.name for s in services.repair_overdue(repair)} == {"contact", "plan"}
+    assert {s.name for s in repair_requests.repair_overdue(repair)} == {"contact", "plan"}
     first = send_aftercare_reminders()
     assert first >= 4 and send_aftercare_reminders() == 0
     texts = [n.text for n in db.session.query(Notification).filter_by(user_id=office.id, kind="repair_overdue")]
@@ -122,23 +122,23 @@ def test_overdue_repairs_are_reminded_once(handed):
 def test_complaint_round_and_repeat_flags_the_handler():
     project = make_project()
     office, head = make_user(Role.OFFICE), make_user(Role.PROJECT_MANAGER)
-    first = services.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
+    first = complaint_handling.register_complaint(project, matter="地板起拱", description="客厅地板起拱", complained_about="工长",
                                         user=office)
     with pytest.raises(services.AftercareError) as exc:  # still being handled: a chase, not a second complaint
-        services.register_complaint(project, matter="地板起拱", description="催办", complained_about="", user=office,
+        complaint_handling.register_complaint(project, matter="地板起拱", description="催办", complained_about="", user=office,
                                     repeat_of=first)
     assert exc.value.code == "first_still_open"
-    services.pass_on(first, head)
-    services.answer_complaint(first, "已安排重铺")
-    services.close_complaint(first, "业主认可", True)
-    repeat = services.register_complaint(project, matter="地板起拱", description="又起拱了", complained_about="",
+    complaint_handling.pass_on(first, head)
+    complaint_handling.answer_complaint(first, "已安排重铺")
+    complaint_handling.close_complaint(first, "业主认可", True)
+    repeat = complaint_handling.register_complaint(project, matter="地板起拱", description="又起拱了", complained_about="",
                                          user=office, repeat_of=first)
     assert first.handler_flagged_at is not None and repeat.repeat_of_id == first.id
     figures = complaint_figures(local_today() - timedelta(days=1), local_today(), utcnow())
     assert (figures.received, figures.open, figures.closed, figures.repeats) == (2, 1, 1, 1)
     assert figures.by_foreman[0].received == 2
     with pytest.raises(services.AftercareError):
-        services.register_complaint(make_project(), matter="x", description="y", complained_about="", user=office,
+        complaint_handling.register_complaint(make_project(), matter="x", description="y", complained_about="", user=office,
                                     repeat_of=first)
 
 
@@ -158,40 +158,40 @@ def test_a_failed_water_test_sends_the_repair_back_until_a_test_passes(handed, s
     acceptance, _ = handed
     project = acceptance.project
     crew = make_user(Role.FOREMAN)
-    repair = services.file_repair(project, kind="plumbing", description="厨房下水管滴水", source="phone")
-    services.plan_repair(repair, assignee=crew, solution="更换密封圈", visit_on=local_today())
-    failed = services.record_repair(repair, work_done="换密封圈", cost=Decimal("80"), responsibility="crew",
+    repair = repair_requests.file_repair(project, kind="plumbing", description="厨房下水管滴水", source="phone")
+    repair_requests.plan_repair(repair, assignee=crew, solution="更换密封圈", visit_on=local_today())
+    failed = repair_requests.record_repair(repair, work_done="换密封圈", cost=Decimal("80"), responsibility="crew",
                                     water_test_passed=False, user=crew)
     assert failed.failed and failed.recorded_by_id == crew.id
     assert repair.status == "open" and repair.repaired_at is None and repair.responsibility is None
     assert not signing.repair_ready(repair)  # the owner cannot sign a repair that still leaks
     with pytest.raises(services.AftercareError) as exc:
-        services.accept_repair(repair)
+        repair_requests.accept_repair(repair)
     assert exc.value.code == "not_repaired"
-    assert {s.name for s in services.repair_clock(repair) if s.due is not None} == {"contact", "plan"}
+    assert {s.name for s in repair_requests.repair_clock(repair) if s.due is not None} == {"contact", "plan"}
 
-    again = services.record_repair(repair, work_done="更换整段下水管", cost=Decimal("260"), responsibility="crew",
+    again = repair_requests.record_repair(repair, work_done="更换整段下水管", cost=Decimal("260"), responsibility="crew",
                                    water_test_passed=True, user=crew)
-    assert [a.water_test_passed for a in services.repair_attempts(repair)] == [False, True]
-    assert services.repair_attempts(repair)[0].work_done == "换密封圈"
+    assert [a.water_test_passed for a in repair_requests.repair_attempts(repair)] == [False, True]
+    assert repair_requests.repair_attempts(repair)[0].work_done == "换密封圈"
     assert repair.status == "repaired" and repair.work_done == "更换整段下水管" and repair.cost == Decimal("260")
     assert repair.repaired_at == again.recorded_at and signing.repair_ready(repair)
     with pytest.raises(services.AftercareError) as exc:  # repaired: no third recording
-        services.record_repair(repair, work_done="x", cost=Decimal("0"), responsibility="crew", water_test_passed=True)
+        repair_requests.record_repair(repair, work_done="x", cost=Decimal("0"), responsibility="crew", water_test_passed=True)
     assert exc.value.code == "not_open"
     make_signature("repair", repair, "owner", user=crew, storage=storage, signer_name="王业主")
-    services.accept_repair(repair)
+    repair_requests.accept_repair(repair)
     assert repair.status == "accepted"
 
 
 def test_repairs_without_a_water_test_keep_their_one_recording(handed):
     acceptance, _ = handed
-    repair = services.file_repair(acceptance.project, kind="general", description="门吸脱落", source="phone")
-    services.plan_repair(repair, assignee=acceptance.project.foreman, solution="重装", visit_on=local_today())
-    attempt = services.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
+    repair = repair_requests.file_repair(acceptance.project, kind="general", description="门吸脱落", source="phone")
+    repair_requests.plan_repair(repair, assignee=acceptance.project.foreman, solution="重装", visit_on=local_today())
+    attempt = repair_requests.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
                                      water_test_passed=False)  # no water test for this kind: ignored
     assert attempt.water_test_passed is None and not attempt.failed and repair.status == "repaired"
-    assert services.repair_attempts(repair) == [attempt]
+    assert repair_requests.repair_attempts(repair) == [attempt]
 
 
 def test_the_card_follows_the_final_payment_and_the_warranty_the_acceptance(app, storage):
@@ -222,13 +222,13 @@ def test_the_card_follows_the_final_payment_and_the_warranty_the_acceptance(app,
 
 def test_repair_photos_are_stored_all_or_none(handed, storage):
     acceptance, _ = handed
-    repair = services.file_repair(acceptance.project, kind="general", description="墙裂", source="phone")
-    with pytest.raises(services.RepairPhotoRejected) as exc:
-        services.add_repair_photos(repair, [make_image_bytes(), make_image_bytes(), b"junk"], storage)
+    repair = repair_requests.file_repair(acceptance.project, kind="general", description="墙裂", source="phone")
+    with pytest.raises(repair_requests.RepairPhotoRejected) as exc:
+        repair_requests.add_repair_photos(repair, [make_image_bytes(), make_image_bytes(), b"junk"], storage)
     assert (exc.value.number, exc.value.code) == (3, "not_an_image")
     assert not any(p.is_file() for p in (storage.root / "repairs").rglob("*"))
     with pytest.raises(services.AftercareError) as too_many:
-        services.add_repair_photos(repair, [b"x"] * 7, storage)
+        repair_requests.add_repair_photos(repair, [b"x"] * 7, storage)
     assert too_many.value.code == "too_many_photos"
 
 
@@ -242,7 +242,7 @@ def test_the_warranty_cards_qr_code_leads_to_the_owners_page(app, storage):
     page = _card_reader(storage, result).pages[0]
     [qr] = [image.image for image in page.images if image.image.width == image.image.height]
     with app.test_request_context():
-        owner_url = services.owner_url(result.token)
+        owner_url = owner_links.owner_url(result.token)
     assert owner_url.startswith("https://portal.test/owner/")
     assert qr_points_to(qr, owner_url)
     assert not qr_points_to(qr, owner_url[:-1] + ("A" if owner_url[-1] != "A" else "B"))  # it can tell links apart

@@ -2,7 +2,7 @@
 from decimal import Decimal
 import io
 
-from portal.aftercare import services
+from portal.aftercare import owner_links, repair_requests, services
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairRequest
 from portal.auth.roles import Role
 from portal.extensions import db
@@ -89,7 +89,7 @@ def test_office_enters_a_phone_call_and_runs_the_repair(client, login_as, storag
 
 def test_crew_leader_sees_only_his_repairs(client, login_as, storage):
     acceptance = accepted(storage)
-    repair = services.file_repair(acceptance.project, kind="general", description="x", source="phone")
+    repair = repair_requests.file_repair(acceptance.project, kind="general", description="x", source="phone")
     db.session.commit()
     foreman = acceptance.project.foreman
     login_as(foreman)
@@ -131,9 +131,9 @@ def test_a_crew_leader_from_another_site_collects_the_owners_signature(client, l
     acceptance = accepted(storage)
     project = acceptance.project
     crew = make_user(Role.FOREMAN)
-    repair = services.file_repair(project, kind="general", description="门吸脱落", source="phone")
-    services.plan_repair(repair, assignee=crew, solution="重装", visit_on=local_today())
-    services.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
+    repair = repair_requests.file_repair(project, kind="general", description="门吸脱落", source="phone")
+    repair_requests.plan_repair(repair, assignee=crew, solution="重装", visit_on=local_today())
+    repair_requests.record_repair(repair, work_done="已重装", cost=Decimal("0"), responsibility="company",
                            water_test_passed=None)
     db.session.commit()
     login_as(crew)
@@ -158,8 +158,8 @@ def test_the_acceptance_needs_the_warranty_explained(client, login_as, storage):
 def test_a_failed_water_test_is_redone_through_the_pages(client, login_as, storage):
     acceptance = accepted(storage)
     project = acceptance.project
-    repair = services.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="phone")
-    services.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
+    repair = repair_requests.file_repair(project, kind="waterproofing", description="卫生间漏水到楼下", source="phone")
+    repair_requests.plan_repair(repair, assignee=project.foreman, solution="重做防水", visit_on=local_today())
     db.session.commit()
     login_as(project.foreman)
     base = f"/repairs/{repair.id}"
@@ -178,7 +178,7 @@ def test_a_failed_water_test_is_redone_through_the_pages(client, login_as, stora
     db.session.expire_all()
     repair = db.session.get(RepairRequest, repair.id)
     assert repair.status == "repaired" and repair.work_done == "整体重做防水层"
-    assert [a.water_test_passed for a in services.repair_attempts(repair)] == [False, True]
+    assert [a.water_test_passed for a in repair_requests.repair_attempts(repair)] == [False, True]
     html = client.get(base).text
     assert "局部补刷防水涂料" in html and "整体重做防水层" in html and 'id="redo"' not in html
     assert "data-sign-form" in client.get(f"/signatures/repair/{repair.id}").text
@@ -188,7 +188,7 @@ def test_finance_records_the_final_payment_then_the_card_is_issued(client, login
     acceptance = accepted(storage)
     db.session.commit()
     page = f"/projects/{acceptance.project_id}/completion"
-    owner_page = f"/owner/{services.printed_owner_link(acceptance.project)[1]}"
+    owner_page = f"/owner/{owner_links.printed_owner_link(acceptance.project)[1]}"
     login_as(acceptance.inspector)
     html = client.get(page).text
     assert 'id="hand-over"' not in html and 'id="hand-over-waits"' in html and "final-payment-form" not in html
@@ -239,7 +239,7 @@ def test_office_enters_a_phone_call_with_the_photos_the_owner_sent(client, login
                            content_type="multipart/form-data")
     assert response.status_code == 303
     repair = db.session.query(RepairRequest).filter_by(project_id=project.id).one()
-    photos = services.repair_photos(repair)
+    photos = repair_requests.repair_photos(repair)
     assert len(photos) == 2 and all(storage.exists(p.display_key) for p in photos)
     assert client.get(f"/repairs/{repair.id}").text.count('class="thumb"') == 2
 
@@ -257,7 +257,7 @@ def test_a_phone_call_over_the_request_limit_shows_the_form_again_with_a_clear_m
     assert response.status_code == 413
     assert "照片合计过大：总共最多 20 MB，请少选几张。" in response.text and 'id="phone-repair-form"' in response.text
     assert db.session.query(RepairRequest).filter_by(project_id=project.id).count() == 0
-    repair = services.file_repair(project, kind="general", description="x", source="phone")
+    repair = repair_requests.file_repair(project, kind="general", description="x", source="phone")
     db.session.commit()
     elsewhere = client.post(f"/repairs/{repair.id}/plan", data=data, content_type=content_type)
     assert elsewhere.status_code == 413 and "照片合计过大" not in elsewhere.text  # the portal's usual 413

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from portal.aftercare import services as aftercare
+from portal.aftercare import complaint_handling, repair_requests, services as aftercare
 from portal.aftercare.models import CompletionAcceptance, Complaint, RepairPhoto, RepairRequest
 from portal.api.models import ApiToken
 from portal.auth.models import User
@@ -170,10 +170,10 @@ def _aftercare(world: World, project, users: dict, description: str, matter: str
         make_signature("completion", acceptance, slot, user=user)
     aftercare.record_final_payment(acceptance, office, paid_on=acceptance.accepted_on)
     handover = aftercare.hand_over(acceptance, office, get_storage(), lambda _acceptance, _url: b"%PDF-1.7 card")
-    repair = aftercare.file_repair(project, kind="waterproofing", description=description, source="owner_page",
+    repair = repair_requests.file_repair(project, kind="waterproofing", description=description, source="owner_page",
                                    contact_phone="+86 139-1234-5678 000 0000 00"[:30])
-    photo, _keys = aftercare.add_repair_photo(repair, make_image_bytes(), get_storage())
-    aftercare.register_complaint(project, matter=matter, description=description, complained_about=matter[:100],
+    photo, _keys = repair_requests.add_repair_photo(repair, make_image_bytes(), get_storage())
+    complaint_handling.register_complaint(project, matter=matter, description=description, complained_about=matter[:100],
                                  user=office)
     world.add_value("token", handover.token)
     world.pairs.setdefault(("token", "repair_id"), []).append((handover.token, repair.id))

@@ -34,7 +34,7 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 from portal import create_app
-from portal.aftercare import services as aftercare
+from portal.aftercare import owner_links, repair_requests, services as aftercare
 from portal.aftercare.card import render_card_pdf
 from portal.auth.models import User
 from portal.auth.roles import Role
@@ -104,9 +104,9 @@ with app.app_context(), app.test_request_context():
                  ("foreman", foreman, foreman.display_name), ("inspector", inspector, inspector.display_name)])
         aftercare.record_final_payment(acceptance, office, paid_on=today)
         handover = aftercare.hand_over(acceptance, office, get_storage(), render_card_pdf)
-        result["owner_url"] = aftercare.owner_url(handover.token)
+        result["owner_url"] = owner_links.owner_url(handover.token)
     if args.get("repair"):
-        repair = aftercare.file_repair(project, kind="plumbing", description=args["repair"], source="owner_page")
+        repair = repair_requests.file_repair(project, kind="plumbing", description=args["repair"], source="owner_page")
         repair.received_at = repair.received_at - timedelta(hours=30)
         result["repair_id"] = repair.id
     db.session.commit()
