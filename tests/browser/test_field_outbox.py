@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -528,16 +529,22 @@ def test_own_changes_of_one_item_offline_never_conflict_with_each_other(page: Pa
     assert found["changes"][f"{item_id}:outcome"] == 3
 
 
-def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns(page: Page, live_server, tmp_path):
-    data = make_inspection(live_server, "T26120611", own_project=True)
-    inspection_id = data["id"]
-    photo = tmp_path / "wrong.jpg"
+def failed_item_ready_for_a_photo(page: Page, live_server, contract_no: str, photo: Path) -> tuple[int, int]:
+    """A new inspection of the inspector's with its checklist open and its first item failed and
+    saved (the server's item, with its photo form, is in place before a photo), and ``photo`` written."""
+    inspection_id = make_inspection(live_server, contract_no, own_project=True)["id"]
     photo.write_bytes(photo_jpeg())
     login(page, "inspector")
     open_checklist(page, inspection_id)
     item_id = check_items(page, 1)[0]
     tap_queued(page, item_id, "fail")
-    expect_all_saved(page)  # the server's item (with its photo form) is in place before the photo
+    expect_all_saved(page)
+    return inspection_id, item_id
+
+
+def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns(page: Page, live_server, tmp_path):
+    photo = tmp_path / "wrong.jpg"
+    inspection_id, item_id = failed_item_ready_for_a_photo(page, live_server, "T26120611", photo)
     li = item(page, item_id)
     li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
     expect(li.locator(".photo-grid li.photo")).to_have_count(1, timeout=30_000)
@@ -897,15 +904,8 @@ def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: 
 
 
 def test_a_photo_upload_cut_off_on_the_way_is_sent_again_and_arrives_once(page: Page, live_server, tmp_path):
-    data = make_inspection(live_server, "T26120621", own_project=True)
-    inspection_id = data["id"]
     photo = tmp_path / "crack.jpg"
-    photo.write_bytes(photo_jpeg())
-    login(page, "inspector")
-    open_checklist(page, inspection_id)
-    item_id = check_items(page, 1)[0]
-    tap_queued(page, item_id, "fail")
-    expect_all_saved(page)
+    inspection_id, item_id = failed_item_ready_for_a_photo(page, live_server, "T26120621", photo)
     cut = []
 
     def cut_off(route):
