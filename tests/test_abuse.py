@@ -26,7 +26,7 @@ from tests.factories import make_project, make_user
 from tests.hostile import HOSTILE, IMG, SCRIPT
 from tests.hostile import call as _call
 from tests.hostile import label as _label
-from tests.test_access_matrix import ANON, LOGIN, MATRIX, _inspection_ids
+from tests.test_access_matrix import ANON, LOGIN, MATRIX, _inspection_ids, feature_ids
 
 pytestmark = pytest.mark.fault
 
@@ -69,8 +69,8 @@ def _params(method, rows):
     return [pytest.param(url, endpoint, role, id=f"{method} {url} as {role}") for url, endpoint, role in rows]
 
 
-def _setup(role):
-    """The matrix's objects for ``role``: (user or None, ids for the URL placeholders)."""
+def _setup(role, url: str):
+    """The matrix's objects for ``role``: (user or None, ids for the placeholders of ``url``)."""
     user = None if role in (None, ANON) else make_user(role)
     own = make_project(foreman=user if role == Role.FOREMAN else None,
                        project_manager=user if role == Role.PROJECT_MANAGER else None)
@@ -78,6 +78,7 @@ def _setup(role):
     someone = make_user(Role.INSPECTOR)
     ids = {"own": own.id, "other": other.id, "user": someone.id}
     ids.update(_inspection_ids(user if role == Role.INSPECTOR else None))
+    ids.update(feature_ids(url, user))
     db.session.commit()
     return user, ids
 
@@ -118,7 +119,7 @@ def _form_fields(client, url: str) -> list[str]:
 
 @pytest.mark.parametrize("url, endpoint, role", _params("POST", POST_ROWS))
 def test_hostile_form_posts(client, url, endpoint, role):
-    user, ids = _setup(role)
+    user, ids = _setup(role, url)
     target = url.format(**ids)
     _login(client, user)
     fields = _form_fields(client, target)
@@ -149,7 +150,7 @@ QUERY_KEYS = ["project", "q", "page", "from", "to", "month", "start", "end", "da
 
 @pytest.mark.parametrize("url, endpoint, role", _params("GET", GET_ROWS))
 def test_hostile_query_strings(client, url, endpoint, role):
-    user, ids = _setup(role)
+    user, ids = _setup(role, url)
     target = url.format(**ids).split("?")[0]
     heavy = target.endswith(("/pdf", ".zip", ".ics")) or "/original" in target or "/thumb" in target
     values = [SCRIPT, "a" * 100_000, "-99999999999999999999", "\x00", "😀"] if heavy else HOSTILE

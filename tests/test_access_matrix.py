@@ -84,6 +84,15 @@ def _feature_rows() -> list:
 MATRIX.extend(_feature_rows())
 
 
+def feature_ids(url: str, user) -> dict:
+    """The ids of the feature placeholders in ``url`` (see ``FEATURE_PLACEHOLDERS``), made for ``user``."""
+    ids = {}
+    for prefix, make_ids in FEATURE_PLACEHOLDERS.items():
+        if "{" + prefix in url:
+            ids.update(make_ids(user))
+    return ids
+
+
 def test_every_route_is_in_the_matrix(app):
     covered = {(endpoint, method) for method, _url, endpoint, _exp in MATRIX}
     missing = []
@@ -124,9 +133,7 @@ def test_access(client, login_as, method, url, role, expected):
     ids = {"own": own.id, "other": other.id, "user": someone.id}
     if "{insp" in url or "{item}" in url:
         ids.update(_inspection_ids(user if role == Role.INSPECTOR else None))
-    for prefix, make_ids in FEATURE_PLACEHOLDERS.items():
-        if "{" + prefix in url:
-            ids.update(make_ids(user))
+    ids.update(feature_ids(url, user))
     db.session.commit()
     if user is not None:
         login_as(user)

@@ -240,8 +240,13 @@ def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live
         page.goto(f"/inspections/{inspection_id}")
         expect(page.locator("#checklist")).to_be_visible()
         expect(item(page, measured)).to_have_class(has_class("item--fail"))
-        assert outbox_size(page) == 25
-        assert facts(live_server, inspection_id)["changes"] == {}  # nothing has reached the server
+        assert outbox_size(page) == 25  # nothing was lost, nothing was confirmed
+        # Nothing reached the server twice. Twice in CI runs the first waiting answer had already
+        # reached the server by now although the browser was offline from launch: the browser's
+        # offline emulation is not airtight. Such an answer stays in the outbox until confirmed,
+        # and its copy then gets the stored answer (the end of this test counts every change once).
+        early = facts(live_server, inspection_id)["changes"]
+        assert set(early) <= {f"{item_id}:outcome" for item_id in ids} and set(early.values()) <= {1}, early
 
         # Signal again: everything goes by itself.
         started = time.monotonic()
