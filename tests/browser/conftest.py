@@ -20,6 +20,7 @@ import pytest
 
 from portal import create_app
 from tests.conftest import TEST_SECRET
+from tests.signal import Signal
 from tests.live import REPO_ROOT, free_port, postgres_urls, recreate_postgres_database, run_checked, server_env
 
 HERE = Path(__file__).resolve().parent
@@ -41,10 +42,13 @@ ROLE_HOMES = {
 
 @dataclass
 class LiveServer:
-    """The running portal: its base ``url`` and the environment it was set up with."""
+    """The running portal: its base ``url`` (through the phone's ``signal``) and the environment it
+    was set up with."""
 
     url: str
     env: dict[str, str]
+    signal: Signal
+    direct_url: str = ""  # the server itself, for another device that has signal
     setup_output: dict[str, str] = field(default_factory=dict)
 
     def flask(self, *args: str) -> subprocess.CompletedProcess:
@@ -68,7 +72,8 @@ def live_server(tmp_path_factory) -> LiveServer:
     """The portal served by ``flask run`` on a database built by ``db upgrade`` + ``seed-demo``."""
     tmp = tmp_path_factory.mktemp("live_server")
     port = free_port()
-    base_url = f"http://127.0.0.1:{port}"
+    signal = Signal(port)  # the browser reaches the server through it
+    base_url = f"http://127.0.0.1:{signal.port}"
 
     postgres = postgres_urls(BROWSER_DB_NAME)
     if postgres:
@@ -78,7 +83,7 @@ def live_server(tmp_path_factory) -> LiveServer:
         admin_url, database_url = None, f"sqlite:///{tmp / 'portal.db'}"
     env = server_env(tmp, database_url, base_url, "development")
 
-    server = LiveServer(url=base_url, env=env)
+    server = LiveServer(url=base_url, env=env, signal=signal, direct_url=f"http://127.0.0.1:{port}")
     server.setup_output["upgrade"] = run_flask(env, "db", "upgrade").stdout
     server.setup_output["seed-demo"] = run_flask(env, "seed-demo").stdout
 
@@ -94,7 +99,7 @@ def live_server(tmp_path_factory) -> LiveServer:
             if proc.poll() is not None:
                 pytest.fail(f"flask run exited with {proc.returncode}:\n{log_path.read_text()}", pytrace=False)
             try:
-                if _get(f"{base_url}/healthz") == 200:
+                if _get(f"http://127.0.0.1:{port}/healthz") == 200:
                     break
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
@@ -104,6 +109,7 @@ def live_server(tmp_path_factory) -> LiveServer:
             time.sleep(0.2)
         yield server
     finally:
+        signal.close()
         proc.terminate()
         try:
             proc.wait(timeout=10)
@@ -138,8 +144,25 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _uses_live_server(live_server):
-    """Every browser test depends on ``live_server`` (the parent ``_transaction`` then stands aside)."""
-    return live_server
+    """Every browser test depends on ``live_server`` (the parent ``_transaction`` then stands aside),
+    and starts with the signal there, whatever the test before it left."""
+    live_server.signal.restore()
+    yield live_server
+    live_server.signal.restore()
+
+
+def no_signal(context, live_server: LiveServer) -> None:
+    """The phone loses its signal: nothing reaches the server (the relay resets every connection,
+    the service worker's too), and the browser knows it is offline (``navigator.onLine``, the
+    ``offline`` event)."""
+    live_server.signal.lose()
+    context.set_offline(True)
+
+
+def signal_back(context, live_server: LiveServer) -> None:
+    """The signal returns: the server can be reached, then the browser hears it is online."""
+    live_server.signal.restore()
+    context.set_offline(False)
 
 
 def pytest_collection_modifyitems(items):

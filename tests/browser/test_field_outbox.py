@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import login, logout, no_signal, signal_back
 from tests.browser.test_inspection import (
     EXPIRED_SERIAL, ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg,
     scroll_to_middle,
@@ -152,8 +152,9 @@ def persistent_context(playwright, user_data_dir, browser_type_launch_args, brow
                        offline: bool = False):
     """A browser whose IndexedDB, caches and service worker survive closing it (like a phone's).
 
-    ``offline``: without signal from its first moment; set afterwards, the service worker woken
-    at start-up could send a waiting action in between.
+    ``offline``: the browser knows from its first moment that it has no signal (the signal
+    itself is lost with ``no_signal`` beforehand); told afterwards, the page opened at start-up
+    would begin sending its outbox first.
     """
     context_args = {k: v for k, v in browser_context_args.items() if k != "default_browser_type"}
     return playwright.chromium.launch_persistent_context(str(user_data_dir), **browser_type_launch_args,
@@ -189,7 +190,7 @@ def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live
     prepare(page, inspection_id)
     prepare(page, finished)
 
-    context.set_offline(True)
+    no_signal(context, live_server)
     page.locator(f"a[href='/inspections/{inspection_id}']").first.click()
     expect(page.locator("#checklist")).to_be_visible()
     ids = check_items(page, 19)
@@ -241,16 +242,12 @@ def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live
         expect(page.locator("#checklist")).to_be_visible()
         expect(item(page, measured)).to_have_class(has_class("item--fail"))
         assert outbox_size(page) == 25  # nothing was lost, nothing was confirmed
-        # Nothing reached the server twice. Twice in CI runs the first waiting answer had already
-        # reached the server by now although the browser was offline from launch: the browser's
-        # offline emulation is not airtight. Such an answer stays in the outbox until confirmed,
-        # and its copy then gets the stored answer (the end of this test counts every change once).
-        early = facts(live_server, inspection_id)["changes"]
-        assert set(early) <= {f"{item_id}:outcome" for item_id in ids} and set(early.values()) <= {1}, early
+        # Nothing reached the server while there was no signal.
+        assert facts(live_server, inspection_id)["changes"] == {}
 
         # Signal again: everything goes by itself.
         started = time.monotonic()
-        context.set_offline(False)
+        signal_back(context, live_server)
         expect_all_saved(page)
         print(f"\n[outbox] 20 answers, a note, 3 photos and a signature synced in {time.monotonic() - started:.1f} s")
     finally:
@@ -310,20 +307,21 @@ def test_network_drops_mid_upload_and_mid_sync_without_duplicates(page: Page, li
 
 # --- 3. two devices change the same item ----------------------------------------------------------------
 
-def test_a_change_on_another_device_comes_back_as_a_conflict_not_a_loss(page: Page, live_server, browser,
-                                                                        browser_context_args):
-    data = make_inspection(live_server, "T26120604", own_project=True)
+def conflict_on_an_item(page: Page, live_server, browser, browser_context_args, number: str):
+    """The inspector fails an item without signal while his tablet, in signal, passes it; when the
+    phone's signal returns its change comes back as a conflict. Returns (inspection, item, its li)."""
+    data = make_inspection(live_server, number, own_project=True)
     inspection_id = data["id"]
     login(page, "inspector")
     open_checklist(page, inspection_id)
     item_id = check_items(page, 1)[0]
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     tap_queued(page, item_id, "fail")  # in the basement
 
     # Meanwhile the item is answered again on another device (the inspector's tablet, in signal:
     # only the inspector may answer his checklist).
-    other = browser.new_context(**browser_context_args)
+    other = browser.new_context(**{**browser_context_args, "base_url": live_server.direct_url})
     try:
         desk = other.new_page()
         login(desk, "inspector")
@@ -334,7 +332,7 @@ def test_a_change_on_another_device_comes_back_as_a_conflict_not_a_loss(page: Pa
         other.close()
     assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "pass"
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     li = item(page, item_id)
     expect(li).to_have_class(has_class("item--conflict"), timeout=30_000)
     conflict = li.locator("[data-conflict]")
@@ -343,13 +341,32 @@ def test_a_change_on_another_device_comes_back_as_a_conflict_not_a_loss(page: Pa
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "error")
     assert outbox_size(page) == 1  # kept, not dropped
     assert facts(live_server, inspection_id)["answers"][str(item_id)][0] == "pass"
+    return inspection_id, item_id, li
 
-    conflict.locator("[data-conflict-keep]").click()  # the inspector saw it on site: his stays
+
+def test_a_change_on_another_device_comes_back_as_a_conflict_not_a_loss(page: Page, live_server, browser,
+                                                                        browser_context_args):
+    inspection_id, item_id, li = conflict_on_an_item(page, live_server, browser, browser_context_args, "T26120604")
+    li.locator("[data-conflict] [data-conflict-keep]").click()  # the inspector saw it on site: his stays
     expect(li).not_to_have_class(has_class("item--conflict"), timeout=20_000)
     expect_all_saved(page)
     found = facts(live_server, inspection_id)
     assert found["answers"][str(item_id)][0] == "fail"
     assert found["changes"][f"{item_id}:outcome"] == 2  # both changes are in the history
+
+
+def test_taking_theirs_leaves_the_other_devices_answer(page: Page, live_server, browser, browser_context_args):
+    inspection_id, item_id, li = conflict_on_an_item(page, live_server, browser, browser_context_args, "T26120624")
+    with page.expect_navigation():  # the checklist as the server has it now
+        li.locator("[data-conflict] [data-conflict-drop]").click()
+    li = item(page, item_id)
+    expect(li).to_have_class(has_class("item--pass"))
+    expect(li).not_to_have_class(re.compile(r"item--(conflict|pending|retrying)"))
+    expect(li.locator("button[name=outcome][value=pass]")).to_have_attribute("aria-pressed", "true")
+    expect_all_saved(page)
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(item_id)][0] == "pass"
+    assert found["changes"][f"{item_id}:outcome"] == 1  # the phone's change was never applied
 
 
 # --- 4. the server fails for a while ------------------------------------------------------------
@@ -393,7 +410,7 @@ def test_start_without_signal_then_answers_then_the_server_checklist(page: Page,
     wait_for_control(page)
     prepare(page, inspection_id)
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     page.locator(f"a[href='/inspections/{inspection_id}']").first.click()
     form = page.locator("#start-form")
     expect(form).to_be_visible()
@@ -413,7 +430,7 @@ def test_start_without_signal_then_answers_then_the_server_checklist(page: Page,
     expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
     assert outbox_size(page) == 3
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     page.wait_for_url(re.compile(rf"/inspections/{inspection_id}$"), timeout=30_000)
     expect(page.locator("details.start-info")).to_be_visible(timeout=30_000)  # the server's checklist now
     expect(item(page, ids[1])).to_have_class(has_class("item--fail"))
@@ -432,11 +449,11 @@ def test_a_finish_refused_by_the_server_comes_back_as_a_message(page: Page, live
     finish_form = page.locator("#summary form[action$='/finish']")
     # Offline the page cannot know what is missing: the button is enabled as if nothing were.
     finish_form.locator("button[type=submit]").evaluate("b => b.disabled = false")
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     finish_form.locator("button[type=submit]").click()
     box = page.locator("[data-finish-waiting]")
     expect(box).to_be_visible()
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect(box).to_have_class(re.compile(r"flash-error"), timeout=30_000)
     expect(box).to_contain_text("服务器未完成本次验收")
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "error")
@@ -460,14 +477,14 @@ def test_a_new_worker_waits_while_the_outbox_holds_answers_and_photos(page: Page
     open_checklist(page, inspection_id)
     ids = check_items(page, 2)
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     tap_queued(page, ids[0], "pass")
     tap_queued(page, ids[1], "fail")
     li = item(page, ids[1])
     li.locator(".photo-upload input.photo-input").set_input_files(str(photo))
     wait_until(page, "async () => (await window.PortalOutbox.all()).length === 3")
     page.route(ITEM_POSTS, lambda route: route.abort())  # signal, but the server stays out of reach
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
 
     # A new deployment's worker arrives and waits: the old one still answers.
     page.evaluate("navigator.serviceWorker.register('/sw.js?deployment=3', {scope: '/'}).then(() => true)")
@@ -522,11 +539,11 @@ def test_own_changes_of_one_item_offline_never_conflict_with_each_other(page: Pa
     login(page, "inspector")
     open_checklist(page, inspection_id)
     item_id = check_items(page, 1)[0]
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     for outcome in ("fail", "pass", "na"):  # all based on the version the page was loaded with
         tap_queued(page, item_id, outcome)
     assert outbox_size(page) == 3
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect_all_saved(page)
     expect(item(page, item_id)).to_have_class(has_class("item--na"))
     found = facts(live_server, inspection_id)
@@ -558,7 +575,7 @@ def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns
     page.reload()  # the page as the server renders it, with the photo's delete button
     li = item(page, item_id)
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     thumb = li.locator(".photo-grid li.photo")
     thumb.locator("details.photo-delete > summary").click()
     thumb.locator("input[name=reason]").fill("拍错了房间")
@@ -569,7 +586,7 @@ def test_a_photo_deleted_without_signal_is_deleted_on_the_server_when_it_returns
     expect(item(page, item_id).locator(".photo-grid li.photo:visible")).to_have_count(0)
     assert facts(live_server, inspection_id)["photos"] != []
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect_all_saved(page)
     assert facts(live_server, inspection_id)["photos"] == []
 
@@ -686,7 +703,7 @@ def test_the_remaining_answers_and_the_finish_given_offline_finish_the_inspectio
     expect(finish_button).to_be_disabled()
     open_checklist(page, inspection_id)
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     tap_queued(page, left[0], "pass")
     tap_queued(page, left[1], "pass")
     page.goto(summary_url)  # the phone's copy of the summary
@@ -696,7 +713,7 @@ def test_the_remaining_answers_and_the_finish_given_offline_finish_the_inspectio
     expect(page.locator("[data-finish-waiting]")).to_be_visible()
     assert outbox_size(page) == 3
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect(page.locator("#summary form[action$='/finish']")).to_have_count(0, timeout=30_000)
     expect_all_saved(page)
     found = run_script(live_server, EVENTS_SCRIPT, str(inspection_id))
@@ -768,14 +785,14 @@ def test_storage_that_may_be_cleared_is_told_while_something_waits(page: Page, l
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "saved")
     expect(storage_note(page)).to_be_hidden()  # nothing waits: nothing to lose yet
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     item_id = check_items(page, 1)[0]
     tap_queued(page, item_id, "fail")
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "offline")
     expect(storage_note(page)).to_be_visible()
     expect(storage_note(page)).to_have_text(STORAGE_WARNING)
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect_all_saved(page)
     expect(storage_note(page)).to_be_hidden()
     assert facts(live_server, data["id"])["answers"][str(item_id)][0] == "fail"
@@ -803,7 +820,7 @@ def test_storage_is_checked_again_after_a_photo_is_queued(page: Page, live_serve
     expect_all_saved(page)  # the server's item, with its photo form
     expect(storage_note(page)).to_be_hidden()
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     page.evaluate(f"() => {{ window.__storage.usage = window.__storage.quota - {20 * MB}; }}")  # the phone fills up
     asked = page.evaluate("() => window.__storageAsked")
     tap_queued(page, ids[1], "pass")  # an answer takes no room worth asking about
@@ -818,7 +835,7 @@ def test_storage_is_checked_again_after_a_photo_is_queued(page: Page, live_serve
     expect(storage_note(page)).to_have_text(STORAGE_WARNING)
     assert page.evaluate("() => window.__storageAsked") > asked
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect_all_saved(page)
     assert len(facts(live_server, data["id"])["photos"]) == 1
 
@@ -834,7 +851,7 @@ def test_a_refusal_signed_by_a_witness_without_signal_arrives_once(page: Page, l
     form = sign_form(page, "foreman")
     expect(form).to_be_visible()
 
-    page.context.set_offline(True)  # in the basement: the foreman refuses, the property manager witnesses
+    no_signal(page.context, live_server)  # in the basement: the foreman refuses, the property manager witnesses
     form.locator("input[name=signer_name]").fill("李工长")
     form.locator("details.refusal > summary").click()
     form.locator("textarea[name=refusal_reason]").fill("不同意扣分")
@@ -851,7 +868,7 @@ def test_a_refusal_signed_by_a_witness_without_signal_arrives_once(page: Page, l
     assert outbox_size(page) == 1
     assert facts(live_server, finished, finished)["signatures"] == []
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     # Once confirmed, the panel loads again as the server has it: the refusal and its witness.
     expect(page.locator("ul.sig-slots")).to_contain_text("王见证", timeout=30_000)
     expect_all_saved(page)
@@ -868,7 +885,7 @@ def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: 
     login(page, "inspector")
     open_checklist(page, inspection_id)
     ids = check_items(page, 12)
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     for item_id in ids:
         tap_queued(page, item_id, "pass")
     wait_until(page, "async () => (await window.PortalOutbox.all()).length === 12")
@@ -884,11 +901,11 @@ def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: 
             route.continue_()
             return
         route.fetch()
-        page.context.set_offline(True)
+        no_signal(page.context, live_server)
         route.abort("internetdisconnected")
 
     page.route(ITEM_POSTS, drop_on_the_fifth)
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect(page.locator(INDICATOR)).to_have_attribute("data-state", "offline", timeout=30_000)
     wait_until(page, "async () => (await window.PortalOutbox.all()).length === 8", 30)  # 4 confirmed, the 5th not
     assert len(posts) == 5
@@ -899,7 +916,7 @@ def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: 
     for item_id in ids[5:]:
         expect(item(page, item_id)).to_have_class(re.compile(r"item--(pending|retrying)"))
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect_all_saved(page)
     found = facts(live_server, inspection_id)
     for item_id in ids:

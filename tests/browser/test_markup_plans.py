@@ -25,7 +25,7 @@ from babel.support import Translations
 from PIL import Image, ImageChops
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import login, no_signal, signal_back
 from tests.browser.test_offline import wait_for_control
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
@@ -336,7 +336,7 @@ def test_markup_and_pin_drawn_without_signal_survive_a_reload_and_arrive_once(pa
     expect(stage).to_have_attribute("data-ready", "1")
     shapes_before = int(stage.get_attribute("data-shapes"))
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     page.locator("button[data-tool=rect]").click()
     box = stage.bounding_box()
     start = (box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.2)
@@ -366,7 +366,7 @@ def test_markup_and_pin_drawn_without_signal_survive_a_reload_and_arrive_once(pa
     expect(page.locator("#sync-status")).to_have_attribute("data-count", "2")
     assert markup_facts(live_server, notice) == before  # nothing reached the server
 
-    page.context.set_offline(False)
+    signal_back(page.context, live_server)
     expect(page.locator(".plan-status")).to_have_text(zh("Pin saved."), timeout=30_000)
     expect(page.locator("#sync-status")).to_have_attribute("data-state", "saved", timeout=30_000)
     after = markup_facts(live_server, notice)

@@ -14,7 +14,7 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login, logout
+from tests.browser.conftest import login, logout, no_signal, signal_back
 from tests.browser.test_inspection import ITEM_POSTS, has_class, item, make_inspection, open_checklist
 
 PAGES_CACHE = "portal-pages"
@@ -120,14 +120,14 @@ def test_a_page_kept_from_an_earlier_release_gets_its_files_offline(page: Page, 
       return { url: link, text: await (await fetch(link)).text() };
     }""")
     plain = current["url"].split("?")[0]
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     try:
         answers = page.evaluate("""async (plain) => Promise.all(['0123456789', ''].map(async (v) => {
           const response = await fetch(v ? plain + '?v=' + v : plain);
           return { status: response.status, text: await response.text() };
         }))""", plain)
     finally:
-        page.context.set_offline(False)
+        signal_back(page.context, live_server)
     assert [answer["status"] for answer in answers] == [200, 200]
     assert all(answer["text"] == current["text"] for answer in answers)
 
@@ -141,7 +141,7 @@ def test_kept_checklist_opens_offline_and_other_pages_show_the_offline_page(page
     assert f"/inspections/{inspection_id}" in kept_pages(page)
     checklist_text = page.locator("#checklist").inner_text()
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     try:
         page.reload()
         expect(page.locator("#checklist")).to_be_visible()
@@ -156,7 +156,7 @@ def test_kept_checklist_opens_offline_and_other_pages_show_the_offline_page(page
         page.locator(f"[data-kept-pages] a[href$='/inspections/{inspection_id}']").click()
         expect(page.locator("#checklist")).to_be_visible()
     finally:
-        page.context.set_offline(False)
+        signal_back(page.context, live_server)
 
 
 def test_logging_out_forgets_the_kept_pages_and_warns_about_unsent_answers(page: Page, live_server):
@@ -191,13 +191,13 @@ def test_logging_out_forgets_the_kept_pages_and_warns_about_unsent_answers(page:
     assert kept_pages(page) == []
 
     # Without a connection, the checklist is no longer on the phone.
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     try:
         page.goto(f"/inspections/{inspection_id}")
         expect(page.locator("h1")).to_have_text(OFFLINE_HEADING)
         expect(page.locator("#checklist")).to_have_count(0)
     finally:
-        page.context.set_offline(False)
+        signal_back(page.context, live_server)
 
 
 def test_a_new_version_waits_for_the_outbox_to_empty(page: Page, live_server):
@@ -254,14 +254,14 @@ def test_prepared_inspection_opens_offline_without_a_visit(page: Page, live_serv
     page.reload()  # the mark stays, with the time the pages were saved
     expect(row.locator("[data-ready-mark]")).to_have_text(re.compile(r"可离线使用 · 保存于 "))
 
-    page.context.set_offline(True)
+    no_signal(page.context, live_server)
     try:
         row.locator(f"a[href='/inspections/{inspection_id}']").click()
         expect(page.locator("#checklist")).to_be_visible()  # never opened before, yet here
         page.goto(f"/inspections/{inspection_id}/summary")
         expect(page.locator("#summary")).to_be_visible()
     finally:
-        page.context.set_offline(False)
+        signal_back(page.context, live_server)
 
 
 def test_first_load_of_the_checklist_with_the_worker_stays_small(page: Page, live_server):
