@@ -12,7 +12,6 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from portal.auth.permissions import authorise
-from portal.errors import render_error
 from portal.extensions import db
 from portal.fieldsync.actions import field_action, report_phone_clock
 from portal.photos import archive, services
@@ -109,11 +108,11 @@ def serve(photo_uuid: str, variant: str):
 def markup_editor(photo_uuid: str):
     """Draw on a photo with the fingers: arrows, ellipses, rectangles, lines, texts; earlier versions."""
     photo = _markable_photo(photo_uuid)
-    if markup_locked(photo):  # a signed record shows this markup
-        return render_error(409, rejection_text("markup_locked"))
+    # A signed record shows this markup: the photo as signed, its versions, and why it stays so.
+    locked = rejection_text("markup_locked") if markup_locked(photo) else None
     latest = services.latest_markup(photo)
     back = safe_next_url(request.args.get("next"))
-    return render_template("photos/markup.html", photo=photo, latest=latest, back=back,
+    return render_template("photos/markup.html", photo=photo, latest=latest, back=back, locked=locked,
                            history=services.markup_history(photo), colours=colour_names())
 
 

@@ -953,3 +953,29 @@ def test_a_photo_upload_cut_off_on_the_way_is_sent_again_and_arrives_once(page: 
     assert len(found["photos"]) == 1 and found["photos"][0][1] == item_id
     page.reload()
     expect(item(page, item_id).locator(".photo-grid li.photo")).to_have_count(1)
+
+
+# --- 13. answers left in the earlier outbox (localStorage) by an older release -----------------------
+
+def test_answers_left_in_the_earlier_outbox_are_moved_and_sent_once(page: Page, live_server):
+    data = make_inspection(live_server, "T26120625", own_project=True)
+    inspection_id = data["id"]
+    login(page, "inspector")
+    open_checklist(page, inspection_id)
+    passed, noted = check_items(page, 2)
+    # What the release before the IndexedDB outbox kept on this phone: one entry per item request.
+    page.evaluate("""([inspection, passed, noted]) => localStorage.setItem('portal:outbox:' + inspection, JSON.stringify({
+        [`/inspections/${inspection}/items/${passed}`]: {params: {outcome: 'pass'}, item: passed, target: `#item-${passed}`},
+        [`/inspections/${inspection}/items/${noted}/note`]: {params: {note: '踢脚线缝隙 3 mm'}, item: noted,
+                                                            target: `#item-${noted}`},
+    }))""", [inspection_id, passed, noted])
+
+    page.reload()  # the new release's page moves them to its outbox and sends them
+    expect_all_saved(page)
+    assert page.evaluate(f"localStorage.getItem('portal:outbox:{inspection_id}')") is None
+    page.reload()
+    expect_all_saved(page)  # sent once: nothing is moved again
+    found = facts(live_server, inspection_id)
+    assert found["answers"][str(passed)][0] == "pass"
+    assert found["answers"][str(noted)][2] == "踢脚线缝隙 3 mm"
+    assert found["changes"] == {f"{passed}:outcome": 1, f"{noted}:note": 1}

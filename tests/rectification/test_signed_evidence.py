@@ -87,8 +87,10 @@ def test_a_signed_receipt_freezes_the_pins_and_the_markup_it_shows(client, login
     refused = mark(client, before)
     assert refused.status_code == 409 and refused.json["code"] == "markup_locked"
     assert "signed record" in refused.json["error"]
-    editor = client.get(f"/photos/{before.uuid}/markup")
-    assert editor.status_code == 409 and "signed record" in editor.text
+    editor = client.get(f"/photos/{before.uuid}/markup")  # the photo as signed, no drawing tools
+    assert editor.status_code == 200 and "signed record" in editor.text
+    assert 'name="client_id"' not in editor.text and "data-tool" not in editor.text and "konva" not in editor.text
+    assert f'/photos/{before.uuid}/display"' in editor.text and "Version 1" in editor.text
     assert versions(before) == 1 and latest_markup(before).version == 1
     assert mark(client, before, marked_id).status_code == 200  # the save from before the signature, sent again
 
