@@ -1,7 +1,7 @@
 """The committed migrations build exactly the schema the models describe, and their data steps fill
 what the models expect from the rows that were there before.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -15,6 +15,8 @@ from portal.aftercare.models import RepairAttempt, RepairRequest
 from portal.certificates.models import PassCertificate
 from portal.certificates.pdf import printed_facts
 from portal.extensions import db
+from portal.storage import get_storage
+from tests.aftercare.conftest import handed_over
 from tests.factories import fake_pdf, issue_certificate, make_payment, make_signed_inspection
 
 
@@ -129,4 +131,42 @@ def test_0017_keeps_recorded_repairs_and_reopens_those_whose_water_test_failed(s
 
         downgrade(revision="0016")
         assert "repair_attempts" not in inspect(db.engine).get_table_names()
+        db.session.remove()
+
+
+# --- 0018: repairs filed while the warranty's last day was taken a day early, judged again -------------
+
+@pytest.mark.real_commits
+def test_0018_judges_earlier_repairs_again_with_the_warranty_last_day(scratch_app):
+    with scratch_app.app_context():
+        upgrade()
+        acceptance, _handover = handed_over(scratch_app, get_storage(), render=lambda _a, _url: b"%PDF-1.7 card",
+                                            accepted_on=date(2024, 2, 29))
+        project = acceptance.project
+        repairs = {name: repair_requests.file_repair(project, kind=kind, description=name, source="phone")
+                   for name, kind in (("last day", "general"), ("day after", "general"), ("leak", "waterproofing"))}
+        not_handed_over = repair_requests.file_repair(make_signed_inspection().project, kind="general",
+                                                      description="未交付", source="phone")
+        db.session.commit()
+        ids = {name: repair.id for name, repair in repairs.items()}
+        none_id = not_handed_over.id
+        db.session.remove()
+
+        downgrade(revision="0017")
+        with db.engine.begin() as connection:  # as they were judged with the last day one day early
+            for name, received_at, last_day, covered in (
+                    ("last day", datetime(2026, 2, 28, 3), date(2026, 2, 27), False),  # 11:00 on 28 Feb, Beijing
+                    ("day after", datetime(2026, 2, 28, 17), date(2026, 2, 27), False),  # 01:00 on 1 Mar
+                    ("leak", datetime(2026, 12, 1, 2), date(2029, 2, 27), True)):
+                connection.execute(text("UPDATE repair_requests SET received_at = :r, warranty_last_day = :l, "
+                                        "in_warranty = :c WHERE id = :i"),
+                                   {"r": received_at, "l": last_day, "c": covered, "i": ids[name]})
+
+        upgrade()
+        judged = {name: db.session.get(RepairRequest, repair_id) for name, repair_id in ids.items()}
+        assert (judged["last day"].warranty_last_day, judged["last day"].in_warranty) == (date(2026, 2, 28), True)
+        assert (judged["day after"].warranty_last_day, judged["day after"].in_warranty) == (date(2026, 2, 28), False)
+        assert (judged["leak"].warranty_last_day, judged["leak"].in_warranty) == (date(2029, 2, 28), True)
+        untouched = db.session.get(RepairRequest, none_id)
+        assert (untouched.warranty_last_day, untouched.in_warranty, untouched.warranty_months) == (None, None, None)
         db.session.remove()
