@@ -8,7 +8,7 @@ from wtforms import DateField, HiddenField, SelectChoice, SelectField
 from wtforms.fields import MonthField
 from wtforms.validators import InputRequired, Length, Optional, Regexp
 
-from portal.dashboard.periods import Period, PeriodKind, month_of, week_of
+from portal.dashboard.periods import Period, PeriodKind, month_of, report_month, report_week, week_of
 from portal.dashboard.queries import Filters
 from portal.forms import ManyOptionsSelect, PortalForm
 from portal.params import report_day
@@ -23,13 +23,16 @@ def optional_int(value) -> int | None:
 
 
 class FilterForm(PortalForm):
-    """Period (this week, this month, or from–to) and filters; read from the query string."""
+    """Period (this week or month, this report week or month as the reports count them, or from–to) and
+    filters; read from the query string."""
 
     class Meta:
         csrf = False  # a GET form that changes nothing
 
     period = SelectField(_l("Period"), default=PeriodKind.MONTH.value, choices=[
         SelectChoice(PeriodKind.WEEK.value, _l("This week")), SelectChoice(PeriodKind.MONTH.value, _l("This month")),
+        SelectChoice(PeriodKind.REPORT_WEEK.value, _l("This report week (Thursday – Wednesday)")),
+        SelectChoice(PeriodKind.REPORT_MONTH.value, _l("This report month (26th – 25th)")),
         SelectChoice(PeriodKind.CUSTOM.value, _l("From – to"))])
     start = DateField(_l("From"), validators=[Optional(), report_day])
     end = DateField(_l("To"), validators=[Optional(), report_day])
@@ -65,6 +68,10 @@ class FilterForm(PortalForm):
         """The period asked for (valid form only)."""
         if self.period.data == PeriodKind.WEEK.value:
             return week_of(today)
+        if self.period.data == PeriodKind.REPORT_WEEK.value:
+            return report_week(today)
+        if self.period.data == PeriodKind.REPORT_MONTH.value:
+            return report_month(today)
         if self.period.data == PeriodKind.CUSTOM.value:
             return Period(self.start.data, self.end.data, PeriodKind.CUSTOM)
         return month_of(today)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal.auth.roles import Role
 from portal.dashboard.awards import candidates, rank_candidates
-from portal.dashboard.periods import report_month
+from portal.dashboard.periods import previous, report_month, report_week
 from portal.dashboard.tables import PAGE_PEOPLE
 from portal.extensions import db
 from portal.params import latest_report_day
@@ -143,6 +143,16 @@ def test_url_options_in_the_query_string_do_not_reach_the_csv_links(client, logi
 def test_unknown_csv_table_is_404(client, login_as):
     login_as(Role.OFFICE)
     assert client.get("/dashboard/?format=csv&table=secrets").status_code == 404
+
+
+@pytest.mark.parametrize("kind, period_of", [("report_week", report_week), ("report_month", report_month)])
+def test_the_dashboard_shows_the_reports_periods(client, login_as, season, kind, period_of):
+    login_as(Role.OFFICE)
+    html = client.get(f"/dashboard/?period={kind}").text
+    period = period_of(season["today"])
+    assert f": {period.label}" in html  # the period shown with the filters
+    assert re.search(rf'<option[^>]*selected[^>]*value="{kind}"|<option[^>]*value="{kind}"[^>]*selected', html)
+    assert previous(period).label in html  # the quality table compares it with the report period before
 
 
 # --- reports ------------------------------------------------------------------------------------
