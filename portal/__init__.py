@@ -68,6 +68,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Register one blueprint per feature."""
     from portal.admin.views import bp as admin_bp
+    from portal.aftercare.call_views import bp as return_calls_bp
     from portal.aftercare.owner_views import bp as owner_bp
     from portal.aftercare.views import bp as aftercare_bp
     from portal.api.views import bp as api_bp
@@ -93,7 +94,7 @@ def register_blueprints(app: Flask) -> None:
     for bp in (auth_bp, home_bp, health_bp, admin_bp, projects_bp, inspections_bp,
                rectification_bp, dashboard_bp, schedule_bp, finance_bp, checklists_bp, equipment_bp, photos_bp,
                plans_bp, signatures_bp, penalties_bp, notifications_bp, certificates_bp, api_bp, offline_bp,
-               aftercare_bp, owner_bp):
+               aftercare_bp, owner_bp, return_calls_bp):
         app.register_blueprint(bp)
 
 

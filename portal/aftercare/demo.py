@@ -3,7 +3,8 @@
 It picks the oldest project with a valid pass certificate and no completion acceptance, records
 its completion acceptance (signed by owner, foreman and inspector with drawn signatures), hands it
 over (warranty card, owner's link), and adds two repair requests (one overdue on its contact
-clock, one planned) and a closed complaint. Idempotent: once a handed-over project exists, it
+clock, one planned), a closed complaint and, when its warranty has reached a new quarter, this
+quarter's return call, not reached yet. Idempotent: once a handed-over project exists, it
 changes nothing. Returns the owner's page URL it created, or None.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from flask import current_app
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from portal.aftercare import complaint_handling, owner_links, repair_requests, services
+from portal.aftercare import complaint_handling, owner_links, repair_requests, return_calls, services
 from portal.aftercare.card import render_card_pdf
 from portal.aftercare.models import CompletionAcceptance
 from portal.aftercare.signing import COMPLETION_RECORD
@@ -27,7 +28,7 @@ from portal.certificates.models import PassCertificate
 from portal.extensions import db
 from portal.signatures import services as signatures
 from portal.storage import get_storage
-from portal.timeutil import local_today, to_local, utcnow
+from portal.timeutil import local_day_start_utc, local_today, to_local, utcnow
 
 
 def seed_aftercare_demo() -> str | None:
@@ -55,6 +56,7 @@ def seed_aftercare_demo() -> str | None:
     with current_app.test_request_context():
         handover = services.hand_over(acceptance, office, storage, render_card_pdf)
     _repairs_and_complaint(project, office)
+    _return_call(project, office)
     return owner_links.owner_url(handover.token)
 
 
@@ -85,4 +87,15 @@ def _repairs_and_complaint(project, office: User) -> None:
     complaint_handling.pass_on(complaint, office)
     complaint_handling.answer_complaint(complaint, "已安排保洁队返工，次日完成。")
     complaint_handling.close_complaint(complaint, "回访业主，返工后满意。", True)
+    db.session.flush()
+
+
+def _return_call(project, office: User) -> None:
+    """This quarter's return call (003 流程28), when the project is due: tried two days ago, not reached,
+    so office finds the owner on its list."""
+    quarter = return_calls.quarter_of(local_today())
+    if return_calls.call_row(project, quarter) is None:
+        return
+    call = return_calls.record_call(project, office, quarter, reached=False, satisfied=None, note="无人接听")
+    call.called_at = max(local_day_start_utc(quarter.start), utcnow() - timedelta(days=2))
     db.session.flush()

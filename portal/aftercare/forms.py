@@ -115,3 +115,21 @@ class CloseForm(PortalForm):
     return_visit = TextAreaField(_l("Return visit"), validators=[DataRequired(), Length(max=4000)])
     satisfied = RadioField(_l("The owner is"), validators=[InputRequired()],
                            choices=[SelectChoice("yes", _l("Satisfied")), SelectChoice("no", _l("Not satisfied"))])
+
+
+class ReturnCallForm(PortalForm):
+    """One quarterly return call (003 流程28); prefixed per project, one per row of the list."""
+
+    result = RadioField(_l("Result"), validators=[InputRequired()],
+                        choices=[SelectChoice("satisfied", _l("Reached, satisfied")),
+                                 SelectChoice("unsatisfied", _l("Reached, not satisfied")),
+                                 SelectChoice("not_reached", _l("Not reached (no answer, switched off)"))])
+    note = TextAreaField(_l("What the owner said"), validators=[Optional(), Length(max=1000)])
+
+    @property
+    def reached(self) -> bool:
+        return self.result.data != "not_reached"
+
+    @property
+    def satisfied(self) -> bool | None:
+        return {"satisfied": True, "unsatisfied": False}.get(self.result.data)

@@ -69,6 +69,11 @@ ERRORS = {
     "answer_required": _l("Write down the answer."),
     "not_answered": _l("The complaint has no answer yet."),
     "return_visit_required": _l("Write down what the owner said on the return visit."),
+    "call_not_due": _l("This project has no return call due this quarter (its warranty has not reached a new "
+                       "quarter, or it has ended)."),
+    "call_done": _l("The owner was reached this quarter already; the call is recorded."),
+    "call_note_too_long": _l("The note may have at most 1000 characters."),
+    "call_note_required": _l("Write down what the owner said."),
 }
 
 

@@ -189,3 +189,21 @@ class Complaint(db.Model):
     project: Mapped[Project] = relationship()
     handler: Mapped[User | None] = relationship(foreign_keys=[handler_id])
     repeat_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+
+
+class ReturnCall(db.Model):
+    """保修期电话回访 (003 流程28): one call to the owner in each quarter of the warranty, tried again
+    until he is reached; what he said, and whether he is satisfied."""
+
+    __tablename__ = "return_calls"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
+    quarter_start: Mapped[date] = mapped_column(index=True)  # the first day of the quarter it is for
+    called_at: Mapped[datetime] = mapped_column(default=utcnow)
+    called_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reached: Mapped[bool]
+    satisfied: Mapped[bool | None]  # None: not reached, or the owner would not say
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    called_by: Mapped[User] = relationship()

@@ -58,6 +58,7 @@ AREAS: dict[str, dict[str, frozenset[Role] | str]] = {
     "my_repairs": {"view": frozenset({Role.FOREMAN})},
     "repair_deductions": {"view": frozenset({Role.FINANCE})},
     "complaints": {"view": _OFFICE, "record": _OFFICE},
+    "return_calls": {"view": _OFFICE, "record": _OFFICE},  # the warranty's quarterly calls (003 流程28)
     "owner_links": {"manage": _OFFICE},
     # The owner's final payment (尾款) is received by finance or collected on site and told to office.
     "final_payment": {"record": _OFFICE | frozenset({Role.FINANCE})},

@@ -111,6 +111,8 @@ AREA_TABLE = {
     ("repair_deductions", "view"): {"finance"},
     ("complaints", "view"): OFFICE,
     ("complaints", "record"): OFFICE,
+    ("return_calls", "view"): OFFICE,
+    ("return_calls", "record"): OFFICE,
     ("owner_links", "manage"): OFFICE,
     ("final_payment", "record"): {"office", "finance"},
     ("users", "view"): ADMIN,
