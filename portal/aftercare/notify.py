@@ -1,16 +1,19 @@
 """Reminders about overdue repairs and complaints (``flask send-aftercare-reminders``, run by cron).
 
 Each overdue step is told once: office, and the crew leader of a repair or the handler of a
-complaint (000: the clocks of 报修解决流程 and 投诉处理制度). Also the flag on a repeated complaint.
+complaint (000: the clocks of 报修解决流程 and 投诉处理制度). Also the flag on a repeated complaint,
+and once a quarter, when its last month begins, the owners not yet reached for its return call.
 """
 from __future__ import annotations
 
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from portal.aftercare import return_calls, warranty
 from portal.aftercare.models import Complaint, RepairRequest
 from portal.aftercare.complaint_handling import complaint_overdue
 from portal.aftercare.repair_requests import open_repairs, repair_overdue
@@ -18,7 +21,7 @@ from portal.auth.models import User, UserRole
 from portal.auth.roles import Role
 from portal.extensions import db
 from portal.notifications.services import notify
-from portal.timeutil import utcnow
+from portal.timeutil import to_local, utcnow
 from portal.web import path_for
 
 STEP_LABELS = {
@@ -54,7 +57,23 @@ def send_aftercare_reminders(now: datetime | None = None) -> int:
                 contract=c.project.contract_no, step=STEP_LABELS[s.name], due=f"{s.due:%Y-%m-%d %H:%M}"),
                 path_for("aftercare.complaint", complaint_id=complaint.id),
                 dedupe=f"complaint-{step.name}:{complaint.id}"))
-    return sent
+    return sent + _remind_return_calls(office, now)
+
+
+def _remind_return_calls(office: list[User], now: datetime) -> int:
+    """From the first day of a quarter's last month: office is told once how many owners are still to
+    be reached for the quarter's return call (003 流程28)."""
+    today = to_local(now).date()
+    quarter = return_calls.quarter_of(today)
+    if today < warranty.add_months(quarter.start, 2):
+        return 0
+    waiting = sum(1 for row in return_calls.calls_for_quarter(quarter) if row.done is None)
+    if not waiting:
+        return 0
+    return len(notify(office, "return_calls_due", lambda: ngettext(
+        "%(num)d owner is still to be reached for this quarter's return call (%(quarter)s).",
+        "%(num)d owners are still to be reached for this quarter's return call (%(quarter)s).", waiting,
+        quarter=quarter.label), path_for("return_calls.index"), dedupe=f"return-calls:{quarter.start.isoformat()}"))
 
 
 def repeat_complaint_flagged(complaint: Complaint) -> None:

@@ -2,17 +2,19 @@
 and office's page."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import event
 
 from portal.aftercare import return_calls
 from portal.aftercare.models import ReturnCall
+from portal.aftercare.notify import office_users, send_aftercare_reminders
 from portal.aftercare.return_calls import Quarter, general_last_day, is_due, quarter_of
 from portal.aftercare.services import AftercareError
 from portal.auth.roles import Role
 from portal.extensions import db
+from portal.notifications.models import Notification
 from portal.timeutil import local_today
 from tests.aftercare.conftest import handed_over
 from tests.factories import make_user
@@ -200,3 +202,27 @@ def test_a_project_not_due_is_a_409_with_the_reason(client, login_as, app, stora
 def test_the_repairs_page_links_to_the_calls(client, login_as):
     login_as(Role.OFFICE)
     assert 'href="/return-calls/"' in client.get("/repairs/").text
+
+
+# --- reminder -----------------------------------------------------------------------------------------
+
+def test_office_is_told_once_in_the_quarters_last_month_who_is_not_reached(in_warranty):
+    office = make_user(Role.OFFICE)
+    quarter = this_quarter()
+    first_month = datetime.combine(quarter.start, time(12)) - timedelta(hours=8)  # noon in Beijing, as UTC
+    last_month = datetime.combine(quarter.end, time(12)) - timedelta(hours=8)
+    assert send_aftercare_reminders(first_month) == 0  # two months left to call
+    offices = office_users()
+    assert send_aftercare_reminders(last_month) == len(offices)  # one message to each office user
+    told = db.session.query(Notification).filter_by(kind="return_calls_due").all()
+    assert {n.user_id for n in told} == {user.id for user in offices} and office.id in {n.user_id for n in told}
+    assert all(n.link == "/return-calls/" and quarter.label in n.text and n.text.startswith("1 ") for n in told)
+    assert send_aftercare_reminders(last_month) == 0  # once a quarter
+
+
+def test_no_reminder_once_every_owner_is_reached(in_warranty):
+    make_user(Role.OFFICE)
+    return_calls.record_call(in_warranty, make_user(Role.OFFICE), this_quarter(), reached=True, satisfied=True,
+                             note="满意")
+    last_month = datetime.combine(this_quarter().end, time(12)) - timedelta(hours=8)
+    assert send_aftercare_reminders(last_month) == 0
