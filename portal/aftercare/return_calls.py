@@ -28,6 +28,9 @@ from portal.timeutil import utcnow
 
 NOTE_MAX = 1000
 GENERAL = "general"
+# Cards older than this are not looked at: no general warranty runs ten years (the national minimum
+# is two), and the list must not read every handover the company ever made.
+WINDOW_MONTHS = 120
 
 
 @dataclass(frozen=True)
@@ -94,10 +97,11 @@ class CallRow:
 def calls_for_quarter(quarter: Quarter) -> list[CallRow]:
     """Every project due in ``quarter``, with its calls so far: not yet reached first (fewest attempts
     first, then the oldest handover), then those done. Two queries whatever the number of projects."""
-    # The longest general period is not known in SQL (a table per card): older cards are judged here.
+    # Each card keeps its own table of periods, so the last day is worked out here, not in SQL.
     acceptances = db.session.scalars(
         select(CompletionAcceptance).options(joinedload(CompletionAcceptance.project))
-        .where(CompletionAcceptance.handed_over_at.is_not(None), CompletionAcceptance.warranty_start < quarter.start)
+        .where(CompletionAcceptance.handed_over_at.is_not(None), CompletionAcceptance.warranty_start < quarter.start,
+               CompletionAcceptance.warranty_start >= warranty.add_months(quarter.start, -WINDOW_MONTHS))
         .order_by(CompletionAcceptance.warranty_start, CompletionAcceptance.id))
     rows = {}
     for acceptance in acceptances:

@@ -226,3 +226,24 @@ def test_no_reminder_once_every_owner_is_reached(in_warranty):
                              note="满意")
     last_month = datetime.combine(this_quarter().end, time(12)) - timedelta(hours=8)
     assert send_aftercare_reminders(last_month) == 0
+
+
+def test_the_list_comes_in_pages_and_a_refusal_shows_on_the_page_of_its_row(client, login_as, app, storage,
+                                                                             monkeypatch):
+    from portal.aftercare import call_views
+    monkeypatch.setattr(call_views, "PER_PAGE", 1)
+    first, second = (handed_over(app, storage, render=lambda _a, _url: b"%PDF-1.7 card",
+                                 accepted_on=local_today() - timedelta(days=days))[0].project for days in (300, 200))
+    db.session.commit()
+    login_as(Role.OFFICE)
+    one, two = client.get("/return-calls/").text, client.get("/return-calls/?page=2").text
+    assert first.contract_no in one and second.contract_no not in one and "第 1 页，共 2 页" in one
+    assert 'href="/return-calls/?page=2"' in one
+    assert second.contract_no in two and first.contract_no not in two
+    assert "已回访 0 / 2 位业主" in one and "已回访 0 / 2 位业主" in two
+    assert client.get("/return-calls/?page=99").status_code == 200  # past the end: the last page
+    assert client.get("/return-calls/?page=x").status_code == 400
+
+    result, note = field_names(second.id)
+    refused = client.post(f"/return-calls/{second.id}", data={result: "satisfied", note: ""})
+    assert refused.status_code == 422 and second.contract_no in refused.text and first.contract_no not in refused.text
