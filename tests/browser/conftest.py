@@ -151,6 +151,12 @@ def _uses_live_server(live_server):
     live_server.signal.restore()
 
 
+# For the tests that fault the server through ``page.route`` and need no service worker: a page
+# under a worker can send a request past the page's routes (one that reaches the worker while it
+# starts up). The worker never touches a POST, so these tests lose nothing by running without it.
+WITHOUT_WORKER = pytest.mark.browser_context_args(service_workers="block")
+
+
 def no_signal(context, live_server: LiveServer) -> None:
     """The phone loses its signal: nothing reaches the server (the relay resets every connection,
     the service worker's too), and the browser knows it is offline (``navigator.onLine``, the

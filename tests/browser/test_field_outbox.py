@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login, logout, no_signal, signal_back
+from tests.browser.conftest import WITHOUT_WORKER, login, logout, no_signal, signal_back
 from tests.browser.test_inspection import (
     EXPIRED_SERIAL, ITEM_POSTS, has_class, item, make_inspection, open_category_of, open_checklist, photo_jpeg,
     scroll_to_middle,
@@ -268,6 +268,7 @@ def test_a_whole_inspection_without_signal_arrives_exactly_once(playwright, live
 
 # --- 2. the network drops in the middle -------------------------------------------------------------
 
+@WITHOUT_WORKER
 def test_network_drops_mid_upload_and_mid_sync_without_duplicates(page: Page, live_server, tmp_path):
     data = make_inspection(live_server, "T26120603", own_project=True)
     inspection_id = data["id"]
@@ -371,6 +372,7 @@ def test_taking_theirs_leaves_the_other_devices_answer(page: Page, live_server, 
 
 # --- 4. the server fails for a while ------------------------------------------------------------
 
+@WITHOUT_WORKER
 def test_sync_rides_out_a_server_answering_503(page: Page, live_server):
     data = make_inspection(live_server, "T26120605", own_project=True)
     inspection_id = data["id"]
@@ -510,6 +512,7 @@ def test_a_new_worker_waits_while_the_outbox_holds_answers_and_photos(page: Page
 
 # --- 7. a phone shared by two users ---------------------------------------------------------------------
 
+@WITHOUT_WORKER
 def test_waiting_answers_are_sent_only_by_the_user_who_gave_them(page: Page, live_server):
     data = make_inspection(live_server, "T26120609", own_project=True)
     inspection_id = data["id"]
@@ -644,6 +647,7 @@ with app.app_context():
 """
 
 
+@WITHOUT_WORKER
 def test_a_start_whose_answer_is_lost_on_a_weak_signal_is_queued_and_done_once(page: Page, live_server):
     data = make_inspection(live_server, "T26120612", start=False, own_project=True)
     inspection_id = data["id"]
@@ -723,6 +727,7 @@ def test_the_remaining_answers_and_the_finish_given_offline_finish_the_inspectio
     assert found["status"] == "completed" and found["events"]["finished"] == 1
 
 
+@WITHOUT_WORKER
 def test_a_finish_answered_by_a_5xx_on_a_weak_signal_is_queued_and_done_once(page: Page, live_server):
     data = make_inspection(live_server, "T26120615", own_project=True)
     inspection_id = data["id"]
@@ -882,6 +887,7 @@ def test_a_refusal_signed_by_a_witness_without_signal_arrives_once(page: Page, l
 
 # --- 11. the connection drops again in the middle of the sync -------------------------------------------
 
+@WITHOUT_WORKER
 def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: Page, live_server):
     data = make_inspection(live_server, "T26120620", own_project=True)
     inspection_id = data["id"]
@@ -931,6 +937,7 @@ def test_the_connection_dropping_again_mid_sync_loses_and_doubles_nothing(page: 
     assert sum(found["changes"].values()) == 12
 
 
+@WITHOUT_WORKER
 def test_a_photo_upload_cut_off_on_the_way_is_sent_again_and_arrives_once(page: Page, live_server, tmp_path):
     photo = tmp_path / "crack.jpg"
     inspection_id, item_id = failed_item_ready_for_a_photo(page, live_server, "T26120621", photo)

@@ -20,7 +20,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import WITHOUT_WORKER, login
 from tests.live import COMMAND_TIMEOUT, REPO_ROOT
 
 ITEM_POSTS = "**/inspections/*/items/*"
@@ -449,6 +449,7 @@ def test_inspection_from_start_form_to_result(page: Page, live_server):
 
 # --- 2. a lost request is sent again ------------------------------------------------------------
 
+@WITHOUT_WORKER
 def test_failed_save_is_retried_until_it_arrives(page: Page, live_server):
     data = make_inspection(live_server, "C26090501")
     inspection_id, item_id = data["id"], data["items"]["structure.load_bearing"]
@@ -495,6 +496,7 @@ def test_failed_save_is_retried_until_it_arrives(page: Page, live_server):
 
 # --- 3. no connection, reload, connection back ---------------------------------------------------
 
+@WITHOUT_WORKER
 def test_unsent_answers_survive_reload_and_arrive_later(page: Page, live_server):
     data = make_inspection(live_server, "T26112401", own_project=True)
     inspection_id, items = data["id"], data["items"]

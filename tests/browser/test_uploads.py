@@ -16,7 +16,7 @@ import pytest
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import login
+from tests.browser.conftest import WITHOUT_WORKER, login
 
 CONTRACT_NO = "B26092801"
 UPLOADS = "**/concealed/photos"
@@ -130,6 +130,7 @@ def expect_thumbnail(page: Page, uuid: str) -> None:
 
 # --- 1. three photos, the big one downscaled on the phone ---------------------------------------
 
+@WITHOUT_WORKER
 def test_three_photos_go_through_the_queue_and_the_big_one_is_downscaled(page: Page, live_server, tmp_path):
     big = camera_jpeg(3000, 4000, orientation=6, taken=TAKEN)
     files = [write(tmp_path / "IMG_20261120_091500.jpg", big),
@@ -220,6 +221,7 @@ def test_three_photos_go_through_the_queue_and_the_big_one_is_downscaled(page: P
 
 # --- 2. a lost upload is sent again with the same UUID and bytes --------------------------------
 
+@WITHOUT_WORKER
 def test_failed_upload_is_retried_with_the_same_uuid_until_it_arrives(page: Page, tmp_path):
     photo = write(tmp_path / "retry.jpg", camera_jpeg(2400, 1800, taken=TAKEN))
     attempts = []
