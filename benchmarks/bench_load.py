@@ -22,6 +22,9 @@ Made to hold on a noisy, shared machine: every figure is compared with the trivi
      the trivial endpoint, one request after another (0.1–0.3 s pause): each path's own cost.
    On the 4× dataset (its own gunicorn, up at the same time) the save, baseline and paths phases
    follow in the same repetition: the cost growth, measured minutes apart.
+   Then **floor-save** and **floor-baseline**: the same two saturation phases against
+   ``benchmarks/floor.py`` (same gunicorn settings, 1× dataset), whose save is one ``UPDATE`` and a
+   commit and nothing else: the least a save can cost here, the yardstick of the ratio budgets.
    Worker RSS (``/proc/<pid>/status``) is read before and after every phase.
 4. py-spy records both workers while each hot path is saturated (1× dataset), into
    ``benchmarks/profiles/``; the top frames go to the ``profile`` section of RESULTS.md.
@@ -207,12 +210,13 @@ def phase(data: Dataset, master: int, rep: int, name: str, users: dict[str, int]
     return rows
 
 
-def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args) -> None:
+def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args, floor: tuple[int, str] | None = None) -> None:
     """``args.repeats`` repetitions; in each, the phases on the 1× dataset then on the 4× one.
 
     ``served``: (dataset, gunicorn master pid, host) — both servers stay up for the whole run, so the
     two datasets are measured minutes apart, not a quarter of an hour: the growth ratio compares
-    like with like on a machine whose load drifts.
+    like with like on a machine whose load drifts. ``floor``: (master pid, host) of ``benchmarks/floor.py``
+    on the 1× dataset, whose saturation phases close each repetition of the 1× dataset.
     """
     for rep in range(1, args.repeats + 1):
         for data, master, host in served:
@@ -223,9 +227,23 @@ def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args) -> Non
             run["baseline"] = phase(data, master, rep, "baseline", BASELINE_USERS, args.saturation_seconds, host,
                                     work)
             run["paths"] = phase(data, master, rep, "paths", PATH_USERS, args.paths_seconds, host, work)
+            if floor and data.label == "1×":
+                run.update(floor_phases(data, *floor, rep, args.saturation_seconds, work))
             data.runs.append(run)
             figures = [f"{p} {n} p95 {rows[n]['p95']:.0f} ms" for p, rows in run.items() for n in HOT_PATHS if n in rows]
             print(f"{data.label} repetition {rep}: " + ", ".join(figures), flush=True)
+
+
+def floor_phases(data: Dataset, master: int, host: str, rep: int, seconds: int, work: Path) -> dict[str, dict]:
+    """The saturation phases against the floor app (``benchmarks/floor.py``), with the CPU they cost."""
+    database = data.manifest.database_url.rsplit("/", 1)[-1]
+    rows = {}
+    for name, users in (("floor-save", SAVE_USERS), ("floor-baseline", BASELINE_USERS)):
+        pids, backends = workers(master), postgres_backends(database)
+        cpu = (cpu_seconds(pids), cpu_seconds(backends))
+        rows[name] = run_locust(f"{name}-{data.label[0]}x-{rep}", users, seconds, host, data.manifest_path, work)
+        rows[name]["_cpu"] = {"workers": cpu_seconds(pids) - cpu[0], "postgres": cpu_seconds(backends) - cpu[1]}
+    return rows
 
 
 def profile(master: int, host: str, manifest: Path, work: Path, seconds: int) -> dict[str, dict]:
@@ -391,10 +409,12 @@ def median_p95(data: Dataset, phase_name: str, name: str) -> tuple[float, float,
             p95s)
 
 
-def throughput_ratio(data: Dataset) -> tuple[float, list[float], list[float]]:
-    """Median of the per-repetition ratios save req/s ÷ baseline req/s, and both req/s per repetition."""
-    saves = [run["save"].get(SAVE, {}).get("rps", 0.0) for run in data.runs]
-    bases = [run["baseline"].get(BASE, {}).get("rps", 0.0) for run in data.runs]
+def throughput_ratio(data: Dataset, prefix: str = "") -> tuple[float, list[float], list[float]]:
+    """Median of the per-repetition ratios save req/s ÷ baseline req/s, and both req/s per repetition
+    (``prefix="floor-"``: of the floor app)."""
+    runs = [run for run in data.runs if f"{prefix}save" in run]
+    saves = [run[f"{prefix}save"].get(SAVE, {}).get("rps", 0.0) for run in runs]
+    bases = [run[f"{prefix}baseline"].get(BASE, {}).get("rps", 0.0) for run in runs]
     ratios = [s / b for s, b in zip(saves, bases) if b]
     return (statistics.median(ratios) if ratios else float("nan")), saves, bases
 
@@ -438,6 +458,7 @@ def report(one: Dataset, four: Dataset | None, pages: list[dict], seconds: dict[
     lines += [*budget_table(one, four), ""]
     lines += phase_table(one, "mixed", "Mixed load")
     lines += saturation_table(one)
+    lines += floor_table(one)
     lines += growth_table(one, four)
     lines += rss_table(one)
     lines += query_table(one, four)
@@ -466,9 +487,11 @@ def budget_table(one: Dataset, four: Dataset | None) -> list[str]:
         lines.append(f"| {name} p95, mixed load: {rule} | {p95:.0f} ms, {ratio:.1f}× trivial "
                      f"(runs: {', '.join(f'{v:.0f}' for v in runs)} ms) | {met(ok)} |")
     ratio, saves, bases = throughput_ratio(one)
+    floor, floor_saves, _bases = throughput_ratio(one, "floor-")
     lines.append(f"| answer-save throughput at saturation ≥ {THROUGHPUT_RATIO_BUDGET}× trivial | {ratio:.2f}× "
-                 f"(runs: {', '.join(f'{s:.0f}/{b:.0f}' for s, b in zip(saves, bases))} req/s) | "
-                 f"{met(ratio >= THROUGHPUT_RATIO_BUDGET)} |")
+                 f"(runs: {', '.join(f'{s:.0f}/{b:.0f}' for s, b in zip(saves, bases))} req/s)"
+                 + (f"; the floor (a bare UPDATE + commit): {floor:.2f}×" if floor_saves else "")
+                 + f" | {met(ratio >= THROUGHPUT_RATIO_BUDGET)} |")
     if one.queries and four and four.queries:
         for name in (DASHBOARD, RECOMPUTED):
             if slug(name) in one.queries and slug(name) in four.queries:
@@ -549,6 +572,33 @@ def saturation_table(data: Dataset) -> list[str]:
             per = lambda c, row, key: f"{1000 * c[key] / row['count']:.1f}" if c and row["count"] else "—"  # noqa: E731
             lines.append(f"| {n} | {s['rps']:.0f} | {s['p95']:.0f} | {per(sc, s, 'workers')} / {per(sc, s, 'postgres')} | "
                          f"{b['rps']:.0f} | {b['p95']:.0f} | {per(bc, b, 'workers')} | {s['rps'] / b['rps']:.2f}× |")
+    return lines + [""]
+
+
+def floor_table(data: Dataset) -> list[str]:
+    """The floor app's saturation phases beside the portal's, per repetition."""
+    runs = [run for run in data.runs if "floor-save" in run]
+    if not runs:
+        return []
+    lines = ["### The floor: a save that only writes (`benchmarks/floor.py`)", "",
+             "The same saturation phases against a WSGI app served by the same gunicorn settings on the same "
+             "dataset, whose save is one `UPDATE` of the answer and a commit: no session, CSRF, authorisation, "
+             "audit row, action id, progress or fragment, no ORM; its trivial endpoint returns a constant. The "
+             "portal's save does all of that and more, so no implementation of it reaches a higher ratio here "
+             "than this app's. Last column: the floor's save req/s over the portal's trivial req/s of the same "
+             "repetition (the portal's trivial endpoint passes its request hooks).", "",
+             "| run | floor save req/s | p95 ms | CPU ms per save: workers / PostgreSQL | floor trivial req/s | p95 ms "
+             "| floor ratio | portal's ratio | floor save ÷ portal trivial |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for n, run in enumerate(runs, 1):
+        s, b = run["floor-save"].get(SAVE, {}), run["floor-baseline"].get(BASE, {})
+        ps, pb = run["save"].get(SAVE, {}), run["baseline"].get(BASE, {})
+        if s and b and ps and pb:
+            c = run["floor-save"].get("_cpu")
+            per = lambda key: f"{1000 * c[key] / s['count']:.1f}" if c and s["count"] else "—"  # noqa: E731
+            lines.append(f"| {n} | {s['rps']:.0f} | {s['p95']:.0f} | {per('workers')} / {per('postgres')} | "
+                         f"{b['rps']:.0f} | {b['p95']:.0f} | {s['rps'] / b['rps']:.2f}× | {ps['rps'] / pb['rps']:.2f}× | "
+                         f"{s['rps'] / pb['rps']:.2f}× |")
     return lines + [""]
 
 
@@ -693,7 +743,12 @@ def measure(args, work: Path, figures: Path) -> None:
             run_locust(f"warmup-{data.label[0]}x", {"InspectorUser": 20, "OfficeUser": 1, "FinanceUser": 1,
                                                     "ForemanUser": 1}, 15, host, data.manifest_path, work)
             served.append((data, server.pid, host))
-        repetitions(served, work, args)
+        port = free_port()
+        floor_env = {**os.environ, "FLOOR_DATABASE_URL": one.manifest.database_url}
+        floor = stack.enter_context(gunicorn(floor_env, port, work / "gunicorn-floor.log", app="benchmarks.floor:app"))
+        # Every thread opens its connection before the first phase: their backends' CPU is counted from the start.
+        run_locust("floor-warmup", SAVE_USERS, 5, f"http://127.0.0.1:{port}", one.manifest_path, work)
+        repetitions(served, work, args, (floor.pid, f"http://127.0.0.1:{port}"))
         _data, master, host = served[0]
         if not args.no_profile:
             profiles = profile(master, host, one.manifest_path, work, args.profile_seconds)

@@ -22,12 +22,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], port: int, log: Path, timeout: float = 60.0):
+def gunicorn(env: dict[str, str], port: int, log: Path, timeout: float = 60.0, app: str | None = None):
     """gunicorn (the production settings of gunicorn.conf.py, WORKERS × THREADS) on ``port`` for the ``with``
-    block, once ``/healthz`` answers 200."""
+    block, once ``/healthz`` answers 200; ``app``: another WSGI app than the portal (``module:name``)."""
     command = [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py"), "-w", str(WORKERS),
                "--threads", str(THREADS), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
                "--no-control-socket"]  # the default socket path is shared by every instance
+    if app:
+        command.append(app)
     with open(log, "wb") as output:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
     try:
