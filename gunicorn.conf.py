@@ -3,6 +3,7 @@
 Production (README, "Production deployment") and the load benchmark (``benchmarks/server.py``)
 start gunicorn with it; flags on the command line override it.
 """
+import gc
 import os
 import sys
 
@@ -22,3 +23,10 @@ SWITCH_INTERVAL = 0.001
 def post_worker_init(worker):
     """Set in each worker process, after the app is loaded."""
     sys.setswitchinterval(SWITCH_INTERVAL)
+    # The ~220,000 objects of the loaded app (modules, models, forms, translations) live as long
+    # as the worker. A full collection walked them all: 105-185 ms with the whole worker stopped,
+    # 3-5 times a minute per worker under the mixed load. Frozen, they are left out of every
+    # collection (a full one then takes 5-45 ms; mixed load, answer save p95 56/35 → 35/29 ms,
+    # p99 350/420 → 220/120 ms in an A/B of 60 s runs). Nothing frozen is ever freed, and
+    # nothing needs to be.
+    gc.freeze()
