@@ -22,9 +22,10 @@ Made to hold on a noisy, shared machine: every figure is compared with the trivi
      the trivial endpoint, one request after another (0.1–0.3 s pause): each path's own cost.
    On the 4× dataset (its own gunicorn, up at the same time) the save, baseline and paths phases
    follow in the same repetition: the cost growth, measured minutes apart.
-   Then **floor-save** and **floor-baseline**: the same two saturation phases against
-   ``benchmarks/floor.py`` (same gunicorn settings, 1× dataset), whose save is one ``UPDATE`` and a
-   commit and nothing else: the least a save can cost here, the yardstick of the ratio budgets.
+   Then the same two saturation phases against the two floors of ``benchmarks/floor.py`` (same
+   gunicorn settings, 1× dataset): **floor-…**, whose save is one ``UPDATE`` and a commit and
+   nothing else, and **sqlfloor-…**, whose save is the portal's save's SQL and nothing else —
+   the yardsticks of the ratio budgets.
    Worker RSS (``/proc/<pid>/status``) is read before and after every phase.
 4. py-spy records both workers while each hot path is saturated (1× dataset), into
    ``benchmarks/profiles/``; the top frames go to the ``profile`` section of RESULTS.md.
@@ -74,6 +75,8 @@ BASELINE_USERS = {"BaselineUser": 20}
 PATH_USERS = {"SaverUser": 1, "ChecklistUser": 1, "DashboardUser": 1, "ApiUser": 1, "BaselineUser": 1}
 PROFILES = {SAVE: {"SaverUser": 20}, CHECKLIST: {"ChecklistUser": 8}, DASHBOARD: {"DashboardUser": 4},
             API: {"ApiUser": 8}}
+# The floors of benchmarks/floor.py: phase prefix → (FLOOR_MODE, what its save does).
+FLOORS = {"floor": ("write", "a bare UPDATE + commit"), "sqlfloor": ("sql", "the save's SQL alone")}
 PROFILE_DIR = ROOT / "benchmarks" / "profiles"
 PLAN_DIR = ROOT / "benchmarks" / "plans"
 
@@ -210,13 +213,15 @@ def phase(data: Dataset, master: int, rep: int, name: str, users: dict[str, int]
     return rows
 
 
-def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args, floor: tuple[int, str] | None = None) -> None:
+def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args,
+                floors: dict[str, tuple[int, str]] | None = None) -> None:
     """``args.repeats`` repetitions; in each, the phases on the 1× dataset then on the 4× one.
 
     ``served``: (dataset, gunicorn master pid, host) — both servers stay up for the whole run, so the
     two datasets are measured minutes apart, not a quarter of an hour: the growth ratio compares
-    like with like on a machine whose load drifts. ``floor``: (master pid, host) of ``benchmarks/floor.py``
-    on the 1× dataset, whose saturation phases close each repetition of the 1× dataset.
+    like with like on a machine whose load drifts. ``floors``: phase prefix → (master pid, host) of
+    ``benchmarks/floor.py`` on the 1× dataset (see FLOORS), whose saturation phases close each
+    repetition of the 1× dataset.
     """
     for rep in range(1, args.repeats + 1):
         for data, master, host in served:
@@ -227,18 +232,21 @@ def repetitions(served: list[tuple[Dataset, int, str]], work: Path, args, floor:
             run["baseline"] = phase(data, master, rep, "baseline", BASELINE_USERS, args.saturation_seconds, host,
                                     work)
             run["paths"] = phase(data, master, rep, "paths", PATH_USERS, args.paths_seconds, host, work)
-            if floor and data.label == "1×":
-                run.update(floor_phases(data, *floor, rep, args.saturation_seconds, work))
+            if data.label == "1×":
+                for prefix, (floor_master, floor_host) in (floors or {}).items():
+                    run.update(floor_phases(data, prefix, floor_master, floor_host, rep, args.saturation_seconds,
+                                            work))
             data.runs.append(run)
             figures = [f"{p} {n} p95 {rows[n]['p95']:.0f} ms" for p, rows in run.items() for n in HOT_PATHS if n in rows]
             print(f"{data.label} repetition {rep}: " + ", ".join(figures), flush=True)
 
 
-def floor_phases(data: Dataset, master: int, host: str, rep: int, seconds: int, work: Path) -> dict[str, dict]:
-    """The saturation phases against the floor app (``benchmarks/floor.py``), with the CPU they cost."""
+def floor_phases(data: Dataset, prefix: str, master: int, host: str, rep: int, seconds: int,
+                 work: Path) -> dict[str, dict]:
+    """The saturation phases against one floor (``benchmarks/floor.py``), with the CPU they cost."""
     database = data.manifest.database_url.rsplit("/", 1)[-1]
     rows = {}
-    for name, users in (("floor-save", SAVE_USERS), ("floor-baseline", BASELINE_USERS)):
+    for name, users in ((f"{prefix}-save", SAVE_USERS), (f"{prefix}-baseline", BASELINE_USERS)):
         pids, backends = workers(master), postgres_backends(database)
         cpu = (cpu_seconds(pids), cpu_seconds(backends))
         rows[name] = run_locust(f"{name}-{data.label[0]}x-{rep}", users, seconds, host, data.manifest_path, work)
@@ -411,7 +419,7 @@ def median_p95(data: Dataset, phase_name: str, name: str) -> tuple[float, float,
 
 def throughput_ratio(data: Dataset, prefix: str = "") -> tuple[float, list[float], list[float]]:
     """Median of the per-repetition ratios save req/s ÷ baseline req/s, and both req/s per repetition
-    (``prefix="floor-"``: of the floor app)."""
+    (``prefix``: of a floor, e.g. ``"floor-"``)."""
     runs = [run for run in data.runs if f"{prefix}save" in run]
     saves = [run[f"{prefix}save"].get(SAVE, {}).get("rps", 0.0) for run in runs]
     bases = [run[f"{prefix}baseline"].get(BASE, {}).get("rps", 0.0) for run in runs]
@@ -487,10 +495,14 @@ def budget_table(one: Dataset, four: Dataset | None) -> list[str]:
         lines.append(f"| {name} p95, mixed load: {rule} | {p95:.0f} ms, {ratio:.1f}× trivial "
                      f"(runs: {', '.join(f'{v:.0f}' for v in runs)} ms) | {met(ok)} |")
     ratio, saves, bases = throughput_ratio(one)
-    floor, floor_saves, _bases = throughput_ratio(one, "floor-")
+    floors = []
+    for prefix, (_mode, what) in FLOORS.items():
+        floor_ratio, floor_saves, _bases = throughput_ratio(one, f"{prefix}-")
+        if floor_saves:
+            floors.append(f"{what}: {floor_ratio:.2f}×")
     lines.append(f"| answer-save throughput at saturation ≥ {THROUGHPUT_RATIO_BUDGET}× trivial | {ratio:.2f}× "
                  f"(runs: {', '.join(f'{s:.0f}/{b:.0f}' for s, b in zip(saves, bases))} req/s)"
-                 + (f"; the floor (a bare UPDATE + commit): {floor:.2f}×" if floor_saves else "")
+                 + (f"; the floors: {', '.join(floors)}" if floors else "")
                  + f" | {met(ratio >= THROUGHPUT_RATIO_BUDGET)} |")
     if one.queries and four and four.queries:
         for name in (DASHBOARD, RECOMPUTED):
@@ -576,30 +588,39 @@ def saturation_table(data: Dataset) -> list[str]:
 
 
 def floor_table(data: Dataset) -> list[str]:
-    """The floor app's saturation phases beside the portal's, per repetition."""
-    runs = [run for run in data.runs if "floor-save" in run]
-    if not runs:
-        return []
-    lines = ["### The floor: a save that only writes (`benchmarks/floor.py`)", "",
-             "The same saturation phases against a WSGI app served by the same gunicorn settings on the same "
-             "dataset, whose save is one `UPDATE` of the answer and a commit: no session, CSRF, authorisation, "
-             "audit row, action id, progress or fragment, no ORM; its trivial endpoint returns a constant. The "
-             "portal's save does all of that and more, so no implementation of it reaches a higher ratio here "
-             "than this app's. Last column: the floor's save req/s over the portal's trivial req/s of the same "
-             "repetition (the portal's trivial endpoint passes its request hooks).", "",
-             "| run | floor save req/s | p95 ms | CPU ms per save: workers / PostgreSQL | floor trivial req/s | p95 ms "
-             "| floor ratio | portal's ratio | floor save ÷ portal trivial |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for n, run in enumerate(runs, 1):
-        s, b = run["floor-save"].get(SAVE, {}), run["floor-baseline"].get(BASE, {})
+    """The floors' saturation phases beside the portal's, per repetition."""
+    rows = []
+    for n, run in enumerate(data.runs, 1):
         ps, pb = run["save"].get(SAVE, {}), run["baseline"].get(BASE, {})
-        if s and b and ps and pb:
-            c = run["floor-save"].get("_cpu")
+        for prefix, (_mode, what) in FLOORS.items():
+            s, b = run.get(f"{prefix}-save", {}).get(SAVE), run.get(f"{prefix}-baseline", {}).get(BASE)
+            if not (s and b and ps and pb):
+                continue
+            c = run[f"{prefix}-save"].get("_cpu")
             per = lambda key: f"{1000 * c[key] / s['count']:.1f}" if c and s["count"] else "—"  # noqa: E731
-            lines.append(f"| {n} | {s['rps']:.0f} | {s['p95']:.0f} | {per('workers')} / {per('postgres')} | "
-                         f"{b['rps']:.0f} | {b['p95']:.0f} | {s['rps'] / b['rps']:.2f}× | {ps['rps'] / pb['rps']:.2f}× | "
-                         f"{s['rps'] / pb['rps']:.2f}× |")
-    return lines + [""]
+            rows.append(f"| {n} | {what} | {s['rps']:.0f} | {s['p95']:.0f} | {per('workers')} / {per('postgres')} | "
+                        f"{b['rps']:.0f} | {b['p95']:.0f} | {s['rps'] / b['rps']:.2f}× | {ps['rps'] / pb['rps']:.2f}× | "
+                        f"{floor_bound(pb['rps'], s['rps'], b['rps']):.2f}× |")
+    if not rows:
+        return []
+    return ["### The floors (`benchmarks/floor.py`)", "",
+            "The same saturation phases against an app served by the same gunicorn settings on the same dataset, "
+            "whose trivial endpoint returns a constant and whose save is, for the first floor, one `UPDATE` of the "
+            "answer and a commit; for the second, the portal's save's 8 statements with their values and the "
+            "commit, through psycopg alone (no Flask-Login, CSRF, ORM objects, rules or templates). Last column: "
+            "the most a save of the portal could reach that does the floor's work on top of what the portal's "
+            "trivial request costs — the portal's trivial request time plus the floor's save time less the "
+            "floor's trivial request time, set against the portal's trivial request time.", "",
+            "| run | floor | save req/s | p95 ms | CPU ms per save: workers / PostgreSQL | trivial req/s | p95 ms "
+            "| floor's ratio | portal's ratio | bound for the portal |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|", *rows, ""]
+
+
+def floor_bound(portal_trivial_rps: float, floor_save_rps: float, floor_trivial_rps: float) -> float:
+    """The highest throughput ratio a portal save could reach that costs the portal's trivial request plus
+    what the floor's save costs beyond the floor's trivial request (each cost as 1 / req/s at saturation)."""
+    trivial = 1 / portal_trivial_rps
+    return trivial / (trivial + 1 / floor_save_rps - 1 / floor_trivial_rps)
 
 
 def growth_table(one: Dataset, four: Dataset | None) -> list[str]:
@@ -743,12 +764,16 @@ def measure(args, work: Path, figures: Path) -> None:
             run_locust(f"warmup-{data.label[0]}x", {"InspectorUser": 20, "OfficeUser": 1, "FinanceUser": 1,
                                                     "ForemanUser": 1}, 15, host, data.manifest_path, work)
             served.append((data, server.pid, host))
-        port = free_port()
-        floor_env = {**os.environ, "FLOOR_DATABASE_URL": one.manifest.database_url}
-        floor = stack.enter_context(gunicorn(floor_env, port, work / "gunicorn-floor.log", app="benchmarks.floor:app"))
-        # Every thread opens its connection before the first phase: their backends' CPU is counted from the start.
-        run_locust("floor-warmup", SAVE_USERS, 5, f"http://127.0.0.1:{port}", one.manifest_path, work)
-        repetitions(served, work, args, (floor.pid, f"http://127.0.0.1:{port}"))
+        floors = {}
+        for prefix, (mode, _what) in FLOORS.items():
+            port = free_port()
+            floor_env = {**os.environ, "FLOOR_DATABASE_URL": one.manifest.database_url, "FLOOR_MODE": mode}
+            floor = stack.enter_context(gunicorn(floor_env, port, work / f"gunicorn-{prefix}.log",
+                                                 app="benchmarks.floor:app"))
+            # Every thread opens its connection before the first phase: their backends' CPU counts from the start.
+            run_locust(f"{prefix}-warmup", SAVE_USERS, 5, f"http://127.0.0.1:{port}", one.manifest_path, work)
+            floors[prefix] = (floor.pid, f"http://127.0.0.1:{port}")
+        repetitions(served, work, args, floors)
         _data, master, host = served[0]
         if not args.no_profile:
             profiles = profile(master, host, one.manifest_path, work, args.profile_seconds)
